@@ -1,0 +1,60 @@
+import { Dec } from '../money.ts';
+import type { AccountEvent } from './events.ts';
+
+export type AccountStatus = 'open' | 'frozen' | 'closed';
+
+export type AccountState =
+  | { status: 'none' }
+  | {
+      status: AccountStatus;
+      id: string;
+      currency: string;
+      balance: Dec;
+      overdraftLimit: Dec;
+      ownerId: string | null;
+      /** Number of events in the account's stream. */
+      version: number;
+    };
+
+export type ExistingAccount = Exclude<AccountState, { status: 'none' }>;
+
+export const initialState = (): AccountState => ({ status: 'none' });
+
+export function evolve(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'AccountOpened':
+      return {
+        status: 'open',
+        id: event.data.accountId,
+        currency: event.data.currency,
+        balance: new Dec(0),
+        overdraftLimit: new Dec(event.data.overdraftLimit),
+        ownerId: event.data.ownerId,
+        version: 1,
+      };
+    case 'FundsDeposited':
+    case 'FundsWithdrawn':
+    case 'TransferDebited':
+    case 'TransferCredited':
+      if (state.status === 'none') return state;
+      return { ...state, balance: new Dec(event.data.balanceAfter), version: state.version + 1 };
+    case 'AccountFrozen':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'frozen', version: state.version + 1 };
+    case 'AccountUnfrozen':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'open', version: state.version + 1 };
+    case 'AccountClosed':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'closed', version: state.version + 1 };
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+/** Money the account may still spend: balance plus overdraft limit. */
+export function available(state: ExistingAccount): Dec {
+  return state.balance.plus(state.overdraftLimit);
+}

@@ -1,0 +1,288 @@
+import { uuidv7 } from 'uuidv7';
+import { type AccountState, type Decided, type ExistingAccount, type LedgerCommand, decide, decideTransfer, evolve, initialState } from '../domain/account/index.ts';
+import { DomainError } from '../domain/errors.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash, toAccountEvent } from '../log/envelope.ts';
+import { type EventLog, LogUnavailableError, WriterFencedError, partitionOf } from '../log/event-log.ts';
+
+/** Who sent a command, under which idempotency key, from where. */
+export type CommandContext = EventMetadata;
+
+export interface EngineOptions {
+  clock?: () => Date;
+  /** Most commands decided into one append (group commit). */
+  maxBatch?: number;
+  /** How many refused commands to remember for idempotent retries (in memory only). */
+  refusalCacheSize?: number;
+  /** Page size when rebuilding state from the log. */
+  replayPage?: number;
+}
+
+export interface ExecuteResult {
+  events: StoredEvent[];
+  /** True when the command id had been applied before and this is its first result again. */
+  replayed: boolean;
+}
+
+interface Pending {
+  command: LedgerCommand;
+  ctx: CommandContext;
+  resolve: (r: ExecuteResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Where a command's events are: enough to answer a retry without keeping the events in memory. */
+interface AppliedCommand {
+  requestHash: string;
+  partition: number;
+  positions: number[];
+}
+
+/**
+ * The single writer. Commands are queued, decided one after another against in-memory account
+ * states, and every command decided while the previous append was in flight goes into the next
+ * append (group commit). A request resolves only after its append is durable; a failed append
+ * throws the staged states away.
+ */
+export class LedgerEngine {
+  private readonly states = new Map<string, ExistingAccount>();
+  private readonly lastHash = new Map<number, string>();
+  private readonly lastPosition = new Map<number, number>();
+  private readonly applied = new Map<string, AppliedCommand>();
+  private readonly refusals = new Map<string, { requestHash: string; error: DomainError }>();
+  private queue: Pending[] = [];
+  private flushing = false;
+  private fenced: WriterFencedError | null = null;
+  private readonly clock: () => Date;
+  private readonly maxBatch: number;
+  private readonly refusalCacheSize: number;
+  private readonly replayPage: number;
+  private readonly fencedListeners: Array<(e: WriterFencedError) => void> = [];
+  /** Counters for metrics and benchmarks. */
+  readonly stats = { appends: 0, eventsAppended: 0, commandsAccepted: 0, commandsRefused: 0 };
+
+  constructor(
+    private readonly log: EventLog,
+    options: EngineOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.maxBatch = options.maxBatch ?? 2000;
+    this.refusalCacheSize = options.refusalCacheSize ?? 100_000;
+    this.replayPage = options.replayPage ?? 5000;
+  }
+
+  /** Becomes the writer, then rebuilds every account and the command index from the log. */
+  async start(): Promise<void> {
+    await this.log.acquireWriter();
+    for (let p = 0; p < this.log.partitions; p++) {
+      this.lastHash.set(p, GENESIS_HASH);
+      this.lastPosition.set(p, -1);
+    }
+    await this.catchUp();
+  }
+
+  onFenced(listener: (e: WriterFencedError) => void): void {
+    this.fencedListeners.push(listener);
+  }
+
+  get accountCount(): number {
+    return this.states.size;
+  }
+
+  account(id: string): AccountState {
+    return this.states.get(id) ?? initialState();
+  }
+
+  execute(command: LedgerCommand, ctx: CommandContext): Promise<ExecuteResult> {
+    if (this.fenced) return Promise.reject(new LogUnavailableError('this writer was fenced by another writer'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ command, ctx, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Resolves once everything queued so far has been appended or refused. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+        this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+        await this.process(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async process(batch: Pending[]): Promise<void> {
+    if (this.fenced) {
+      for (const p of batch) p.reject(new LogUnavailableError('this writer was fenced by another writer'));
+      return;
+    }
+    const staged = new Map<string, ExistingAccount>();
+    const stagedHash = new Map<number, string>();
+    const leaders = new Map<string, { pending: Pending; followers: Pending[]; events: NewEvent[] }>();
+    const replays: Array<{ pending: Pending; applied: AppliedCommand }> = [];
+    const now = this.clock().toISOString();
+
+    const stateOf = (id: string): AccountState => staged.get(id) ?? this.states.get(id) ?? initialState();
+
+    for (const p of batch) {
+      const id = p.ctx.commandId;
+      const prior = this.applied.get(id);
+      if (prior) {
+        if (prior.requestHash === p.ctx.requestHash) replays.push({ pending: p, applied: prior });
+        else p.reject(conflict(id));
+        continue;
+      }
+      const leader = leaders.get(id);
+      if (leader) {
+        if (leader.pending.ctx.requestHash === p.ctx.requestHash) leader.followers.push(p);
+        else p.reject(conflict(id));
+        continue;
+      }
+      const refused = this.refusals.get(id);
+      if (refused) {
+        p.reject(refused.requestHash === p.ctx.requestHash ? refused.error : conflict(id));
+        continue;
+      }
+      let decided: Decided[];
+      try {
+        decided =
+          p.command.type === 'Transfer'
+            ? decideTransfer(p.command, stateOf(p.command.fromAccountId), stateOf(p.command.toAccountId))
+            : decide(p.command, stateOf(p.command.accountId));
+      } catch (err) {
+        if (err instanceof DomainError) this.rememberRefusal(id, p.ctx.requestHash, err);
+        this.stats.commandsRefused++;
+        p.reject(err);
+        continue;
+      }
+      const enveloped: NewEvent[] = [];
+      for (const d of decided) {
+        const next = evolve(stateOf(d.streamId), d.event);
+        if (next.status === 'none') throw new Error(`evolve left ${d.streamId} without state`);
+        staged.set(d.streamId, next);
+        const partition = partitionOf(d.streamId, this.log.partitions);
+        const prevHash = stagedHash.get(partition) ?? this.lastHash.get(partition) ?? GENESIS_HASH;
+        const body = {
+          eventId: uuidv7(),
+          type: d.event.type,
+          streamId: d.streamId,
+          streamVersion: next.version,
+          partition,
+          occurredAt: now,
+          data: d.event.data,
+          metadata: p.ctx,
+        };
+        const hash = chainHash(prevHash, body);
+        stagedHash.set(partition, hash);
+        enveloped.push({ ...body, prevHash, hash });
+      }
+      leaders.set(id, { pending: p, followers: [], events: enveloped });
+    }
+
+    const toAppend = [...leaders.values()].flatMap((l) => l.events);
+    if (toAppend.length > 0) {
+      let stored: StoredEvent[];
+      try {
+        stored = await this.log.append(toAppend);
+      } catch (err) {
+        const failure = err instanceof WriterFencedError ? new LogUnavailableError('this writer was fenced by another writer', { cause: err }) : err;
+        for (const l of leaders.values()) for (const p of [l.pending, ...l.followers]) p.reject(failure);
+        if (err instanceof WriterFencedError) {
+          this.fenced = err;
+          for (const listener of this.fencedListeners) listener(err);
+        } else {
+          // The append may or may not have landed: take the log's word for it before deciding anything else.
+          await this.catchUp().catch(() => {});
+        }
+        await this.answerReplays(replays);
+        return;
+      }
+      for (const [id, state] of staged) this.states.set(id, state);
+      for (const [p, h] of stagedHash) this.lastHash.set(p, h);
+      let offset = 0;
+      for (const [id, l] of leaders) {
+        const mine = stored.slice(offset, offset + l.events.length);
+        offset += l.events.length;
+        for (const e of mine) this.lastPosition.set(e.partition, Math.max(this.lastPosition.get(e.partition) ?? -1, e.position));
+        this.remember(id, l.pending.ctx.requestHash, mine);
+        this.stats.commandsAccepted++;
+        l.pending.resolve({ events: mine, replayed: false });
+        for (const f of l.followers) f.resolve({ events: mine, replayed: true });
+      }
+      this.stats.appends++;
+      this.stats.eventsAppended += stored.length;
+    }
+    await this.answerReplays(replays);
+  }
+
+  private async answerReplays(replays: Array<{ pending: Pending; applied: AppliedCommand }>): Promise<void> {
+    for (const { pending, applied } of replays) {
+      try {
+        pending.resolve({ events: await this.readApplied(applied), replayed: true });
+      } catch (err) {
+        pending.reject(err);
+      }
+    }
+  }
+
+  private async readApplied(applied: AppliedCommand): Promise<StoredEvent[]> {
+    const first = applied.positions[0]!;
+    const last = applied.positions[applied.positions.length - 1]!;
+    const wanted = new Set(applied.positions);
+    const events = await this.log.read(applied.partition, first - 1, last - first + 1);
+    return events.filter((e) => wanted.has(e.position));
+  }
+
+  private remember(commandId: string, requestHash: string, events: StoredEvent[]): void {
+    const first = events[0];
+    if (!first) return;
+    this.applied.set(commandId, { requestHash, partition: first.partition, positions: events.map((e) => e.position) });
+  }
+
+  private rememberRefusal(commandId: string, requestHash: string, error: DomainError): void {
+    if (error.code === 'validation_failed') return;
+    if (this.refusals.size >= this.refusalCacheSize) {
+      const oldest = this.refusals.keys().next();
+      if (!oldest.done) this.refusals.delete(oldest.value);
+    }
+    this.refusals.set(commandId, { requestHash, error });
+  }
+
+  /** Applies whatever the log holds past what this engine has seen: used at start and after an uncertain append. */
+  private async catchUp(): Promise<void> {
+    for (let p = 0; p < this.log.partitions; p++) {
+      let after = this.lastPosition.get(p) ?? -1;
+      // A command's events are contiguous in its partition: group them to rebuild the command index.
+      let group: StoredEvent[] = [];
+      const flushGroup = () => {
+        if (group.length > 0) this.remember(group[0]!.metadata.commandId, group[0]!.metadata.requestHash, group);
+        group = [];
+      };
+      for (;;) {
+        const page = await this.log.read(p, after, this.replayPage);
+        if (page.length === 0) break;
+        for (const e of page) {
+          const next = evolve(this.states.get(e.streamId) ?? initialState(), toAccountEvent(e));
+          if (next.status !== 'none') this.states.set(e.streamId, next);
+          this.lastHash.set(p, e.hash);
+          this.lastPosition.set(p, e.position);
+          after = e.position;
+          if (group.length > 0 && group[0]!.metadata.commandId !== e.metadata.commandId) flushGroup();
+          group.push(e);
+        }
+      }
+      flushGroup();
+    }
+  }
+}
+
+function conflict(commandId: string): DomainError {
+  return new DomainError('idempotency_conflict', `idempotency key ${commandId} was already used with a different request`);
+}

@@ -1,0 +1,55 @@
+import type { NewEvent, StoredEvent } from './envelope.ts';
+
+/**
+ * The system of record. Two implementations pass one conformance suite
+ * (test/integration/event-log.conformance.ts): the PostgreSQL table (PGlite or a server) and Kafka.
+ *
+ * Positions are per partition, start at 0 and only grow; in the embedded log they have no gaps,
+ * in Kafka they are offsets (transaction markers leave gaps).
+ */
+export interface EventLog {
+  readonly kind: 'postgres' | 'kafka';
+  readonly partitions: number;
+
+  /** Takes the writer role: from now on only this instance may append (advisory lock / fencing). */
+  acquireWriter(): Promise<void>;
+
+  /**
+   * Appends atomically: every event of the batch is stored, in order, or none is.
+   * Events may belong to several partitions. Rejects with LogUnavailableError when the log cannot be reached;
+   * after such a rejection the caller must re-read the tail, since the outcome may be unknown.
+   */
+  append(events: readonly NewEvent[]): Promise<StoredEvent[]>;
+
+  /** Events of one partition with position > after, in order, at most limit of them. */
+  read(partition: number, after: number, limit: number): Promise<StoredEvent[]>;
+
+  /** The last stored event of a partition, or null when it is empty. */
+  last(partition: number): Promise<StoredEvent | null>;
+
+  /** Resolves when the partition may hold events after `after` (or when the timeout passes). */
+  waitFor(partition: number, after: number, timeoutMs: number): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export class LogUnavailableError extends Error {
+  override readonly name = 'LogUnavailableError';
+}
+
+/** Another writer took over (fenced): this writer must stop appending. */
+export class WriterFencedError extends Error {
+  override readonly name = 'WriterFencedError';
+}
+
+/** Which partition an account's stream lives in. */
+export function partitionOf(streamId: string, partitions: number): number {
+  if (partitions === 1) return 0;
+  // FNV-1a over the UTF-16 code units: stable across processes and languages that mirror it.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < streamId.length; i++) {
+    h ^= streamId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}

@@ -1,0 +1,25 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { projectionCheckpoints } from '../db/schema.ts';
+
+export async function readCheckpoint(db: Executor, projection: string, partition: number): Promise<number> {
+  const rows = await db
+    .select({ position: projectionCheckpoints.position })
+    .from(projectionCheckpoints)
+    .where(and(eq(projectionCheckpoints.projection, projection), eq(projectionCheckpoints.partition, partition)));
+  return rows[0]?.position ?? -1;
+}
+
+export async function readCheckpoints(db: Executor): Promise<Array<{ projection: string; partition: number; position: number; updatedAt: string }>> {
+  return db.select().from(projectionCheckpoints);
+}
+
+export async function writeCheckpoint(tx: Executor, projection: string, partition: number, position: number): Promise<void> {
+  await tx
+    .insert(projectionCheckpoints)
+    .values({ projection, partition, position })
+    .onConflictDoUpdate({
+      target: [projectionCheckpoints.projection, projectionCheckpoints.partition],
+      set: { position, updatedAt: sql`now()` },
+    });
+}

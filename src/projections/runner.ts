@@ -1,0 +1,92 @@
+import type { Db } from '../db/client.ts';
+import type { EventLog } from '../log/event-log.ts';
+import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import type { Projection } from './projection.ts';
+
+export interface RunnerOptions {
+  batchSize?: number;
+  idleWaitMs?: number;
+  onError?: (err: unknown, projection: string) => void;
+  /** Called after each committed batch (metrics, tests). */
+  onBatch?: (projection: string, partition: number, position: number, count: number) => void;
+}
+
+/**
+ * Feeds one projection from the log, partition by partition, resuming at the checkpoint stored
+ * in PostgreSQL. Each batch and its checkpoint commit in one transaction.
+ */
+export class ProjectionRunner {
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  readonly positions = new Map<number, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: EventLog,
+    private readonly projection: Projection,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  start(): void {
+    for (let p = 0; p < this.log.partitions; p++) this.loops.push(this.run(p));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  /** Projects everything currently in the log, then returns (used by rebuild and tests). */
+  async catchUp(): Promise<void> {
+    for (let p = 0; p < this.log.partitions; p++) {
+      let position = await readCheckpoint(this.db, this.projection.name, p);
+      while (true) {
+        const next = await this.step(p, position);
+        if (next === position) break;
+        position = next;
+      }
+    }
+  }
+
+  private async step(partition: number, position: number): Promise<number> {
+    const batch = await this.log.read(partition, position, this.options.batchSize ?? 1000);
+    if (batch.length === 0) return position;
+    const last = batch[batch.length - 1]!.position;
+    await this.db.transaction(async (tx) => {
+      await this.projection.apply(tx, batch);
+      await writeCheckpoint(tx, this.projection.name, partition, last);
+    });
+    this.positions.set(partition, last);
+    this.options.onBatch?.(this.projection.name, partition, last, batch.length);
+    return last;
+  }
+
+  private async run(partition: number): Promise<void> {
+    let position = -1;
+    let loaded = false;
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        if (!loaded) {
+          position = await readCheckpoint(this.db, this.projection.name, partition);
+          this.positions.set(partition, position);
+          loaded = true;
+        }
+        const next = await this.step(partition, position);
+        backoff = 100;
+        if (next === position) await this.log.waitFor(partition, position, this.options.idleWaitMs ?? 250);
+        position = next;
+      } catch (err) {
+        this.options.onError?.(err, this.projection.name);
+        // Reload the checkpoint: the failed transaction rolled back, so the database is the truth.
+        loaded = false;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+}
