@@ -283,6 +283,6 @@ export class LedgerEngine {
   }
 }
 
-function conflict(commandId: string): DomainError {
-  return new DomainError('idempotency_conflict', `idempotency key ${commandId} was already used with a different request`);
+function conflict(_commandId: string): DomainError {
+  return new DomainError('idempotency_conflict', 'this Idempotency-Key was already used with a different request', 'Idempotency-Key');
 }

@@ -1,0 +1,99 @@
+import { serve } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
+import { startSystem } from '../app/system.ts';
+import { createLogger } from '../app/logger.ts';
+import { acquireDataDirLock } from '../app/data-dir-lock.ts';
+import { type Env, loadEnv } from '../config/env.ts';
+import { openDatabase } from '../db/client.ts';
+import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { ledgerProjection } from '../projections/ledger-projection.ts';
+import { ProjectionRunner } from '../projections/runner.ts';
+import { verifyLedger } from '../verify/verify-ledger.ts';
+
+const USAGE = `usage: ledger <command>
+  serve     start the service (HTTP API, engine, projectors) on PORT
+  migrate   apply database migrations and exit
+  verify    recompute the hash chain and check the read models against a replay of the log
+  rebuild   drop the read models and rebuild them from the log (stop the service first)`;
+
+async function openForTool(env: Env) {
+  const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
+  const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR });
+  await database.migrate();
+  const log = await new PostgresEventLog(database).start();
+  return {
+    database,
+    log,
+    close: async () => {
+      await log.close();
+      await database.close();
+      release?.();
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'serve';
+  const env = loadEnv();
+  const logger = createLogger(env.LOG_LEVEL);
+  switch (command) {
+    case 'serve': {
+      const system = await startSystem(env, { logger });
+      const server = serve({ fetch: system.app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+        logger.info({ port: info.port, log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening');
+      });
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        server.close();
+        void system.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      return -1;
+    }
+    case 'migrate': {
+      const t = await openForTool(env);
+      await t.close();
+      console.log('migrations applied');
+      return 0;
+    }
+    case 'verify': {
+      const t = await openForTool(env);
+      try {
+        const report = await verifyLedger(t.log, t.database.db);
+        console.log(JSON.stringify(report, null, 2));
+        return report.ok ? 0 : 1;
+      } finally {
+        await t.close();
+      }
+    }
+    case 'rebuild': {
+      const t = await openForTool(env);
+      try {
+        const started = Date.now();
+        await t.database.db.transaction(async (tx) => {
+          await tx.execute(sql.raw(`truncate ${ledgerProjection.tables.join(', ')}`));
+          await tx.execute(sql`delete from projection_checkpoints where projection = ${ledgerProjection.name}`);
+        });
+        await new ProjectionRunner(t.database.db, t.log, ledgerProjection, { batchSize: 2000 }).catchUp();
+        console.log(`rebuilt ${ledgerProjection.name} in ${Date.now() - started} ms`);
+        return 0;
+      } finally {
+        await t.close();
+      }
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

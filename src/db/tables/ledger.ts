@@ -1,0 +1,120 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import type { EventMetadata } from '../../log/envelope.ts';
+import { decimal } from '../numeric.ts';
+
+// ── The log (embedded / PostgreSQL mode). Append-only: the application never updates or deletes a row. ──
+export const events = pgTable(
+  'events',
+  {
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+    eventId: uuid('event_id').notNull().unique(),
+    type: text('type').notNull(),
+    streamId: text('stream_id').notNull(),
+    streamVersion: integer('stream_version').notNull(),
+    occurredAt: text('occurred_at').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    metadata: jsonb('metadata').$type<EventMetadata>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.partition, t.position] }),
+    unique('events_stream_version_unique').on(t.streamId, t.streamVersion),
+  ],
+);
+
+// ── Read models. Rebuildable from the log at any time. ──
+
+/** Where each projector is in each partition; written in the same transaction as its rows. */
+export const projectionCheckpoints = pgTable(
+  'projection_checkpoints',
+  {
+    projection: text('projection').notNull(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.projection, t.partition] })],
+);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    currency: text('currency').notNull(),
+    status: text('status').$type<'open' | 'frozen' | 'closed'>().notNull(),
+    ownerId: text('owner_id'),
+    overdraftLimit: decimal('overdraft_limit').notNull(),
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull(),
+    openedAt: text('opened_at').notNull(),
+    closedAt: text('closed_at'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('accounts_owner_idx').on(t.ownerId)],
+);
+
+export const balances = pgTable('balances', {
+  accountId: text('account_id').primaryKey(),
+  currency: text('currency').notNull(),
+  balance: decimal('balance').notNull(),
+  version: integer('version').notNull(),
+  lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** One row per posting (a transfer gives two): statements and balance-as-of come from here. */
+export const journalEntries = pgTable(
+  'journal_entries',
+  {
+    eventId: uuid('event_id').primaryKey(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+    accountId: text('account_id').notNull(),
+    transactionId: text('transaction_id').notNull(),
+    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer_out' | 'transfer_in'>().notNull(),
+    /** Signed: credits positive, debits negative. */
+    amount: decimal('amount').notNull(),
+    currency: text('currency').notNull(),
+    balanceAfter: decimal('balance_after').notNull(),
+    counterpartyAccountId: text('counterparty_account_id'),
+    reference: text('reference'),
+    occurredAt: text('occurred_at').notNull(),
+    streamVersion: integer('stream_version').notNull(),
+  },
+  (t) => [
+    index('journal_account_version_idx').on(t.accountId, t.streamVersion),
+    index('journal_account_time_idx').on(t.accountId, t.occurredAt),
+    index('journal_transaction_idx').on(t.transactionId),
+  ],
+);
+
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer'>().notNull(),
+    fromAccountId: text('from_account_id'),
+    toAccountId: text('to_account_id'),
+    amount: decimal('amount').notNull(),
+    currency: text('currency').notNull(),
+    reference: text('reference'),
+    channel: text('channel'),
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull(),
+    commandId: text('command_id').notNull(),
+    actor: text('actor').notNull(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+    occurredAt: text('occurred_at').notNull(),
+  },
+  (t) => [index('transactions_time_idx').on(t.occurredAt), index('transactions_from_idx').on(t.fromAccountId), index('transactions_to_idx').on(t.toAccountId)],
+);
+
+/** Fencing for the embedded/PostgreSQL log: each new writer bumps the epoch; an append under an old epoch is refused. */
+export const writerLease = pgTable('writer_lease', {
+  id: integer('id').primaryKey(),
+  epoch: bigint('epoch', { mode: 'number' }).notNull(),
+  holder: text('holder').notNull(),
+  acquiredAt: text('acquired_at').notNull(),
+});

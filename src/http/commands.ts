@@ -1,0 +1,47 @@
+import type { Context } from 'hono';
+import { uuidv7 } from 'uuidv7';
+import type { AccountEvent } from '../domain/account/events.ts';
+import type { CommandContext } from '../engine/ledger-engine.ts';
+import { type StoredEvent, canonicalJson, sha256Hex, toAccountEvent } from '../log/envelope.ts';
+import type { AppEnv } from './context.ts';
+
+/**
+ * The envelope metadata of a command sent over HTTP. The request hash covers the operation, the
+ * path and the body as the client sent them (not ids the server generates), so a retry with the
+ * same Idempotency-Key and body matches and any other body under that key is a conflict.
+ */
+export function commandContext(c: Context<AppEnv>, operation: string, input: unknown): CommandContext {
+  const key = c.req.header('idempotency-key');
+  const requestId = c.get('requestId');
+  const actor = c.get('actor');
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return {
+    commandId: key ? `key:${actor.id}:${key}` : uuidv7(),
+    requestHash: sha256Hex(canonicalJson({ operation, input })),
+    correlationId: c.req.header('x-correlation-id')?.slice(0, 128) ?? requestId,
+    causationId: null,
+    actor: actor.id,
+    origin: {
+      ip: incoming?.socket?.remoteAddress ?? null,
+      userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,
+      requestId,
+    },
+  };
+}
+
+export type StoredOf<T extends AccountEvent['type']> = Omit<StoredEvent, 'type' | 'data'> & Extract<AccountEvent, { type: T }>;
+
+/** Finds the event of a type in a command's result (the command produced it, or the domain is broken). */
+export function eventOf<T extends AccountEvent['type']>(events: readonly StoredEvent[], type: T): StoredOf<T> {
+  const found = events.find((e) => e.type === type);
+  if (!found) throw new Error(`command result has no ${type} event`);
+  return found as unknown as StoredOf<T>;
+}
+
+export function lastOf(events: readonly StoredEvent[]): StoredEvent {
+  const last = events[events.length - 1];
+  if (!last) throw new Error('command produced no event');
+  return last;
+}
+
+export { toAccountEvent };

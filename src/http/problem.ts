@@ -1,0 +1,117 @@
+import type { DomainErrorCode } from '../domain/errors.ts';
+
+/** Codes the HTTP layer adds to the domain's. Stable: clients switch on them. */
+export type ProblemCode =
+  | DomainErrorCode
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'read_model_behind'
+  | 'rate_limited'
+  | 'internal_error';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+const STATUS: Record<ProblemCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  account_not_found: 404,
+  not_found: 404,
+  account_exists: 409,
+  idempotency_conflict: 409,
+  read_model_behind: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  insufficient_funds: 422,
+  currency_mismatch: 422,
+  account_frozen: 422,
+  account_closed: 422,
+  account_not_frozen: 422,
+  balance_not_zero: 422,
+  same_account: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  log_unavailable: 503,
+};
+
+const TITLE: Record<ProblemCode, string> = {
+  validation_failed: 'The request is not valid',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  account_not_found: 'Account not found',
+  not_found: 'Not found',
+  account_exists: 'Account already exists',
+  idempotency_conflict: 'Idempotency key reused with a different request',
+  read_model_behind: 'The read model has not reached the requested position yet',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  insufficient_funds: 'Insufficient funds',
+  currency_mismatch: 'Currency mismatch',
+  account_frozen: 'Account is frozen',
+  account_closed: 'Account is closed',
+  account_not_frozen: 'Account is not frozen',
+  balance_not_zero: 'Balance is not zero',
+  same_account: 'Source and destination are the same account',
+  rate_limited: 'Too many requests',
+  internal_error: 'Internal error',
+  log_unavailable: 'The event log is unavailable; nothing was written, retry later',
+};
+
+export const PROBLEM_CODES = Object.keys(STATUS) as ProblemCode[];
+
+export function problemType(code: ProblemCode): string {
+  return `/problems/${code}`;
+}
+
+export function problemStatus(code: ProblemCode): number {
+  return STATUS[code];
+}
+
+export function problemTitle(code: ProblemCode): string {
+  return TITLE[code];
+}
+
+/** The one exception type of the HTTP layer; onError turns it into application/problem+json. */
+export class ApiProblem extends Error {
+  override readonly name = 'ApiProblem';
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly errors: FieldError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export function problemBody(code: ProblemCode, detail: string, errors: FieldError[], instance?: string): ProblemBody {
+  return {
+    type: problemType(code),
+    title: TITLE[code],
+    status: STATUS[code],
+    code,
+    detail,
+    ...(instance ? { instance } : {}),
+    ...(errors.length ? { errors } : {}),
+  };
+}

@@ -1,0 +1,220 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { uuidv7 } from 'uuidv7';
+import { formatAmount } from '../../domain/money.ts';
+import { eventOf, commandContext, lastOf } from '../commands.ts';
+import type { ApiDeps, App } from '../context.ts';
+import { ApiProblem } from '../problem.ts';
+import {
+  Account,
+  AccountId,
+  IdempotencyHeaders,
+  JournalLine,
+  MinPositionQuery,
+  Movement,
+  MovementBody,
+  OpenAccountBody,
+  StatusChange,
+  StatusChangeBody,
+  problemResponses,
+} from '../schemas.ts';
+import { waitForProjection } from '../read-your-writes.ts';
+
+const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'Idempotent-Replayed': 'true' } : {});
+
+export function accountRoutes(app: App, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/accounts',
+      tags: ['accounts'],
+      summary: 'Open an account',
+      request: { headers: IdempotencyHeaders, body: { required: true, ...json(OpenAccountBody) } },
+      responses: { 201: { description: 'The new account', ...json(Account) }, ...problemResponses(400, 401, 409, 415, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const ctx = commandContext(c, 'open-account', body);
+      const { events, replayed } = await deps.commands.execute(
+        { type: 'OpenAccount', accountId: uuidv7(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
+        ctx,
+      );
+      const e = eventOf(events, 'AccountOpened');
+      const zero = formatAmount('0', e.data.currency);
+      return c.json(
+        {
+          id: e.data.accountId,
+          currency: e.data.currency,
+          status: 'open' as const,
+          balance: zero,
+          available: e.data.overdraftLimit,
+          overdraftLimit: e.data.overdraftLimit,
+          ownerId: e.data.ownerId,
+          metadata: e.data.metadata,
+          version: e.streamVersion,
+          openedAt: e.occurredAt,
+          closedAt: null,
+          updatedAt: e.occurredAt,
+          position: e.position,
+          partition: e.partition,
+        },
+        201,
+        { Location: `/v1/accounts/${e.data.accountId}`, ...replayedHeader(replayed) },
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/accounts/{id}',
+      tags: ['accounts'],
+      summary: 'Read an account (from the read model)',
+      request: { params: AccountId, query: MinPositionQuery },
+      responses: { 200: { description: 'The account', ...json(Account) }, ...problemResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
+      const account = await deps.accounts.account(id);
+      if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+      return c.json(account, 200);
+    },
+  );
+
+  for (const kind of ['deposits', 'withdrawals'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/accounts/{id}/${kind}`,
+        tags: ['money'],
+        summary: kind === 'deposits' ? 'Deposit money into an account' : 'Withdraw money from an account',
+        request: { params: AccountId, headers: IdempotencyHeaders, body: { required: true, ...json(MovementBody) } },
+        responses: { 201: { description: 'The movement, with the new balance', ...json(Movement) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const ctx = commandContext(c, kind, { id, ...body });
+        const command = {
+          accountId: id,
+          transactionId: uuidv7(),
+          amount: body.amount,
+          reference: body.reference ?? null,
+          channel: body.channel ?? null,
+          metadata: body.metadata ?? {},
+        };
+        const { events, replayed } = await deps.commands.execute(kind === 'deposits' ? { type: 'Deposit', ...command } : { type: 'Withdraw', ...command }, ctx);
+        const e = kind === 'deposits' ? eventOf(events, 'FundsDeposited') : eventOf(events, 'FundsWithdrawn');
+        return c.json(
+          {
+            transactionId: e.data.transactionId,
+            type: kind === 'deposits' ? ('deposit' as const) : ('withdrawal' as const),
+            accountId: e.data.accountId,
+            amount: e.data.amount,
+            currency: e.data.currency,
+            balance: e.data.balanceAfter,
+            reference: e.data.reference,
+            channel: e.data.channel,
+            occurredAt: e.occurredAt,
+            position: e.position,
+            partition: e.partition,
+          },
+          201,
+          replayedHeader(replayed),
+        );
+      },
+    );
+  }
+
+  const statusChanges = [
+    { path: 'freeze', type: 'FreezeAccount', status: 'frozen', summary: 'Freeze an account: it refuses every movement until unfrozen' },
+    { path: 'unfreeze', type: 'UnfreezeAccount', status: 'open', summary: 'Unfreeze a frozen account' },
+    { path: 'close', type: 'CloseAccount', status: 'closed', summary: 'Close an account (only at zero balance); final' },
+  ] as const;
+  for (const change of statusChanges) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/accounts/{id}/${change.path}`,
+        tags: ['accounts'],
+        summary: change.summary,
+        request: { params: AccountId, headers: IdempotencyHeaders, body: { required: false, ...json(StatusChangeBody) } },
+        responses: { 200: { description: 'The account\'s new status', ...json(StatusChange) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const body = c.req.valid('json') ?? {};
+        const ctx = commandContext(c, change.path, { id, ...body });
+        const { events, replayed } = await deps.commands.execute({ type: change.type, accountId: id, reason: body.reason ?? null }, ctx);
+        const e = lastOf(events);
+        return c.json({ id, status: change.status, version: e.streamVersion, occurredAt: e.occurredAt, position: e.position, partition: e.partition }, 200, replayedHeader(replayed));
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/accounts/{id}/transactions',
+      tags: ['accounts'],
+      summary: 'Journal lines of an account with running balance, newest first',
+      request: {
+        params: AccountId,
+        query: MinPositionQuery.extend({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          cursor: z.string().regex(/^[0-9]{1,10}$/, 'use the nextCursor of the previous page').optional(),
+        }),
+      },
+      responses: {
+        200: { description: 'A page of journal lines', ...json(z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage')) },
+        ...problemResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
+      if (!(await deps.accounts.account(id))) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+      const page = await deps.accounts.journal(id, q.limit, q.cursor ? Number(q.cursor) : null);
+      return c.json({ items: page.items, nextCursor: page.nextVersion === null ? null : String(page.nextVersion) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/accounts/{id}/balance',
+      tags: ['accounts'],
+      summary: 'Balance now, or at a past instant (?asOf=ISO-8601)',
+      request: {
+        params: AccountId,
+        query: MinPositionQuery.extend({ asOf: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time, e.g. 2026-01-31T23:59:59Z' }).optional() }),
+      },
+      responses: {
+        200: {
+          description: 'The balance',
+          ...json(z.object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() }).openapi('Balance')),
+        },
+        ...problemResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
+      const account = await deps.accounts.account(id);
+      if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+      if (!q.asOf) {
+        return c.json({ accountId: id, currency: account.currency, balance: account.balance, asOf: new Date().toISOString(), version: account.version, position: account.position }, 200);
+      }
+      const asOf = new Date(q.asOf).toISOString();
+      const at = await deps.accounts.balanceAsOf(id, asOf);
+      return c.json(
+        { accountId: id, currency: account.currency, balance: formatAmount(at.balance ?? '0', account.currency), asOf, version: at.version ?? 0, position: at.position },
+        200,
+      );
+    },
+  );
+}

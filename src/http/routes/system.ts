@@ -1,0 +1,29 @@
+import type { ApiDeps, App } from '../context.ts';
+import { PROBLEM_CODES, type ProblemCode, problemStatus, problemTitle } from '../problem.ts';
+import { renderApiReference } from '../reference-page.ts';
+
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'ledger',
+    version: '0.1.0',
+    description: 'Event-sourced financial ledger. Amounts are decimal strings; errors are RFC 9457 problem+json with a stable `code`.',
+  },
+};
+
+export function systemRoutes(app: App, deps: ApiDeps): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ready = await deps.ready().catch(() => false);
+    return c.json({ status: ready ? 'ready' : 'not_ready' }, ready ? 200 : 503);
+  });
+  app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ ...OPENAPI_INFO, security: [{ bearer: [] }] })));
+  app.get('/docs', (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
+  app.get('/problems/:code', (c) => {
+    const code = c.req.param('code') as ProblemCode;
+    if (!PROBLEM_CODES.includes(code)) return c.notFound();
+    return c.json({ type: `/problems/${code}`, code, status: problemStatus(code), title: problemTitle(code) });
+  });
+}

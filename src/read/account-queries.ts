@@ -1,0 +1,96 @@
+import { and, desc, eq, lt, lte } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { accounts, balances, journalEntries } from '../db/schema.ts';
+import { Dec, formatAmount } from '../domain/money.ts';
+
+export interface AccountView {
+  id: string;
+  currency: string;
+  status: 'open' | 'frozen' | 'closed';
+  balance: string;
+  available: string;
+  overdraftLimit: string;
+  ownerId: string | null;
+  metadata: Record<string, string>;
+  version: number;
+  openedAt: string;
+  closedAt: string | null;
+  updatedAt: string;
+  position: number;
+  partition: number;
+}
+
+const fmt = (d: Dec, currency: string) => formatAmount(d, currency);
+
+/** Queries over the read models only: never the write side. */
+export function accountQueries(db: Db) {
+  return {
+    async account(id: string): Promise<AccountView | null> {
+      const rows = await db
+        .select({ a: accounts, b: balances })
+        .from(accounts)
+        .innerJoin(balances, eq(balances.accountId, accounts.id))
+        .where(eq(accounts.id, id));
+      const row = rows[0];
+      if (!row) return null;
+      const { a, b } = row;
+      return {
+        id: a.id,
+        currency: a.currency,
+        status: a.status,
+        balance: fmt(b.balance, a.currency),
+        // What can still be spent now: nothing on a frozen or closed account.
+        available: fmt(a.status === 'open' ? b.balance.plus(a.overdraftLimit) : new Dec(0), a.currency),
+        overdraftLimit: fmt(a.overdraftLimit, a.currency),
+        ownerId: a.ownerId,
+        metadata: a.metadata,
+        version: b.version,
+        openedAt: a.openedAt,
+        closedAt: a.closedAt,
+        updatedAt: b.updatedAt > a.updatedAt ? b.updatedAt : a.updatedAt,
+        position: b.lastPosition,
+        partition: 0,
+      };
+    },
+
+    /** Journal lines, newest first; the cursor is the stream version to continue below. */
+    async journal(accountId: string, limit: number, beforeVersion: number | null) {
+      const rows = await db
+        .select()
+        .from(journalEntries)
+        .where(beforeVersion === null ? eq(journalEntries.accountId, accountId) : and(eq(journalEntries.accountId, accountId), lt(journalEntries.streamVersion, beforeVersion)))
+        .orderBy(desc(journalEntries.streamVersion))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      return {
+        items: page.map((r) => ({
+          transactionId: r.transactionId,
+          kind: r.kind,
+          amount: fmt(r.amount, r.currency),
+          balanceAfter: fmt(r.balanceAfter, r.currency),
+          currency: r.currency,
+          counterpartyAccountId: r.counterpartyAccountId,
+          reference: r.reference,
+          occurredAt: r.occurredAt,
+          version: r.streamVersion,
+          position: r.position,
+        })),
+        nextVersion: rows.length > limit ? page[page.length - 1]!.streamVersion : null,
+      };
+    },
+
+    /** The balance after the last posting at or before `asOf` (ISO-8601 UTC), from the journal. */
+    async balanceAsOf(accountId: string, asOf: string): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
+      const rows = await db
+        .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
+        .from(journalEntries)
+        .where(and(eq(journalEntries.accountId, accountId), lte(journalEntries.occurredAt, asOf)))
+        .orderBy(desc(journalEntries.streamVersion))
+        .limit(1);
+      const r = rows[0];
+      return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
+    },
+  };
+}
+
+export type AccountQueries = ReturnType<typeof accountQueries>;
