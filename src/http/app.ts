@@ -69,13 +69,11 @@ export function problem(instance: string, code: ProblemCode, detail: string, err
   });
 }
 
-/** A body that is not JSON is refused before it reaches a validator. */
+/** A body declared as anything but JSON is refused before it reaches a validator. */
 const requireJsonBody: Parameters<App['use']>[1] = async (c, next) => {
   if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
-    const length = c.req.header('content-length');
-    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-    const type = c.req.header('content-type') ?? '';
-    if (hasBody && !/^application\/(.+\+)?json(\s*;.*)?$/i.test(type)) {
+    const type = c.req.header('content-type');
+    if (type !== undefined && type !== '' && !/^application\/(.+\+)?json(\s*;.*)?$/i.test(type)) {
       throw new ApiProblem('unsupported_media_type', 'send the body as application/json');
     }
   }

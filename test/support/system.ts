@@ -1,0 +1,62 @@
+import { type System, startSystem } from '../../src/app/system.ts';
+import { silentLogger } from '../../src/app/logger.ts';
+import { loadEnv } from '../../src/config/env.ts';
+import type { Database } from '../../src/db/client.ts';
+import { type Backend, openTestDatabase } from './pg.ts';
+
+export interface TestLedger {
+  system: System;
+  database: Database;
+  /** JSON request against the in-process app. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
+  /** Stops the system (not the database) and starts a new one on the same data: a restart. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestLedger(backend: Backend, env: Record<string, string> = {}): Promise<TestLedger> {
+  const { database, cleanup } = await openTestDatabase(backend);
+  let system = await startSystem(loadEnv(env), { database, logger: silentLogger });
+  const ledger: TestLedger = {
+    get system() {
+      return system;
+    },
+    database,
+    async call(method, path, body, headers = {}) {
+      const res = await system.app.request(path, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = { raw: text };
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async restart() {
+      await system.close();
+      system = await startSystem(loadEnv(env), { database, logger: silentLogger });
+    },
+    async close() {
+      await system.close();
+      await cleanup();
+    },
+  };
+  return ledger;
+}
+
+/** Opens an account and funds it; returns its id. */
+export async function openFunded(ledger: TestLedger, amount: string | null, extra: Record<string, unknown> = {}): Promise<string> {
+  const opened = await ledger.call('POST', '/v1/accounts', { currency: 'USD', ...extra });
+  if (opened.status !== 201) throw new Error(`open failed: ${JSON.stringify(opened.body)}`);
+  const id = opened.body.id as string;
+  if (amount) {
+    const dep = await ledger.call('POST', `/v1/accounts/${id}/deposits`, { amount });
+    if (dep.status !== 201) throw new Error(`deposit failed: ${JSON.stringify(dep.body)}`);
+  }
+  return id;
+}
