@@ -52,6 +52,8 @@ export class LedgerEngine {
   private queue: Pending[] = [];
   private flushing = false;
   private fenced: WriterFencedError | null = null;
+  /** Set after an append whose outcome is unknown: the log must be re-read before deciding again. */
+  private stale = false;
   private readonly clock: () => Date;
   private readonly maxBatch: number;
   private readonly refusalCacheSize: number;
@@ -123,6 +125,10 @@ export class LedgerEngine {
       for (const p of batch) p.reject(new LogUnavailableError('this writer was fenced by another writer'));
       return;
     }
+    if (this.stale && !(await this.resync())) {
+      for (const p of batch) p.reject(new LogUnavailableError('the event log cannot be read; nothing was written'));
+      return;
+    }
     const staged = new Map<string, ExistingAccount>();
     const stagedHash = new Map<number, string>();
     const leaders = new Map<string, { pending: Pending; followers: Pending[]; events: NewEvent[] }>();
@@ -192,15 +198,17 @@ export class LedgerEngine {
       try {
         stored = await this.log.append(toAppend);
       } catch (err) {
-        const failure = err instanceof WriterFencedError ? new LogUnavailableError('this writer was fenced by another writer', { cause: err }) : err;
-        for (const l of leaders.values()) for (const p of [l.pending, ...l.followers]) p.reject(failure);
         if (err instanceof WriterFencedError) {
           this.fenced = err;
           for (const listener of this.fencedListeners) listener(err);
         } else {
-          // The append may or may not have landed: take the log's word for it before deciding anything else.
-          await this.catchUp().catch(() => {});
+          // The append may or may not have landed: take the log's word for it before answering,
+          // so a retry with the same key finds the command if it did land.
+          this.stale = true;
+          await this.resync();
         }
+        const failure = err instanceof WriterFencedError ? new LogUnavailableError('this writer was fenced by another writer', { cause: err }) : err;
+        for (const l of leaders.values()) for (const p of [l.pending, ...l.followers]) p.reject(failure);
         await this.answerReplays(replays);
         return;
       }
@@ -253,6 +261,16 @@ export class LedgerEngine {
       if (!oldest.done) this.refusals.delete(oldest.value);
     }
     this.refusals.set(commandId, { requestHash, error });
+  }
+
+  private async resync(): Promise<boolean> {
+    try {
+      await this.catchUp();
+      this.stale = false;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Applies whatever the log holds past what this engine has seen: used at start and after an uncertain append. */

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LedgerCommand } from '../../src/domain/account/commands.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import { type CommandContext, LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import type { NewEvent, StoredEvent } from '../../src/log/envelope.ts';
+import { type EventLog, LogUnavailableError, WriterFencedError } from '../../src/log/event-log.ts';
+import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
+import { verifyChain } from '../../src/verify/verify-ledger.ts';
+import { BACKENDS, openTestDatabase } from '../support/pg.ts';
+
+/** The real log with a switch that makes the next append fail, before or after it reached the database. */
+class FaultyLog implements EventLog {
+  readonly kind = 'postgres' as const;
+  readonly partitions = 1;
+  failNext: 'before' | 'after' | null = null;
+  constructor(private readonly inner: PostgresEventLog) {}
+  acquireWriter = () => this.inner.acquireWriter();
+  read = (p: number, a: number, l: number) => this.inner.read(p, a, l);
+  last = (p: number) => this.inner.last(p);
+  waitFor = (p: number, a: number, t: number) => this.inner.waitFor(p, a, t);
+  close = () => this.inner.close();
+  async append(events: readonly NewEvent[]): Promise<StoredEvent[]> {
+    const mode = this.failNext;
+    this.failNext = null;
+    if (mode === 'before') throw new LogUnavailableError('injected: connection refused');
+    const stored = await this.inner.append(events);
+    if (mode === 'after') throw new LogUnavailableError('injected: commit acknowledgement lost');
+    return stored;
+  }
+}
+
+let seq = 0;
+const ctx = (key?: string, hash = 'h'): CommandContext => ({
+  commandId: key ?? `cmd-${++seq}`,
+  requestHash: hash,
+  correlationId: 'c',
+  causationId: null,
+  actor: 'test',
+  origin: { ip: null, userAgent: null, requestId: null },
+});
+const open = (accountId: string): LedgerCommand => ({ type: 'OpenAccount', accountId, currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} });
+const deposit = (accountId: string, amount: string): LedgerCommand => ({ type: 'Deposit', accountId, transactionId: `t-${++seq}`, amount, reference: null, channel: null, metadata: {} });
+const transfer = (from: string, to: string, amount: string): LedgerCommand => ({ type: 'Transfer', transactionId: `t-${++seq}`, fromAccountId: from, toAccountId: to, amount, reference: null, metadata: {} });
+
+describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
+  let cleanup: () => Promise<void>;
+  let log: FaultyLog;
+  let inner: PostgresEventLog;
+  let engine: LedgerEngine;
+  let database: Awaited<ReturnType<typeof openTestDatabase>>['database'];
+
+  beforeEach(async () => {
+    const t = await openTestDatabase(backend);
+    cleanup = t.cleanup;
+    database = t.database;
+    inner = await new PostgresEventLog(database).start();
+    log = new FaultyLog(inner);
+    engine = new LedgerEngine(log);
+    await engine.start();
+    await engine.execute(open('a'), ctx());
+    await engine.execute(open('b'), ctx());
+    await engine.execute(deposit('a', '100.00'), ctx());
+  });
+  afterEach(async () => {
+    await inner.close();
+    await cleanup();
+  });
+
+  const balance = (id: string) => {
+    const s = engine.account(id);
+    return s.status === 'none' ? null : s.balance.toFixed(2);
+  };
+
+  it('rolls the staged state back when an append fails before reaching the log', async () => {
+    log.failNext = 'before';
+    await expect(engine.execute(transfer('a', 'b', '60.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
+    expect(balance('a')).toBe('100.00');
+    // The money is still there to spend: a refused append did not consume it.
+    await engine.execute(transfer('a', 'b', '100.00'), ctx());
+    expect([balance('a'), balance('b')]).toEqual(['0.00', '100.00']);
+    expect((await verifyChain(log)).ok).toBe(true);
+  });
+
+  it('takes the log\'s word when the append landed but its acknowledgement was lost', async () => {
+    log.failNext = 'after';
+    await expect(engine.execute(transfer('a', 'b', '60.00'), ctx('lost-ack'))).rejects.toBeInstanceOf(LogUnavailableError);
+    // The engine re-read the tail: the transfer is in its state, and a retry with the same key replays it.
+    expect(balance('a')).toBe('40.00');
+    const retry = await engine.execute(transfer('a', 'b', '60.00'), ctx('lost-ack'));
+    expect(retry.replayed).toBe(true);
+    expect(retry.events.map((e) => e.type)).toEqual(['TransferDebited', 'TransferCredited']);
+    expect(balance('a')).toBe('40.00');
+    await expect(engine.execute(transfer('a', 'b', '60.00'), ctx())).rejects.toMatchObject({ code: 'insufficient_funds' });
+    expect((await verifyChain(log)).ok).toBe(true);
+  });
+
+  it('decides a burst in group commits, in arrival order', async () => {
+    const appendsBefore = engine.stats.appends;
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => engine.execute(transfer('a', 'b', '1.00'), ctx())));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
+    for (const r of results.slice(100)) expect(r.status === 'rejected' && r.reason instanceof DomainError && r.reason.code).toBe('insufficient_funds');
+    expect(engine.stats.appends - appendsBefore).toBeLessThan(100);
+    expect(balance('a')).toBe('0.00');
+  });
+
+  it('a second writer fences the first', async () => {
+    const other = await new PostgresEventLog(database).start();
+    const second = new LedgerEngine(other);
+    await second.start();
+    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
+    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
+    await second.execute(deposit('a', '1.00'), ctx());
+    expect(second.account('a').status !== 'none' && second.account('a')).toMatchObject({ version: 3 });
+    await expect(inner.append([])).rejects.toBeInstanceOf(WriterFencedError);
+    await other.close();
+  });
+
+  it('rebuilds the same state and command index from the log', async () => {
+    await engine.execute(transfer('a', 'b', '30.00'), ctx('remember-me'));
+    const rebuilt = new LedgerEngine(inner);
+    await rebuilt.start();
+    expect(rebuilt.account('a')).toEqual(engine.account('a'));
+    expect(rebuilt.account('b')).toEqual(engine.account('b'));
+    const again = await rebuilt.execute(transfer('a', 'b', '30.00'), ctx('remember-me'));
+    expect(again.replayed).toBe(true);
+    await expect(rebuilt.execute(transfer('a', 'b', '31.00'), ctx('remember-me', 'other'))).rejects.toMatchObject({ code: 'idempotency_conflict' });
+  });
+});
