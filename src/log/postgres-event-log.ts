@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import { type Database, rowsOf } from '../db/client.ts';
 import { events, writerLease } from '../db/schema.ts';
 import type { NewEvent, StoredEvent } from './envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError } from './event-log.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
-const INSERT_CHUNK = 1000;
 
 /**
  * The log as an append-only PostgreSQL table, on PGlite (embedded default) or on a server.
@@ -57,15 +56,25 @@ export class PostgresEventLog implements EventLog {
     const first = this.nextPosition;
     const stored: StoredEvent[] = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
     try {
-      await this.database.db.transaction(async (tx) => {
-        // FOR SHARE: a new writer's epoch bump waits for this append to finish, and every append after it sees the new epoch.
-        const lease = await tx.select({ epoch: writerLease.epoch }).from(writerLease).where(eq(writerLease.id, 1)).for('share');
-        if (lease[0]?.epoch !== epoch) throw new WriterFencedError(`writer epoch ${epoch} was fenced by epoch ${lease[0]?.epoch}`);
-        for (let i = 0; i < stored.length; i += INSERT_CHUNK) {
-          await tx.insert(events).values(stored.slice(i, i + INSERT_CHUNK).map(toRow));
-        }
-        if (this.database.sql) await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`);
-      });
+      // One statement, so one round trip and atomic on its own: the rows go in as one JSON parameter,
+      // and only if this writer's epoch is still current. FOR SHARE makes a new writer's epoch bump
+      // wait for this append, and every append after the bump sees the new epoch.
+      const json = JSON.stringify(stored.map(toJsonRow));
+      const inserted = rowsOf<{ n: number }>(
+        await this.database.db.execute(sql`
+          with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
+          ins as (
+            insert into events (partition, position, event_id, type, stream_id, stream_version, occurred_at, data, metadata, prev_hash, hash)
+            select x.partition, x.position, x.event_id, x.type, x.stream_id, x.stream_version, x.occurred_at, x.data, x.metadata, x.prev_hash, x.hash
+            from jsonb_to_recordset(${json}::jsonb) as x(partition int, position bigint, event_id uuid, type text, stream_id text, stream_version int,
+                 occurred_at text, data jsonb, metadata jsonb, prev_hash text, hash text)
+            where exists (select 1 from lease)
+            returning 1
+          )
+          select count(*)::int as n from ins`),
+      );
+      if ((inserted[0]?.n ?? 0) !== stored.length) throw new WriterFencedError(`writer epoch ${epoch} was fenced by a newer writer`);
+      if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
     } catch (err) {
       if (err instanceof WriterFencedError) {
         this.epoch = null;
@@ -118,18 +127,18 @@ export class PostgresEventLog implements EventLog {
 
 type Row = typeof events.$inferSelect;
 
-function toRow(e: StoredEvent): typeof events.$inferInsert {
+function toJsonRow(e: StoredEvent): Record<string, unknown> {
   return {
     partition: e.partition,
     position: e.position,
-    eventId: e.eventId,
+    event_id: e.eventId,
     type: e.type,
-    streamId: e.streamId,
-    streamVersion: e.streamVersion,
-    occurredAt: e.occurredAt,
-    data: e.data as unknown as Record<string, unknown>,
+    stream_id: e.streamId,
+    stream_version: e.streamVersion,
+    occurred_at: e.occurredAt,
+    data: e.data,
     metadata: e.metadata,
-    prevHash: e.prevHash,
+    prev_hash: e.prevHash,
     hash: e.hash,
   };
 }

@@ -1,0 +1,89 @@
+/**
+ * npm run bench [-- --mode embedded|postgres|all --seconds 10 --concurrency 64 --accounts 1000]
+ *
+ * Starts the real service as a separate process (as a user would), opens and funds accounts,
+ * then drives concurrent HTTP transfers between random accounts and prints transfers/s and latency.
+ */
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTestDatabase } from '../test/support/pg.ts';
+import { freePort, killHard, spawnLedger, waitForHttp } from '../test/support/process.ts';
+import { runLoad } from './lib/http-load.ts';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'all' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '64' },
+    accounts: { type: 'string', default: '1000' },
+  },
+});
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const accountCount = Number(values.accounts);
+
+async function post(port: number, p: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function benchHttp(mode: 'embedded' | 'postgres') {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let env: Record<string, string>;
+  if (mode === 'postgres') {
+    const db = await createTestDatabase('ledger_bench');
+    cleanups.push(db.drop);
+    env = { DATABASE_URL: db.url };
+  } else {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-bench-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    env = { LEDGER_DATA_DIR: dir };
+  }
+  const port = await freePort();
+  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    const ids: string[] = [];
+    for (let i = 0; i < accountCount; i += 50) {
+      const batch = await Promise.all(Array.from({ length: Math.min(50, accountCount - i) }, () => post(port, '/v1/accounts', { currency: 'USD' })));
+      ids.push(...batch.map((b) => b.id as string));
+    }
+    for (let i = 0; i < ids.length; i += 50) {
+      await Promise.all(ids.slice(i, i + 50).map((id) => post(port, `/v1/accounts/${id}/deposits`, { amount: '1000000.00' })));
+    }
+    // warm-up
+    const pick = (i: number) => {
+      const a = (i * 7919) % ids.length;
+      let b = (i * 104729 + 13) % ids.length;
+      if (b === a) b = (b + 1) % ids.length;
+      return { path: '/v1/transfers', body: { fromAccountId: ids[a], toAccountId: ids[b], amount: '1.25' } };
+    };
+    await runLoad({ port, concurrency, seconds: 2, next: pick });
+    const result = await runLoad({ port, concurrency, seconds, next: pick });
+    return { mode, concurrency, ...result };
+  } finally {
+    await killHard(server);
+    for (const c of cleanups.reverse()) await c();
+  }
+}
+
+async function main() {
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const modes = values.mode === 'all' ? (['embedded', 'postgres'] as const) : ([values.mode] as ['embedded' | 'postgres']);
+  for (const mode of modes) {
+    const r = await benchHttp(mode);
+    console.log(
+      `HTTP transfers [${r.mode}] c=${r.concurrency}: ${r.rate} transfers/s over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
