@@ -44,6 +44,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   const runners = [ledgerProjection].map(
     (projection) =>
       new ProjectionRunner(database.db, log, projection, {
+        coalesceMs: database.kind === 'pglite' ? 20 : 2,
         onError: (err, name) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying'),
       }),
   );

@@ -6,6 +6,11 @@ import type { Projection } from './projection.ts';
 export interface RunnerOptions {
   batchSize?: number;
   idleWaitMs?: number;
+  /**
+   * After a short batch, wait this long before reading again so the next batch gathers more events:
+   * fewer, larger transactions (PGlite shares one thread with the API, so this matters most there).
+   */
+  coalesceMs?: number;
   onError?: (err: unknown, projection: string) => void;
   /** Called after each committed batch (metrics, tests). */
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
@@ -78,7 +83,10 @@ export class ProjectionRunner {
         }
         const next = await this.step(partition, position);
         backoff = 100;
-        if (next === position) await this.log.waitFor(partition, position, this.options.idleWaitMs ?? 250);
+        if (next === position) {
+          await this.log.waitFor(partition, position, this.options.idleWaitMs ?? 250);
+          if (this.options.coalesceMs) await new Promise((r) => setTimeout(r, this.options.coalesceMs));
+        }
         position = next;
       } catch (err) {
         this.options.onError?.(err, this.projection.name);
