@@ -1,6 +1,7 @@
 import type { Env } from '../config/env.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
+import { PostgresSnapshotStore } from '../engine/postgres-snapshot-store.ts';
 import { createApp } from '../http/app.ts';
 import type { App } from '../http/context.ts';
 import type { EventLog } from '../log/event-log.ts';
@@ -35,11 +36,14 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   await database.migrate();
 
   const log = await new PostgresEventLog(database).start();
-  const engine = new LedgerEngine(log);
+  const engine = new LedgerEngine(log, {
+    snapshots: new PostgresSnapshotStore(database.db, 'events'),
+    onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+  });
   engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
   const started = Date.now();
   await engine.start();
-  logger.info({ accounts: engine.accountCount, ms: Date.now() - started }, 'engine rebuilt from the log');
+  logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
 
   const runners = [ledgerProjection].map(
     (projection) =>
@@ -71,6 +75,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     runners,
     async close() {
       await engine.drain();
+      await engine.snapshot();
       await Promise.all(runners.map((r) => r.stop()));
       await log.close();
       if (!options.database) await database.close();

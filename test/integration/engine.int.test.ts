@@ -5,6 +5,7 @@ import { type CommandContext, LedgerEngine } from '../../src/engine/ledger-engin
 import type { NewEvent, StoredEvent } from '../../src/log/envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError } from '../../src/log/event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
+import { PostgresSnapshotStore } from '../../src/engine/postgres-snapshot-store.ts';
 import { verifyChain } from '../../src/verify/verify-ledger.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
 
@@ -124,5 +125,52 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
     const again = await rebuilt.execute(transfer('a', 'b', '30.00'), ctx('remember-me'));
     expect(again.replayed).toBe(true);
     await expect(rebuilt.execute(transfer('a', 'b', '31.00'), ctx('remember-me', 'other'))).rejects.toMatchObject({ code: 'idempotency_conflict' });
+  });
+});
+
+describe.each(BACKENDS)('engine snapshots on %s', (backend) => {
+  it('starts from the newest snapshot plus the log after it, with the same state and command index', async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    try {
+      const log = await new PostgresEventLog(database).start();
+      const store = new PostgresSnapshotStore(database.db, 'events');
+      const first = new LedgerEngine(log, { snapshots: store, snapshotEvery: 10 });
+      await first.start();
+      await first.execute(open('a'), ctx());
+      await first.execute(open('b'), ctx());
+      await first.execute(deposit('a', '500.00'), ctx());
+      for (let i = 0; i < 12; i++) await first.execute(transfer('a', 'b', '1.00'), ctx(`snap-${i}`));
+      await first.snapshot();
+      await first.execute(transfer('a', 'b', '5.00'), ctx('after-snapshot'));
+
+      const second = new LedgerEngine(log, { snapshots: store });
+      await second.start();
+      expect(second.startInfo.snapshotUsed).toBe(true);
+      expect(second.startInfo.replayedEvents).toBe(2);
+      expect(second.account('a')).toEqual(first.account('a'));
+      expect(second.account('b')).toEqual(first.account('b'));
+      // command ids from before and after the snapshot are still known
+      expect((await second.execute(transfer('a', 'b', '1.00'), ctx('snap-3'))).replayed).toBe(true);
+      expect((await second.execute(transfer('a', 'b', '5.00'), ctx('after-snapshot'))).replayed).toBe(true);
+      await log.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('ignores a snapshot that does not match the log', async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    try {
+      const log = await new PostgresEventLog(database).start();
+      const store = new PostgresSnapshotStore(database.db, 'events');
+      await store.save({ format: 1, heads: [{ partition: 0, position: 0, hash: 'f'.repeat(64) }], accounts: [['ghost', 'open', 'USD', '1000000', '0', null, 1]], commands: [] });
+      const engine = new LedgerEngine(log, { snapshots: store });
+      await engine.start();
+      expect(engine.startInfo.snapshotUsed).toBe(false);
+      expect(engine.account('ghost')).toEqual({ status: 'none' });
+      await log.close();
+    } finally {
+      await cleanup();
+    }
   });
 });
