@@ -1,0 +1,123 @@
+import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
+import { uuidv7 } from 'uuidv7';
+import type { LedgerCommand } from '../domain/account/commands.ts';
+import type { CommandContext, ExecuteResult } from '../engine/ledger-engine.ts';
+import { LogUnavailableError } from '../log/event-log.ts';
+import type { CommandBus } from './command-bus.ts';
+import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
+
+export interface KafkaTopology {
+  brokers: string[];
+  commandsTopic?: string;
+  repliesTopic?: string;
+  /** Partitions of the commands and replies topics when they are created. */
+  partitions?: number;
+  replicationFactor?: number;
+}
+
+export const COMMANDS_TOPIC = 'ledger.commands';
+export const REPLIES_TOPIC = 'ledger.replies';
+
+/** Creates the commands and replies topics when missing. */
+export async function ensureCommandTopics(kafka: Kafka, t: KafkaTopology): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [t.commandsTopic ?? COMMANDS_TOPIC, t.repliesTopic ?? REPLIES_TOPIC].filter((name) => !existing.has(name));
+    if (wanted.length) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: wanted.map((topic) => ({ topic, numPartitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The API side of request/response over Kafka: a command goes to `ledger.commands`, the engine
+ * answers on `ledger.replies`, and replies are matched to waiting requests by id. Each API node
+ * reads the replies topic in a consumer group of its own, from the end, and keeps those addressed to it.
+ */
+export class KafkaCommandBus implements CommandBus {
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private consumer: Consumer | null = null;
+  private readonly pending = new Map<string, { resolve: (r: ExecuteResult) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  readonly instanceId = `api-${uuidv7()}`;
+
+  constructor(
+    private readonly topology: KafkaTopology,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.kafka = new Kafka({ clientId: this.instanceId, brokers: topology.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 500 } });
+  }
+
+  async start(): Promise<this> {
+    await ensureCommandTopics(this.kafka, this.topology);
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topology.repliesTopic ?? REPLIES_TOPIC, fromBeginning: false });
+    let assigned!: () => void;
+    const ready = new Promise<void>((r) => (assigned = r));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => assigned());
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        const reply = JSON.parse(message.value.toString('utf8')) as ReplyMessage;
+        if (reply.replyTo !== this.instanceId) return;
+        const waiting = this.pending.get(reply.requestId);
+        if (!waiting) return;
+        this.pending.delete(reply.requestId);
+        clearTimeout(waiting.timer);
+        try {
+          waiting.resolve(resultOf(reply));
+        } catch (err) {
+          waiting.reject(err);
+        }
+      },
+    });
+    await ready;
+    return this;
+  }
+
+  async execute(command: LedgerCommand, ctx: CommandContext): Promise<ExecuteResult> {
+    if (!this.producer) throw new LogUnavailableError('the command bus is not started');
+    const requestId = uuidv7();
+    const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + this.timeoutMs, command, ctx };
+    const result = new Promise<ExecuteResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new LogUnavailableError('the engine did not answer in time; retry with the same Idempotency-Key'));
+      }, this.timeoutMs + 2000);
+      this.pending.set(requestId, { resolve, reject, timer });
+    });
+    try {
+      await this.producer.send({
+        topic: this.topology.commandsTopic ?? COMMANDS_TOPIC,
+        acks: -1,
+        messages: [{ key: ctx.commandId, value: JSON.stringify(message) }],
+      });
+    } catch (err) {
+      const waiting = this.pending.get(requestId);
+      if (waiting) clearTimeout(waiting.timer);
+      this.pending.delete(requestId);
+      throw new LogUnavailableError(`could not send the command: ${(err as Error).message}`, { cause: err });
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    for (const [, w] of this.pending) {
+      clearTimeout(w.timer);
+      w.reject(new LogUnavailableError('the API node is shutting down'));
+    }
+    this.pending.clear();
+    await this.consumer?.disconnect().catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+  }
+}
