@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { EventLog } from '../log/event-log.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import { lockCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import type { Projection } from './projection.ts';
 
 export interface RunnerOptions {
@@ -61,13 +61,16 @@ export class ProjectionRunner {
     const batch = await this.log.read(partition, position, this.options.batchSize ?? 1000);
     if (batch.length === 0) return position;
     const last = batch[batch.length - 1]!.position;
-    await this.db.transaction(async (tx) => {
+    const applied = await this.db.transaction(async (tx) => {
+      const current = await lockCheckpoint(tx, this.projection.name, partition);
+      if (current !== position) return current; // another runner got here first: its batch stands
       await this.projection.apply(tx, batch);
       await writeCheckpoint(tx, this.projection.name, partition, last);
+      return last;
     });
-    this.positions.set(partition, last);
-    this.options.onBatch?.(this.projection.name, partition, last, batch.length);
-    return last;
+    this.positions.set(partition, applied);
+    if (applied === last) this.options.onBatch?.(this.projection.name, partition, last, batch.length);
+    return applied;
   }
 
   private async run(partition: number): Promise<void> {

@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.ts';
+import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
+import { readCheckpoint } from '../../src/projections/checkpoints.ts';
+import type { Projection } from '../../src/projections/projection.ts';
+import { ProjectionRunner } from '../../src/projections/runner.ts';
+import { BACKENDS, openTestDatabase } from '../support/pg.ts';
+
+/** A projection that is NOT idempotent on its own (it counts), so a doubled batch would show. */
+const counting: Projection = {
+  name: 'counting',
+  tables: ['counting_test'],
+  async apply(tx, events) {
+    await tx.execute(sql`update counting_test set n = n + ${events.length}`);
+  },
+};
+
+describe.each(BACKENDS)('projection runner on %s', (backend) => {
+  it('applies every event exactly once, even with two runners of one projection racing', async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    try {
+      await database.db.execute(sql`create table counting_test (n int not null)`);
+      await database.db.execute(sql`insert into counting_test values (0)`);
+      const log = await new PostgresEventLog(database).start();
+      const engine = new LedgerEngine(log);
+      await engine.start();
+      const ctx = (i: number) => ({ commandId: `c${i}`, requestHash: 'h', correlationId: 'c', causationId: null, actor: 't', origin: { ip: null, userAgent: null, requestId: null } });
+      await engine.execute({ type: 'OpenAccount', accountId: 'a', currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx(0));
+      const runners = [new ProjectionRunner(database.db, log, counting, { batchSize: 7 }), new ProjectionRunner(database.db, log, counting, { batchSize: 5 })];
+      for (const r of runners) r.start();
+      await Promise.all(Array.from({ length: 300 }, (_, i) => engine.execute({ type: 'Deposit', accountId: 'a', transactionId: `t${i}`, amount: '1', reference: null, channel: null, metadata: {} }, ctx(i + 1))));
+      await Promise.all(runners.map((r) => r.catchUp()));
+      await Promise.all(runners.map((r) => r.stop()));
+      const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
+      expect(row!.n).toBe(301);
+      expect(await readCheckpoint(database.db, 'counting', 0)).toBe(300);
+      await log.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});
