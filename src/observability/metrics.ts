@@ -43,23 +43,29 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     },
   };
 
-  const lagEvents = new Gauge({ name: 'ledger_projector_lag_events', help: 'Events in the log not yet projected', labelNames: ['projector', 'partition'] as const, registers });
-  new Gauge({
-    name: 'ledger_projector_lag_seconds',
-    help: 'Age of the oldest event not yet projected (0 when caught up)',
-    labelNames: ['projector', 'partition'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      lagEvents.reset();
-      if (!lagSource) return;
-      for (const lag of await lagSource()) {
-        const labels = { projector: lag.projector, partition: String(lag.partition) };
-        this.set(labels, lag.seconds);
-        lagEvents.set(labels, lag.events);
-      }
-    },
-  });
+  // Both gauges read one snapshot per scrape (the registry collects metrics concurrently).
+  let snapshot: { at: number; lags: Promise<ProjectorLag[]> } | null = null;
+  const lags = (): Promise<ProjectorLag[]> => {
+    if (!lagSource) return Promise.resolve([]);
+    const now = Date.now();
+    if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, lags: lagSource().catch(() => []) };
+    return snapshot.lags;
+  };
+  for (const [name, help, pick] of [
+    ['ledger_projector_lag_events', 'Events in the log not yet projected', (l: ProjectorLag) => l.events],
+    ['ledger_projector_lag_seconds', 'Age of the oldest event not yet projected (0 when caught up)', (l: ProjectorLag) => l.seconds],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['projector', 'partition'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const lag of await lags()) this.set({ projector: lag.projector, partition: String(lag.partition) }, pick(lag));
+      },
+    });
+  }
   return metrics;
 }
 
