@@ -23,9 +23,10 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const accountCount = Number(values.accounts);
+const TOKEN = 'bench-admin-token-0123456789abcdef';
 
 async function post(port: number, p: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -42,7 +43,7 @@ async function benchHttp(mode: 'embedded' | 'postgres') {
     env = { LEDGER_DATA_DIR: dir };
   }
   const port = await freePort();
-  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     const ids: string[] = [];
@@ -60,8 +61,8 @@ async function benchHttp(mode: 'embedded' | 'postgres') {
       if (b === a) b = (b + 1) % ids.length;
       return { path: '/v1/transfers', body: { fromAccountId: ids[a], toAccountId: ids[b], amount: '1.25' } };
     };
-    await runLoad({ port, concurrency, seconds: 2, next: pick });
-    const result = await runLoad({ port, concurrency, seconds, next: pick });
+    await runLoad({ port, concurrency, seconds: 2, next: pick, headers: { authorization: `Bearer ${TOKEN}` } });
+    const result = await runLoad({ port, concurrency, seconds, next: pick, headers: { authorization: `Bearer ${TOKEN}` } });
     return { mode, concurrency, ...result };
   } finally {
     await killHard(server);

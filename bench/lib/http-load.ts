@@ -19,6 +19,7 @@ export async function runLoad(opts: {
   seconds: number;
   next: (i: number) => { path: string; body: unknown };
   okStatus?: number;
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const latencies: number[] = [];
@@ -30,7 +31,7 @@ export async function runLoad(opts: {
   const one = (path: string, body: string): Promise<number> =>
     new Promise((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port: opts.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        { host: '127.0.0.1', port: opts.port, path, method: 'POST', agent, headers: { ...opts.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));

@@ -1,11 +1,18 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import { createJwtVerifier } from '../auth/jwt.ts';
+import { KeyStore } from '../auth/key-store.ts';
 import type { Env } from '../config/env.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../engine/postgres-snapshot-store.ts';
-import { createApp } from '../http/app.ts';
+import { type CreateAppOptions, createApp } from '../http/app.ts';
 import type { App } from '../http/context.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
@@ -19,6 +26,8 @@ export interface System {
   database: Database;
   log: EventLog;
   runners: ProjectionRunner[];
+  keys: KeyStore;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -26,6 +35,15 @@ export interface SystemOptions {
   /** Use this database instead of opening one from the environment (tests). */
   database?: Database;
   logger: Logger;
+  /**
+   * Shows a generated bootstrap admin token once (the CLI prints it to the terminal). It never goes
+   * to the structured log. The token is also written, mode 0600, to bootstrapTokenFile.
+   */
+  announceBootstrapToken?: (token: string, file: string) => void;
+  /** Default: <LEDGER_DATA_DIR>/bootstrap-admin-token. */
+  bootstrapTokenFile?: string;
+  /** For the auth-overhead benchmark only. */
+  app?: CreateAppOptions;
 }
 
 /** The composition root: everything is wired here and nowhere else. */
@@ -35,7 +53,8 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   const database = options.database ?? (await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }));
   await database.migrate();
 
-  const log = await new PostgresEventLog(database).start();
+  const metrics = createMetrics(new Registry());
+  const log = instrumentLog(await new PostgresEventLog(database).start(), metrics);
   const engine = new LedgerEngine(log, {
     snapshots: new PostgresSnapshotStore(database.db, 'events'),
     onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
@@ -54,17 +73,43 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   );
   for (const r of runners) r.start();
   const ledgerRunner = runners[0]!;
+  metrics.setProjectorLagSource(projectorLagSource(log, runners));
+
+  const keys = new KeyStore(database.db);
+  await bootstrapAdmin(keys, env, options);
+  const jwt = createJwtVerifier({
+    issuer: env.LEDGER_JWT_ISSUER ?? null,
+    audience: env.LEDGER_JWT_AUDIENCE ?? null,
+    jwksUrl: env.LEDGER_JWT_JWKS_URL ?? null,
+    secret: env.LEDGER_JWT_SECRET ?? null,
+    publicKeyPem: env.LEDGER_JWT_PUBLIC_KEY ?? null,
+    roleClaim: env.LEDGER_JWT_ROLE_CLAIM,
+    accountsClaim: env.LEDGER_JWT_ACCOUNTS_CLAIM,
+  });
 
   const app = createApp(
     {
-      commands: engine,
+      commands: instrumentBus(engine, metrics),
       accounts: accountQueries(database.db),
       log,
+      keys,
+      authenticator: createAuthenticator(keys, jwt),
+      metrics,
+      logger,
       projectedPosition: async (partition) => ledgerRunner.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
       ready: async () => true,
-      config: { bootstrapToken: env.LEDGER_BOOTSTRAP_TOKEN ?? null, minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS },
+      config: {
+        minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS,
+        security: {
+          bodyLimitBytes: env.LEDGER_BODY_LIMIT_BYTES,
+          rateLimit: { ratePerSecond: env.LEDGER_RATE_LIMIT_RPS, burst: env.LEDGER_RATE_LIMIT_BURST },
+          requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS,
+          corsOrigins: env.LEDGER_CORS_ORIGINS,
+          metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
+        },
+      },
     },
-    logger,
+    options.app,
   );
 
   return {
@@ -73,6 +118,8 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     database,
     log,
     runners,
+    keys,
+    metrics,
     async close() {
       await engine.drain();
       await engine.snapshot();
@@ -82,4 +129,20 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       releaseLock?.();
     },
   };
+}
+
+/** The first admin: LEDGER_BOOTSTRAP_TOKEN, or on a first start without keys a generated token, shown once. */
+async function bootstrapAdmin(keys: KeyStore, env: Env, options: SystemOptions): Promise<void> {
+  const { logger } = options;
+  const result = await keys.ensureBootstrap(env.LEDGER_BOOTSTRAP_TOKEN ?? null);
+  if (result.outcome === 'revoked') {
+    logger.warn({ keyId: result.keyId }, 'LEDGER_BOOTSTRAP_TOKEN is set but its key was revoked; it is not accepted');
+  } else if (result.outcome === 'generated' && result.token) {
+    const file = options.bootstrapTokenFile ?? path.join(env.LEDGER_DATA_DIR, 'bootstrap-admin-token');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${result.token}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    logger.warn({ keyId: result.keyId, file }, 'no API keys existed: generated a bootstrap admin token and wrote it to the file (mode 0600); create named keys with POST /v1/keys and revoke it');
+    options.announceBootstrapToken?.(result.token, file);
+  }
 }

@@ -1,10 +1,10 @@
-import { serve } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import { startSystem } from '../app/system.ts';
 import { createLogger } from '../app/logger.ts';
 import { acquireDataDirLock } from '../app/data-dir-lock.ts';
 import { type Env, loadEnv } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
+import { startHttpServer } from '../http/server.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
@@ -38,10 +38,18 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL);
   switch (command) {
     case 'serve': {
-      const system = await startSystem(env, { logger });
-      const server = serve({ fetch: system.app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-        logger.info({ port: info.port, log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening');
+      const system = await startSystem(env, {
+        logger,
+        // Shown once on the terminal (stderr), never in the structured log.
+        announceBootstrapToken: (token, file) => {
+          process.stderr.write(`\nBootstrap admin token (shown once; also in ${file}, mode 0600):\n\n  ${token}\n\nUse it to create named keys:\n  curl -H "Authorization: Bearer $(cat ${file})" -H 'content-type: application/json' -d '{"name":"teller 1","role":"teller"}' http://localhost:${env.PORT}/v1/keys\n\n`);
+        },
       });
+      const server = await startHttpServer(
+        system.app,
+        { port: env.PORT, hostname: env.HOST, requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.LEDGER_HEADERS_TIMEOUT_MS },
+        (port) => logger.info({ port, log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
+      );
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         server.close();

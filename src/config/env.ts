@@ -15,6 +15,31 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a read with ?minPosition= waits for the projection before answering 409. */
   LEDGER_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+
+  // ── Security ──
+  /** JWTs from an identity provider: verified with a JWKS URL, a shared secret (HS256) or a PEM public key. */
+  LEDGER_JWT_ISSUER: z.string().min(1).optional(),
+  LEDGER_JWT_AUDIENCE: z.string().min(1).optional(),
+  LEDGER_JWT_JWKS_URL: z.string().url().optional(),
+  LEDGER_JWT_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  LEDGER_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  /** Claim carrying the role (teller | auditor | analyst | admin) and the optional account scope (string array). */
+  LEDGER_JWT_ROLE_CLAIM: z.string().min(1).default('role'),
+  LEDGER_JWT_ACCOUNTS_CLAIM: z.string().min(1).default('accounts'),
+  /** Token bucket per key: sustained requests per second and burst; 0 turns the limit off. */
+  LEDGER_RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(100),
+  LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  LEDGER_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
+  /** Most time a non-streaming request may take in the app; the HTTP server also drops clients that send too slowly. */
+  LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  LEDGER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Comma-separated allowed origins; empty (default) sends no CORS headers at all. */
+  LEDGER_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** When set, GET /metrics requires Authorization: Bearer <this token>. */
+  LEDGER_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -3,46 +3,64 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { DomainError } from '../domain/errors.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
-import { authenticate } from './auth.ts';
 import type { ApiDeps, App, AppEnv } from './context.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { authorize } from './middleware/authorize.ts';
+import { requireJsonBody } from './middleware/json-body.ts';
+import { limitBody, requestTimeout } from './middleware/limits.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { corsFor, securityHeaders } from './middleware/security-headers.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 
-export interface Logger {
-  error(obj: object, msg?: string): void;
+export interface CreateAppOptions {
+  /**
+   * 'off' skips authentication, authorization and rate limiting and runs every request as admin.
+   * For bench/auth-overhead.ts only: no configuration reaches it.
+   */
+  security?: 'on' | 'off';
 }
 
 /** Builds the whole HTTP API. Tests call app.request(...) on it without a socket. */
-export function createApp(deps: ApiDeps, logger: Logger = { error: (o, m) => console.error(m, o) }): App {
-  const app: App = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const errors: FieldError[] = result.error.issues.flatMap((i) => {
-          const at = i.path.map(String);
-          if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: [...at, k].join('.'), message: 'unknown field' }));
-          return [{ field: at.length ? at.join('.') : 'body', message: i.message }];
-        });
-        throw new ApiProblem('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-      }
-    },
-  });
+export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
+  const { logger, metrics } = deps;
+  const security = deps.config.security;
+  const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
 
+  // Every request: id, access log + metrics, security headers, CORS (only when configured).
   app.use('*', requestId());
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Cache-Control', c.res.headers.get('Cache-Control') ?? 'no-store');
-  });
-  app.use('/v1/*', requireJsonBody);
-  app.use('/v1/*', authenticate(deps.config.bootstrapToken));
+  app.use('*', accessLog(logger, metrics));
+  app.use('*', securityHeaders());
+  const cors = corsFor(security.corsOrigins);
+  if (cors) app.use('*', cors);
+
+  // The API: size and time limits, then who is calling, how often, and may they.
+  app.use('/v1/*', limitBody(security.bodyLimitBytes));
+  app.use('/v1/*', requestTimeout(security.requestTimeoutMs, (path) => path === '/v1/events/stream'));
+  if (options.security === 'off') {
+    app.use('/v1/*', async (c, next) => {
+      c.set('principal', { actor: 'key:benchmark', keyId: 'benchmark', role: 'admin', accounts: null });
+      await next();
+    });
+  } else {
+    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason })));
+    app.use('/v1/*', rateLimit({ ...security.rateLimit, onLimited: () => metrics?.rateLimited.inc() }));
+  }
+  app.use('/v1/*', requireJsonBody());
+  if (options.security !== 'off') app.use('/v1/*', authorize((reason) => metrics?.authzDenied.inc({ reason })));
 
   accountRoutes(app, deps);
   transferRoutes(app, deps);
   eventRoutes(app, deps);
+  keyRoutes(app, deps);
   systemRoutes(app, deps);
+  metricsRoutes(app, deps);
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {
@@ -69,13 +87,13 @@ export function problem(instance: string, code: ProblemCode, detail: string, err
   });
 }
 
-/** A body declared as anything but JSON is refused before it reaches a validator. */
-const requireJsonBody: Parameters<App['use']>[1] = async (c, next) => {
-  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
-    const type = c.req.header('content-type');
-    if (type !== undefined && type !== '' && !/^application\/(.+\+)?json(\s*;.*)?$/i.test(type)) {
-      throw new ApiProblem('unsupported_media_type', 'send the body as application/json');
-    }
-  }
-  await next();
-};
+/** zod failures become one validation_failed problem listing every field. */
+function validationProblem(result: { success: true } | { success: false; error: { issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string; keys?: readonly string[] }> } }): void {
+  if (result.success) return;
+  const errors: FieldError[] = result.error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === 'unrecognized_keys' && i.keys) return i.keys.map((k) => ({ field: [...at, k].join('.'), message: 'unknown field' }));
+    return [{ field: at.length ? at.join('.') : 'body', message: i.message }];
+  });
+  throw new ApiProblem('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+}

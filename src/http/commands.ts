@@ -13,14 +13,16 @@ import type { AppEnv } from './context.ts';
 export function commandContext(c: Context<AppEnv>, operation: string, input: unknown): CommandContext {
   const key = c.req.header('idempotency-key');
   const requestId = c.get('requestId');
-  const actor = c.get('actor');
+  const principal = c.get('principal');
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return {
-    commandId: key ? `key:${actor.id}:${key}` : uuidv7(),
+    // Idempotency keys are namespaced per caller: `key:<keyId>:<Idempotency-Key>`.
+    commandId: key ? `${principal.actor}:${key}` : uuidv7(),
     requestHash: sha256Hex(canonicalJson({ operation, input })),
     correlationId: c.req.header('x-correlation-id')?.slice(0, 128) ?? requestId,
     causationId: null,
-    actor: actor.id,
+    actor: principal.actor,
+    actorRole: principal.role,
     origin: {
       ip: incoming?.socket?.remoteAddress ?? null,
       userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,

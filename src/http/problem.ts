@@ -10,6 +10,7 @@ export type ProblemCode =
   | 'payload_too_large'
   | 'read_model_behind'
   | 'rate_limited'
+  | 'request_timeout'
   | 'internal_error';
 
 export interface FieldError {
@@ -37,6 +38,7 @@ const STATUS: Record<ProblemCode, number> = {
   same_account: 422,
   rate_limited: 429,
   internal_error: 500,
+  request_timeout: 503,
   log_unavailable: 503,
 };
 
@@ -59,6 +61,7 @@ const TITLE: Record<ProblemCode, string> = {
   balance_not_zero: 'Balance is not zero',
   same_account: 'Source and destination are the same account',
   rate_limited: 'Too many requests',
+  request_timeout: 'The request took too long; if it was a command, retry it with the same Idempotency-Key',
   internal_error: 'Internal error',
   log_unavailable: 'The event log is unavailable; nothing was written, retry later',
 };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Role } from '../auth/roles.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
 
 /** Who caused a command and from where: recorded on every event it produced. */
@@ -8,7 +9,11 @@ export interface EventMetadata {
   requestHash: string;
   correlationId: string;
   causationId: string | null;
+  /** Who caused it: `key:<api key id>` or `jwt:<subject>`. */
   actor: string;
+  /** The role the actor acted in. */
+  actorRole: Role;
+  /** requestId is also the X-Request-Id of the HTTP response and of the access log line. */
   origin: { ip: string | null; userAgent: string | null; requestId: string | null };
 }
 

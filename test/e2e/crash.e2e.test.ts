@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.ts';
 import { type Backend, BACKENDS, createTestDatabase } from '../support/pg.ts';
 import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
+import { ADMIN, ADMIN_TOKEN } from '../support/system.ts';
 
 /**
  * kill -9 the service in the middle of a load of deposits, withdrawals and transfers, restart it,
@@ -32,13 +33,13 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
     }
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    env = { ...env, PORT: String(port), HOST: '127.0.0.1' };
+    env = { ...env, PORT: String(port), HOST: '127.0.0.1', LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN };
     let server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
     await waitForHttp(`${base}/healthz`);
 
     const post = async (p: string, body: unknown, key: string) => {
-      const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+      const res = await fetch(base + p, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
 
@@ -99,7 +100,7 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
       req.transactionId = res.body.transactionId as string | undefined;
     }
     const last = await post(`/v1/accounts/${ids[0]}/deposits`, { amount: '0.01' }, 'final');
-    await fetch(`${base}/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`);
+    await fetch(`${base}/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`, { headers: ADMIN });
     await killHard(server);
 
     // Now inspect the data at rest with the CLI and SQL.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/verify/verify-ledger.ts';
 import { BACKENDS } from '../support/pg.ts';
-import { type TestLedger, openFunded, startTestLedger } from '../support/system.ts';
+import { ADMIN, type TestLedger, openFunded, startTestLedger } from '../support/system.ts';
 
 const PROBLEM = 'application/problem+json';
 
@@ -175,7 +175,7 @@ describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
     });
 
     it('unsupported_media_type for a non-JSON body', async () => {
-      const res = await ledger.system.app.request(`/v1/accounts/${a}/deposits`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'amount=1' });
+      const res = await ledger.system.app.request(`/v1/accounts/${a}/deposits`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'text/plain' }, body: 'amount=1' });
       expect(res.status).toBe(415);
       expect(((await res.json()) as { code: string }).code).toBe('unsupported_media_type');
     });
@@ -216,7 +216,7 @@ describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
 
     it('not_found for an unknown route, read_model_behind for a position not reached', async () => {
       expectProblem(await ledger.call('GET', '/v1/nothing-here'), 404, 'not_found');
-      const res = await ledger.system.app.request(`/v1/accounts/${a}?minPosition=999999999`);
+      const res = await ledger.system.app.request(`/v1/accounts/${a}?minPosition=999999999`, { headers: ADMIN });
       // waits LEDGER_MIN_POSITION_WAIT_MS (3 s by default), then 409
       expect(res.status).toBe(409);
       expect(((await res.json()) as { code: string }).code).toBe('read_model_behind');
@@ -233,7 +233,7 @@ describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
     const items = page.body.items as Array<{ position: number; type: string; hash: string; prevHash: string }>;
     expect(items.map((e) => e.position)).toEqual([0, 1, 2, 3, 4]);
     expect(items[1]!.prevHash).toBe(items[0]!.hash);
-    const res = await ledger.system.app.request('/v1/events/stream?after=2');
+    const res = await ledger.system.app.request('/v1/events/stream?after=2', { headers: ADMIN });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';

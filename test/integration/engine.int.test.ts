@@ -37,6 +37,7 @@ const ctx = (key?: string, hash = 'h'): CommandContext => ({
   correlationId: 'c',
   causationId: null,
   actor: 'test',
+  actorRole: 'admin',
   origin: { ip: null, userAgent: null, requestId: null },
 });
 const open = (accountId: string): LedgerCommand => ({ type: 'OpenAccount', accountId, currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} });

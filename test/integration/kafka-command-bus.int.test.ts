@@ -18,6 +18,7 @@ const ctx = (key?: string): CommandContext => ({
   correlationId: 'c',
   causationId: null,
   actor: 'test',
+  actorRole: 'admin',
   origin: { ip: null, userAgent: null, requestId: null },
 });
 const open = (accountId: string): LedgerCommand => ({ type: 'OpenAccount', accountId, currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} });

@@ -26,7 +26,7 @@ describe.each(BACKENDS)('projection runner on %s', (backend) => {
       const log = await new PostgresEventLog(database).start();
       const engine = new LedgerEngine(log);
       await engine.start();
-      const ctx = (i: number) => ({ commandId: `c${i}`, requestHash: 'h', correlationId: 'c', causationId: null, actor: 't', origin: { ip: null, userAgent: null, requestId: null } });
+      const ctx = (i: number) => ({ commandId: `c${i}`, requestHash: 'h', correlationId: 'c', causationId: null, actor: 't', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } });
       await engine.execute({ type: 'OpenAccount', accountId: 'a', currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx(0));
       const runners = [new ProjectionRunner(database.db, log, counting, { batchSize: 7 }), new ProjectionRunner(database.db, log, counting, { batchSize: 5 })];
       for (const r of runners) r.start();

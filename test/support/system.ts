@@ -7,14 +7,19 @@ import { type Backend, openTestDatabase } from './pg.ts';
 export interface TestLedger {
   system: System;
   database: Database;
-  /** JSON request against the in-process app. */
+  /** JSON request against the in-process app, as the admin unless headers say otherwise. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
   /** Stops the system (not the database) and starts a new one on the same data: a restart. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTestLedger(backend: Backend, env: Record<string, string> = {}): Promise<TestLedger> {
+/** The admin token the test systems are started with. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export async function startTestLedger(backend: Backend, extraEnv: Record<string, string> = {}): Promise<TestLedger> {
+  const env = { LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...extraEnv };
   const { database, cleanup } = await openTestDatabase(backend);
   let system = await startSystem(loadEnv(env), { database, logger: silentLogger });
   const ledger: TestLedger = {
@@ -22,7 +27,8 @@ export async function startTestLedger(backend: Backend, env: Record<string, stri
       return system;
     },
     database,
-    async call(method, path, body, headers = {}) {
+    async call(method, path, body, extraHeaders = {}) {
+      const headers = { ...ADMIN, ...extraHeaders };
       const res = await system.app.request(path, {
         method,
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

@@ -30,7 +30,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
       tags: ['accounts'],
       summary: 'Open an account',
       request: { headers: IdempotencyHeaders, body: { required: true, ...json(OpenAccountBody) } },
-      responses: { 201: { description: 'The new account', ...json(Account) }, ...problemResponses(400, 401, 409, 415, 503) },
+      responses: { 201: { description: 'The new account', ...json(Account) }, ...problemResponses(400, 401, 403, 429, 409, 415, 503) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -71,7 +71,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
       tags: ['accounts'],
       summary: 'Read an account (from the read model)',
       request: { params: AccountId, query: MinPositionQuery },
-      responses: { 200: { description: 'The account', ...json(Account) }, ...problemResponses(400, 401, 404, 409) },
+      responses: { 200: { description: 'The account', ...json(Account) }, ...problemResponses(400, 401, 403, 429, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -91,7 +91,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
         tags: ['money'],
         summary: kind === 'deposits' ? 'Deposit money into an account' : 'Withdraw money from an account',
         request: { params: AccountId, headers: IdempotencyHeaders, body: { required: true, ...json(MovementBody) } },
-        responses: { 201: { description: 'The movement, with the new balance', ...json(Movement) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+        responses: { 201: { description: 'The movement, with the new balance', ...json(Movement) }, ...problemResponses(400, 401, 403, 429, 404, 409, 415, 422, 503) },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
@@ -141,7 +141,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
         tags: ['accounts'],
         summary: change.summary,
         request: { params: AccountId, headers: IdempotencyHeaders, body: { required: false, ...json(StatusChangeBody) } },
-        responses: { 200: { description: 'The account\'s new status', ...json(StatusChange) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+        responses: { 200: { description: 'The account\'s new status', ...json(StatusChange) }, ...problemResponses(400, 401, 403, 429, 404, 409, 415, 422, 503) },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
@@ -169,7 +169,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
       },
       responses: {
         200: { description: 'A page of journal lines', ...json(z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage')) },
-        ...problemResponses(400, 401, 404, 409),
+        ...problemResponses(400, 401, 403, 429, 404, 409),
       },
     }),
     async (c) => {
@@ -197,7 +197,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
           description: 'The balance',
           ...json(z.object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() }).openapi('Balance')),
         },
-        ...problemResponses(400, 401, 404, 409),
+        ...problemResponses(400, 401, 403, 429, 404, 409),
       },
     }),
     async (c) => {

@@ -39,7 +39,7 @@ export function eventRoutes(app: App, deps: ApiDeps): void {
       request: { query: z.object({ after: After.default(-1), limit: z.coerce.number().int().min(1).max(1000).default(100), partition: Partition }) },
       responses: {
         200: { description: 'Events after the position, in log order', content: { 'application/json': { schema: z.object({ items: z.array(EventSchema), nextAfter: z.number().int() }).openapi('EventPage') } } },
-        ...problemResponses(400, 401),
+        ...problemResponses(400, 401, 403, 429),
       },
     }),
     async (c) => {
@@ -57,7 +57,7 @@ export function eventRoutes(app: App, deps: ApiDeps): void {
       tags: ['log'],
       summary: 'Live tail of the log as Server-Sent Events; resume with Last-Event-ID',
       request: { query: z.object({ after: After.optional(), partition: Partition }) },
-      responses: { 200: { description: 'text/event-stream; each event\'s id is its position', content: { 'text/event-stream': { schema: z.string() } } }, ...problemResponses(400, 401) },
+      responses: { 200: { description: 'text/event-stream; each event\'s id is its position', content: { 'text/event-stream': { schema: z.string() } } }, ...problemResponses(400, 401, 403, 429) },
     }),
     async (c) => {
       const q = c.req.valid('query');

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../support/pg.ts';
+import { BOOTSTRAP_TOKEN, type SecuredLedger, startSecuredLedger } from '../support/secured.ts';
+
+/** The value of one sample line, e.g. metric('ledger_commands_total{outcome="refused",code="insufficient_funds"}'). */
+function sample(text: string, prefix: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+}
+
+describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
+  let ledger: SecuredLedger;
+  let text: string;
+
+  beforeAll(async () => {
+    ledger = await startSecuredLedger(backend);
+    const teller = await ledger.key('teller');
+    const a = await ledger.account('10.00');
+    const b = await ledger.account();
+    for (let i = 0; i < 5; i++) await ledger.call(teller.token, 'POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' });
+    await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/withdrawals`, { amount: '999.00' });
+    await ledger.call(null, 'GET', `/v1/accounts/${a}`);
+    for (const r of ledger.system.runners) await r.catchUp();
+    const res = await ledger.system.app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    text = await res.text();
+  });
+  afterAll(() => ledger.close());
+
+  it('counts requests per route pattern and status, with latency histograms', () => {
+    expect(sample(text, 'ledger_http_requests_total{method="POST",route="/v1/transfers",status="201"}')).toBe(5);
+    expect(sample(text, 'ledger_http_requests_total{method="GET",route="/v1/accounts/:id",status="401"}')).toBe(1);
+    expect(text).toContain('ledger_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/transfers"}');
+    // ids never become labels
+    expect(text).not.toMatch(/route="\/v1\/accounts\/[0-9a-f]{8}-/);
+  });
+
+  it('counts commands accepted and refused by code, events appended and append batch sizes', () => {
+    expect(sample(text, 'ledger_commands_total{outcome="accepted",code="ok"}')).toBeGreaterThanOrEqual(8);
+    expect(sample(text, 'ledger_commands_total{outcome="refused",code="insufficient_funds"}')).toBe(1);
+    // 2 opens + 1 deposit + 5 transfers × 2 events
+    expect(sample(text, 'ledger_events_appended_total')).toBe(13);
+    expect(sample(text, 'ledger_append_batch_events_count')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ledger_append_batch_events_sum')).toBe(13);
+    expect(sample(text, 'ledger_auth_failures_total{reason="missing"}')).toBe(1);
+  });
+
+  it('reports projector lag in events and seconds, and declares the alerts counter', () => {
+    expect(sample(text, 'ledger_projector_lag_events{projector="ledger",partition="0"}')).toBe(0);
+    expect(sample(text, 'ledger_projector_lag_seconds{projector="ledger",partition="0"}')).toBe(0);
+    expect(text).toContain('# TYPE ledger_alerts_raised_total counter');
+    expect(text).toContain('ledger_process_resident_memory_bytes');
+  });
+
+  it('shows lag while a projector is behind', async () => {
+    await Promise.all(ledger.system.runners.map((r) => r.stop()));
+    const teller = await ledger.key('teller');
+    const a = await ledger.account();
+    await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/deposits`, { amount: '1.00' });
+    await new Promise((r) => setTimeout(r, 50));
+    const now = await (await ledger.system.app.request('/metrics')).text();
+    expect(sample(now, 'ledger_projector_lag_events{projector="ledger",partition="0"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(now, 'ledger_projector_lag_seconds{projector="ledger",partition="0"}')).toBeGreaterThan(0.03);
+  });
+});
+
+describe('GET /metrics with LEDGER_METRICS_TOKEN (PGlite)', () => {
+  it('requires that token', async () => {
+    const ledger = await startSecuredLedger('pglite', { LEDGER_METRICS_TOKEN: 'metrics-scrape-token-123' });
+    try {
+      expect((await ledger.system.app.request('/metrics')).status).toBe(401);
+      expect((await ledger.system.app.request('/metrics', { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })).status).toBe(401);
+      expect((await ledger.system.app.request('/metrics', { headers: { authorization: 'Bearer metrics-scrape-token-123' } })).status).toBe(200);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
