@@ -387,7 +387,7 @@ export class KafkaEventLog implements EventLog {
         if (batch.isEmptyIncludingFiltered()) break;
         for (const m of batch.messages) {
           if (out.length >= limit) break;
-          out.push(decode(m.value, Number(m.offset), partition));
+          out.push(decodeEvent(m.value, Number(m.offset), partition));
         }
         offset = Number(batch.lastOffset()) + 1;
       }
@@ -409,7 +409,7 @@ export class KafkaEventLog implements EventLog {
           const batch = await this.fetch(c, partition, offset, 0);
           if (batch.isEmptyIncludingFiltered()) break;
           const m = batch.messages[batch.messages.length - 1];
-          if (m) found = decode(m.value, Number(m.offset), partition);
+          if (m) found = decodeEvent(m.value, Number(m.offset), partition);
           offset = Number(batch.lastOffset()) + 1;
         }
         if (found || from === low) return found;
@@ -495,7 +495,8 @@ function encode(e: NewEvent): { key: string; value: Buffer; headers: IHeaders } 
   };
 }
 
-function decode(value: Buffer | null, position: number, partition: number): StoredEvent {
+/** The StoredEvent in a record of the topic (docs/event-schema.md). */
+export function decodeEvent(value: Buffer | null, position: number, partition: number): StoredEvent {
   if (!value) throw new Error(`record at ${partition}/${position} has no value`);
   const parsed: unknown = JSON.parse(value.toString('utf8'));
   if (!isRecord(parsed)) throw new Error(`record at ${partition}/${position} is not an object`);
