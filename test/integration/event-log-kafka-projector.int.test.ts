@@ -59,7 +59,8 @@ describe.skipIf(!brokers)('KafkaProjectionRunner: kill -9 mid-stream', () => {
     const group = `projector-${randomUUID().slice(0, 8)}`;
     const spawnProjector = (): { child: ChildProcess; batches: () => number } => {
       let batches = 0;
-      const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'test/support/kafka-projector.ts')], {
+      // node --import tsx, not the tsx CLI: the CLI runs the script in a grandchild that a SIGKILL to the CLI would not reach.
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/support/kafka-projector.ts')], {
         cwd: PROJECT_ROOT,
         env: {
           ...process.env,

@@ -42,7 +42,7 @@ const runner = new KafkaProjectionRunner(database.db, slowed, {
   sessionTimeoutMs: 6000,
   logLevel: logLevel.NOTHING,
   onBatch: (_name, partition, position, count) => console.log(JSON.stringify({ partition, position, count })),
-  onError: (err) => console.error(`projector error: ${String(err)}`),
+  onError: (err) => console.error(`projector error: ${String(err)}${err instanceof Error && err.cause ? ` (cause: ${String(err.cause)})` : ""}`),
 });
 process.on('SIGTERM', () => {
   void runner
