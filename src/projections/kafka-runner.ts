@@ -39,6 +39,7 @@ export class KafkaProjectionRunner {
   private readonly consumer: Consumer;
   private readonly topic: string;
   private readonly groupId: string;
+  private stopped = false;
 
   constructor(
     private readonly db: Db,
@@ -74,9 +75,9 @@ export class KafkaProjectionRunner {
     const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
       const assigned = e.payload.memberAssignment[this.topic] ?? [];
-      void this.seekToCheckpoints(assigned).catch((err: unknown) => this.options.onError?.(err, this.projection.name));
+      void this.seekToCheckpoints(assigned).catch((err: unknown) => this.report(err));
     });
-    this.consumer.on(CRASH, (e) => this.options.onError?.(e.payload.error, this.projection.name));
+    this.consumer.on(CRASH, (e) => this.report(e.payload.error));
     await this.consumer.connect();
     // fromBeginning only matters until the seek lands: the checkpoint guard in apply() decides.
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
@@ -89,7 +90,12 @@ export class KafkaProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer.disconnect();
+  }
+
+  private report(err: unknown): void {
+    if (!this.stopped) this.options.onError?.(err, this.projection.name);
   }
 
   private async seekToCheckpoints(partitions: number[]): Promise<void> {
