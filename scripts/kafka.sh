@@ -56,7 +56,11 @@ fetch_jars() {
 </project>
 POM
   rm -rf "$LIB.tmp"
-  mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >&2
+  if ! mvn -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >"$KAFKA_DIR/mvn.log" 2>&1; then
+    log "mvn failed (full output in $KAFKA_DIR/mvn.log):"
+    tail -n 40 "$KAFKA_DIR/mvn.log" >&2
+    exit 1
+  fi
   rm -rf "$LIB"
   mv "$LIB.tmp" "$LIB"
   touch "$LIB/.complete-$KAFKA_VERSION"

@@ -82,6 +82,7 @@ export class KafkaEventLog implements EventLog {
   private waiter: InternalCluster | null = null;
   private readonly appended = new EventEmitter();
   private closed = false;
+  private appendQueue: Promise<void> = Promise.resolve();
 
   constructor(options: KafkaEventLogOptions) {
     const topic = options.topic ?? 'ledger.events';
@@ -208,7 +209,17 @@ export class KafkaEventLog implements EventLog {
     if (old) await withTimeout(old.disconnect(), 2000).catch(() => {});
   }
 
-  async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+  /** Appends run one at a time: a producer has at most one open transaction. */
+  append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+    const run = this.appendQueue.then(() => this.appendSerial(batch));
+    this.appendQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async appendSerial(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
     if (this.fenced) throw this.fenced;
     if (!this.acquired) throw new WriterFencedError('acquireWriter() was not called');
     if (batch.length === 0) return [];
