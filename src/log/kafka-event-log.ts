@@ -79,7 +79,8 @@ export class KafkaEventLog implements EventLog {
   /** Per partition, a position below the last stable offset the reader has seen (read-your-writes check). */
   private readonly stable = new Map<number, number>();
   private reader: InternalCluster | null = null;
-  private waiter: InternalCluster | null = null;
+  /** One long-polling connection per partition: a broker answers one request per connection at a time. */
+  private readonly waiters = new Map<number, InternalCluster>();
   private readonly appended = new EventEmitter();
   private closed = false;
   private appendQueue: Promise<void> = Promise.resolve();
@@ -317,26 +318,26 @@ export class KafkaEventLog implements EventLog {
 
   // ── Reader ──────────────────────────────────────────────────────────────────────────────────────
 
-  private async cluster(kind: 'reader' | 'waiter'): Promise<InternalCluster> {
-    const current = kind === 'reader' ? this.reader : this.waiter;
+  private async cluster(kind: ClusterKind): Promise<InternalCluster> {
+    const current = kind === 'reader' ? this.reader : this.waiters.get(kind);
     if (current) return current;
     const c = createCluster(this.kafka, READ_COMMITTED);
     await c.connect();
     await c.addTargetTopic(this.topic);
     if (kind === 'reader') this.reader = c;
-    else this.waiter = c;
+    else this.waiters.set(kind, c);
     return c;
   }
 
-  private async dropCluster(kind: 'reader' | 'waiter'): Promise<void> {
-    const c = kind === 'reader' ? this.reader : this.waiter;
+  private async dropCluster(kind: ClusterKind): Promise<void> {
+    const c = kind === 'reader' ? this.reader : this.waiters.get(kind);
     if (kind === 'reader') this.reader = null;
-    else this.waiter = null;
+    else this.waiters.delete(kind);
     if (c) await withTimeout(c.disconnect(), 1000).catch(() => {});
   }
 
   /** Runs a read; on failure reconnects once (stale metadata, restarted broker), then gives up with LogUnavailableError. */
-  private async reading<T>(kind: 'reader' | 'waiter', op: (c: InternalCluster) => Promise<T>): Promise<T> {
+  private async reading<T>(kind: ClusterKind, op: (c: InternalCluster) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await withTimeout(
@@ -450,7 +451,7 @@ export class KafkaEventLog implements EventLog {
         if (left <= 0) return;
         const wait = Math.min(left, 250);
         try {
-          const found = await this.reading('waiter', async (c) => {
+          const found = await this.reading(partition, async (c) => {
             const batch = await this.fetch(c, partition, offset, wait);
             if (batch.messages.length > 0) return true;
             if (!batch.isEmptyIncludingFiltered()) offset = Number(batch.lastOffset()) + 1;
@@ -471,9 +472,12 @@ export class KafkaEventLog implements EventLog {
     this.closed = true;
     for (let p = 0; p < this.partitions; p++) this.appended.emit(`p${p}`);
     await this.resetProducer();
-    await Promise.all([this.dropCluster('reader'), this.dropCluster('waiter')]);
+    await Promise.all([this.dropCluster('reader'), ...[...this.waiters.keys()].map((p) => this.dropCluster(p))]);
   }
 }
+
+/** The reader connection, or a partition's long-polling waiter connection. */
+type ClusterKind = 'reader' | number;
 
 // ── Encoding ────────────────────────────────────────────────────────────────────────────────────
 
