@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { logLevel } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, type NewEvent, chainHash, sha256Hex } from '../../src/log/envelope.ts';
+import { LogUnavailableError } from '../../src/log/event-log.ts';
+import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
+import { ensureKafka, kafkaScript, uniqueTopic } from '../support/kafka.ts';
+
+// A private broker on its own port: stopping it does not disturb the suites sharing 127.0.0.1:9092.
+const PORT = 19092;
+const available = (await ensureKafka()) !== null && !process.env.KAFKA_BROKERS;
+if (process.env.KAFKA_BROKERS) console.warn('!! broker outage test skipped: it stops and starts its own broker with scripts/kafka.sh, and KAFKA_BROKERS points elsewhere');
+
+function deposit(streamId: string, version: number, prevHash: string): NewEvent {
+  const commandId = randomUUID();
+  const body = {
+    eventId: randomUUID(),
+    type: 'FundsDeposited' as const,
+    streamId,
+    streamVersion: version,
+    partition: 0,
+    occurredAt: new Date().toISOString(),
+    data: { accountId: streamId, transactionId: commandId, amount: '1.00', currency: 'EUR', balanceAfter: `${version}.00`, reference: null, metadata: {}, channel: null },
+    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'outage', origin: { ip: null, userAgent: null, requestId: null } },
+  };
+  return { ...body, prevHash, hash: chainHash(prevHash, body) };
+}
+
+describe.skipIf(!available)('KafkaEventLog: broker outage', () => {
+  let log: KafkaEventLog | null = null;
+
+  afterAll(async () => {
+    await log?.close();
+    await kafkaScript('stop', PORT);
+  });
+
+  it('fails fast with LogUnavailableError while the broker is down, and appends again once it is back', async () => {
+    await kafkaScript('start', PORT);
+    log = await new KafkaEventLog({ brokers: [`127.0.0.1:${PORT}`], topic: uniqueTopic('outage'), logLevel: logLevel.NOTHING }).start();
+    await log.acquireWriter();
+    let prev = GENESIS_HASH;
+    const first = deposit('acc-1', 1, prev);
+    await log.append([first]);
+    prev = first.hash;
+
+    await kafkaScript('stop', PORT);
+    const down = deposit('acc-1', 2, prev);
+    const t0 = Date.now();
+    const err = await log.append([down]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const failedAfter = Date.now() - t0;
+    console.log(`append with the broker down failed after ${failedAfter} ms: ${String(err)}`);
+    expect(err).toBeInstanceOf(LogUnavailableError);
+    expect(failedAfter).toBeLessThan(10_000);
+    const t1 = Date.now();
+    await expect(log.read(0, -1, 10)).rejects.toBeInstanceOf(LogUnavailableError);
+    console.log(`read with the broker down failed after ${Date.now() - t1} ms`);
+
+    await kafkaScript('start', PORT);
+    // The failed append never reached the broker; the same log object carries on with a new producer.
+    const t2 = Date.now();
+    const stored = await log.append([down]);
+    console.log(`first append after the restart took ${Date.now() - t2} ms`);
+    expect(stored[0]!.position).toBeGreaterThan(0);
+    const all = await log.read(0, -1, 10);
+    expect(all.map((e) => e.eventId)).toEqual([first.eventId, down.eventId]);
+    expect((await log.last(0))?.eventId).toBe(down.eventId);
+  }, 110_000);
+});

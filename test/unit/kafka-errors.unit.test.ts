@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { isFencing } from '../../src/log/kafka-event-log.ts';
+
+class ProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+describe('isFencing', () => {
+  it('recognises the broker errors that mean another writer took the transactionalId', () => {
+    expect(isFencing(new ProtocolError("Producer attempted an operation with an old epoch", 'INVALID_PRODUCER_EPOCH', 47))).toBe(true);
+    expect(isFencing(new ProtocolError('unknown', 'KAFKA_UNKNOWN_ERROR', 90))).toBe(true); // PRODUCER_FENCED, unnamed in kafkajs 2.2
+  });
+
+  it('looks through the wrappers kafkajs puts around retried errors', () => {
+    const inner = new ProtocolError('old epoch', 'INVALID_PRODUCER_EPOCH', 47);
+    const retried = Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', cause: inner });
+    expect(isFencing(Object.assign(new Error('outer'), { originalError: retried }))).toBe(true);
+  });
+
+  it('does not take connection trouble for fencing', () => {
+    expect(isFencing(Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' }))).toBe(false);
+    expect(isFencing(new ProtocolError('The coordinator is loading', 'COORDINATOR_LOAD_IN_PROGRESS', 14))).toBe(false);
+    expect(isFencing('a string')).toBe(false);
+    const loop: Record<string, unknown> = { message: 'x' };
+    loop.cause = loop;
+    expect(isFencing(loop)).toBe(false);
+  });
+});
