@@ -41,7 +41,7 @@ function event(): NewEvent {
     partition: 0,
     occurredAt: new Date().toISOString(),
     data: { accountId: 'acc-bench', transactionId: commandId, amount: '10.00', currency: 'EUR', balanceAfter: `${version * 10}.00`, reference: null, metadata: {}, channel: 'cash' },
-    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'bench', origin: { ip: null, userAgent: null, requestId: null } },
+    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'bench', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } },
   };
   const hash = chainHash(prevHash, body);
   const e = { ...body, prevHash, hash };

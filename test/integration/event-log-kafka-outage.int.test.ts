@@ -21,7 +21,7 @@ function deposit(streamId: string, version: number, prevHash: string): NewEvent 
     partition: 0,
     occurredAt: new Date().toISOString(),
     data: { accountId: streamId, transactionId: commandId, amount: '1.00', currency: 'EUR', balanceAfter: `${version}.00`, reference: null, metadata: {}, channel: null },
-    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'outage', origin: { ip: null, userAgent: null, requestId: null } },
+    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'outage', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } },
   };
   return { ...body, prevHash, hash: chainHash(prevHash, body) };
 }

@@ -17,7 +17,7 @@ const MOVEMENTS = new Set(['FundsDeposited', 'FundsWithdrawn', 'TransferDebited'
 
 const ctx = (): EventMetadata => {
   const id = randomUUID();
-  return { commandId: id, requestHash: sha256Hex(id), correlationId: id, causationId: null, actor: 'crash-test', origin: { ip: null, userAgent: null, requestId: null } };
+  return { commandId: id, requestHash: sha256Hex(id), correlationId: id, causationId: null, actor: 'crash-test', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } };
 };
 
 async function drive(engine: LedgerEngine, accounts: string[], rounds: number): Promise<void> {

@@ -21,6 +21,7 @@ const meta = (commandId = randomUUID()): EventMetadata => ({
   correlationId: commandId,
   causationId: null,
   actor: 'conformance',
+  actorRole: 'admin',
   origin: { ip: null, userAgent: null, requestId: null },
 });
 
