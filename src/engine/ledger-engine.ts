@@ -39,8 +39,8 @@ interface Pending {
 /** Where a command's events are: enough to answer a retry without keeping the events in memory. */
 interface AppliedCommand {
   requestHash: string;
-  partition: number;
-  positions: number[];
+  /** [partition, position] of each event, in the order the command produced them. */
+  at: Array<[partition: number, position: number]>;
 }
 
 /**
@@ -115,7 +115,7 @@ export class LedgerEngine {
 
   private restore(snapshot: EngineSnapshot): void {
     for (const row of snapshot.accounts) this.states.set(row[0], accountFromRow(row));
-    for (const [id, requestHash, partition, positions] of snapshot.commands) this.applied.set(id, { requestHash, partition, positions });
+    for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
       this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
@@ -132,7 +132,7 @@ export class LedgerEngine {
       format: 1,
       heads: [...this.lastPosition].map(([partition, position]) => ({ partition, position, hash: this.lastHash.get(partition) ?? GENESIS_HASH })),
       accounts: [...this.states.values()].map(accountToRow),
-      commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.partition, a.positions]),
+      commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
     };
     this.eventsSinceSnapshot = 0;
     const store = this.snapshots;
@@ -306,17 +306,24 @@ export class LedgerEngine {
   }
 
   private async readApplied(applied: AppliedCommand): Promise<StoredEvent[]> {
-    const first = applied.positions[0]!;
-    const last = applied.positions[applied.positions.length - 1]!;
-    const wanted = new Set(applied.positions);
-    const events = await this.log.read(applied.partition, first - 1, last - first + 1);
-    return events.filter((e) => wanted.has(e.position));
+    const found = new Map<string, StoredEvent>();
+    const partitions = new Set(applied.at.map(([p]) => p));
+    for (const partition of partitions) {
+      const positions = applied.at.filter(([p]) => p === partition).map(([, pos]) => pos);
+      const first = Math.min(...positions);
+      const last = Math.max(...positions);
+      for (const e of await this.log.read(partition, first - 1, last - first + 1)) found.set(`${e.partition}:${e.position}`, e);
+    }
+    return applied.at.map(([p, pos]) => found.get(`${p}:${pos}`)).filter((e): e is StoredEvent => e !== undefined);
   }
 
+  /** Records where a command's events are; events of one command found in several partitions are merged. */
   private remember(commandId: string, requestHash: string, events: StoredEvent[]): void {
-    const first = events[0];
-    if (!first) return;
-    this.applied.set(commandId, { requestHash, partition: first.partition, positions: events.map((e) => e.position) });
+    if (events.length === 0) return;
+    const at = events.map((e): [number, number] => [e.partition, e.position]);
+    const prior = this.applied.get(commandId);
+    if (prior && prior.requestHash === requestHash && prior.at[0]![0] !== at[0]![0]) prior.at.push(...at);
+    else this.applied.set(commandId, { requestHash, at });
   }
 
   private rememberRefusal(commandId: string, requestHash: string, error: DomainError): void {

@@ -11,7 +11,7 @@ export interface EngineSnapshot {
   /** Per partition: the last position the snapshot covers (-1 = none) and that event's hash. */
   heads: Array<{ partition: number; position: number; hash: string }>;
   accounts: Array<[id: string, status: AccountStatus, currency: string, balance: string, overdraftLimit: string, ownerId: string | null, version: number]>;
-  commands: Array<[commandId: string, requestHash: string, partition: number, positions: number[]]>;
+  commands: Array<[commandId: string, requestHash: string, at: Array<[partition: number, position: number]>]>;
 }
 
 export interface SnapshotStore {

@@ -15,7 +15,7 @@ export interface LogHarness {
   crossInstanceWakeups: boolean;
 }
 
-const meta = (commandId = randomUUID()): EventMetadata => ({
+const meta = (commandId: string = randomUUID()): EventMetadata => ({
   commandId,
   requestHash: sha256Hex(commandId),
   correlationId: commandId,
@@ -234,7 +234,7 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
       opened.push(engineLog);
       const engine = new LedgerEngine(engineLog);
       await engine.start();
-      const ctx = (id = randomUUID()) => meta(id);
+      const ctx = (id: string = randomUUID()) => meta(id);
       const accounts = Array.from({ length: 8 }, (_, i) => `eng-${i}-${randomUUID().slice(0, 8)}`);
       await Promise.all(accounts.map((accountId) => engine.execute({ type: 'OpenAccount', accountId, currency: 'EUR', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx())));
       await Promise.all(
@@ -243,13 +243,16 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
         ),
       );
       const transfers = [];
+      const keys: Array<{ key: string; from: string; to: string }> = [];
       for (let i = 0; i < 40; i++) {
         const from = accounts[i % accounts.length]!;
         const to = accounts[(i * 3 + 1) % accounts.length]!;
         if (from === to) continue;
-        transfers.push(engine.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: from, toAccountId: to, amount: '1.10', reference: `t${i}`, metadata: {} }, ctx()));
+        const key = randomUUID();
+        keys.push({ key, from, to });
+        transfers.push(engine.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: from, toAccountId: to, amount: '1.10', reference: `t${i}`, metadata: {} }, ctx(key)));
       }
-      await Promise.all(transfers);
+      const firstResults = await Promise.all(transfers);
       await engine.drain();
       const before = accounts.map((a) => engine.account(a));
 
@@ -259,6 +262,12 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
       await restarted.start();
       expect(accounts.map((a) => restarted.account(a))).toEqual(before);
       expect(restarted.accountCount).toBe(engine.accountCount);
+      // Retried transfers (their debit and credit may sit in different partitions) replay their first result.
+      for (const [i, { key, from, to }] of keys.entries()) {
+        const again = await restarted.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: from, toAccountId: to, amount: '1.10', reference: `t?`, metadata: {} }, ctx(key));
+        expect(again.replayed).toBe(true);
+        expect(again.events.map((e) => e.eventId).sort()).toEqual(firstResults[i]!.events.map((e) => e.eventId).sort());
+      }
       // The restarted engine carries on where the first left off (and the first one is fenced).
       const r = await restarted.execute({ type: 'Deposit', accountId: accounts[0]!, transactionId: randomUUID(), amount: '5.00', reference: null, channel: null, metadata: {} }, ctx());
       expect(r.events).toHaveLength(1);
