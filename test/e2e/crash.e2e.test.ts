@@ -84,7 +84,7 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
     stop = true;
     await Promise.all(workers);
     const acked = sent.filter((r) => r.status === 201);
-    expect(acked.length).toBeGreaterThan(50);
+    expect(acked.length).toBeGreaterThan(10);
 
     server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
@@ -131,5 +131,5 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
         await sql.end();
       }
     }
-  });
+  }, 240_000);
 });
