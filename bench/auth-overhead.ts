@@ -69,7 +69,7 @@ function viaHttp(s: Setup) {
 function viaEngine(s: Setup) {
   return async (i: number) => {
     const [from, to] = i % 2 ? [s.a, s.b] : [s.b, s.a];
-    await s.system.engine.execute(
+    await s.system.engine!.execute(
       { type: 'Transfer', transactionId: uuidv7(), fromAccountId: from, toAccountId: to, amount: '0.01', reference: null, metadata: {} },
       { commandId: uuidv7(), requestHash: 'bench', correlationId: 'bench', causationId: null, actor: 'key:bench', actorRole: 'teller', origin: { ip: null, userAgent: null, requestId: null } },
     );

@@ -10,8 +10,14 @@ import { LedgerEngine } from '../engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../engine/postgres-snapshot-store.ts';
 import { type CreateAppOptions, createApp } from '../http/app.ts';
 import type { App } from '../http/context.ts';
-import type { EventLog } from '../log/event-log.ts';
+import { type EventLog, LogUnavailableError } from '../log/event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { kafkaEventLogOptions } from '../log/kafka-config.ts';
+import { KafkaEventLog } from '../log/kafka-event-log.ts';
+import { KafkaProjectionRunner } from '../projections/kafka-runner.ts';
+import type { CommandBus } from '../commands/command-bus.ts';
+import { KafkaCommandBus } from '../commands/kafka-command-bus.ts';
+import { KafkaCommandServer } from '../commands/kafka-command-server.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
@@ -20,12 +26,36 @@ import { accountQueries } from '../read/account-queries.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import type { Logger } from './logger.ts';
 
+/** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
+export type Role = 'engine' | 'projector' | 'api';
+export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
+
+export function parseRoles(text: string): Set<Role> {
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  if (parts.length === 0 || parts.includes('all')) return new Set(ROLES);
+  const bad = parts.filter((p) => !(ROLES as readonly string[]).includes(p));
+  if (bad.length) throw new Error(`unknown role(s) ${bad.join(', ')}: use engine, projector, api or all`);
+  return new Set(parts as Role[]);
+}
+
+/** A projector loop, fed by the PostgreSQL log or by a Kafka consumer group. */
+export interface Runner {
+  readonly name: string;
+  readonly positions: ReadonlyMap<number, number>;
+  stop(): Promise<void>;
+}
+
 export interface System {
   app: App;
-  engine: LedgerEngine;
+  /** The writer, when this process has the engine role. */
+  engine: LedgerEngine | null;
   database: Database;
   log: EventLog;
+  /** PostgreSQL-log projectors (they can also catch up on demand). */
   runners: ProjectionRunner[];
+  /** Every projector of this process, whichever log feeds it. */
+  projectors: Runner[];
+  roles: ReadonlySet<Role>;
   keys: KeyStore;
   metrics: Metrics;
   close(): Promise<void>;
@@ -44,6 +74,8 @@ export interface SystemOptions {
   bootstrapTokenFile?: string;
   /** For the auth-overhead benchmark only. */
   app?: CreateAppOptions;
+  /** Overrides LEDGER_ROLE (the CLI's --role). */
+  roles?: Set<Role>;
 }
 
 /** The composition root: everything is wired here and nowhere else. */
@@ -53,27 +85,64 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   const database = options.database ?? (await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }));
   await database.migrate();
 
+  const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);
   const metrics = createMetrics(new Registry());
-  const log = instrumentLog(await new PostgresEventLog(database).start(), metrics);
-  const engine = new LedgerEngine(log, {
-    snapshots: new PostgresSnapshotStore(database.db, 'events'),
-    onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
-  });
-  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
-  const started = Date.now();
-  await engine.start();
-  logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
+  const kafka = kafkaEventLogOptions(env);
+  const rawLog: EventLog = kafka ? await new KafkaEventLog(kafka).start() : await new PostgresEventLog(database).start();
+  const log = instrumentLog(rawLog, metrics);
+  const closers: Array<() => Promise<void>> = [];
+  // <prefix>.events → <prefix>.commands / <prefix>.replies, and consumer groups named after the prefix,
+  // so several ledgers (or test runs) can share a cluster.
+  const prefix = (kafka?.topic ?? 'ledger.events').replace(/\.events$/, '');
+  const topology = kafka ? { brokers: kafka.brokers, replicationFactor: kafka.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies` } : null;
 
-  const runners = [ledgerProjection].map(
-    (projection) =>
-      new ProjectionRunner(database.db, log, projection, {
-        coalesceMs: database.kind === 'pglite' ? 20 : 2,
-        onError: (err, name) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying'),
-      }),
-  );
-  for (const r of runners) r.start();
-  const ledgerRunner = runners[0]!;
-  metrics.setProjectorLagSource(projectorLagSource(log, runners));
+  let engine: LedgerEngine | null = null;
+  if (roles.has('engine')) {
+    engine = new LedgerEngine(log, {
+      snapshots: new PostgresSnapshotStore(database.db, kafka ? `kafka:${kafka.topic ?? 'ledger.events'}` : 'events'),
+      onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+    });
+    engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
+    const started = Date.now();
+    await engine.start();
+    logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
+    if (kafka) {
+      // Stateless API nodes elsewhere reach this writer through ledger.commands / ledger.replies.
+      const server = await new KafkaCommandServer(engine, topology!, `${prefix}.engine`).start();
+      closers.push(() => server.close());
+      // A fenced writer leaves the commands group, so the writer that took over receives the commands.
+      engine.onFenced(() => void server.close());
+    }
+  }
+
+  const projections = [ledgerProjection];
+  const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
+  const runners: ProjectionRunner[] = [];
+  const projectors: Runner[] = [];
+  if (roles.has('projector')) {
+    for (const projection of projections) {
+      if (kafka) {
+        const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${prefix}.projector.${projection.name}`, onError });
+        await runner.start();
+        projectors.push(runner);
+      } else {
+        const runner = new ProjectionRunner(database.db, log, projection, { coalesceMs: database.kind === 'pglite' ? 20 : 2, onError });
+        runner.start();
+        runners.push(runner);
+        projectors.push(runner);
+      }
+    }
+  }
+  metrics.setProjectorLagSource(projectorLagSource(log, projectors));
+  const ledgerRunner = projectors.find((r) => r.name === ledgerProjection.name);
+
+  let commands: CommandBus;
+  if (engine) commands = engine;
+  else if (kafka && roles.has('api')) {
+    const bus = await new KafkaCommandBus(topology!).start();
+    closers.push(() => bus.close());
+    commands = bus;
+  } else commands = { execute: () => Promise.reject(new LogUnavailableError(`this process (role ${[...roles].join(',')}) takes no commands`)) };
 
   const keys = new KeyStore(database.db);
   await bootstrapAdmin(keys, env, options);
@@ -89,15 +158,15 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
 
   const app = createApp(
     {
-      commands: instrumentBus(engine, metrics),
+      commands: instrumentBus(commands, metrics),
       accounts: accountQueries(database.db),
       log,
       keys,
       authenticator: createAuthenticator(keys, jwt),
       metrics,
       logger,
-      projectedPosition: async (partition) => ledgerRunner.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
-      ready: async () => true,
+      projectedPosition: async (partition) => ledgerRunner?.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
+      ready: async () => !engine?.isFenced,
       config: {
         minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS,
         security: {
@@ -118,12 +187,17 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     database,
     log,
     runners,
+    projectors,
+    roles,
     keys,
     metrics,
     async close() {
-      await engine.drain();
-      await engine.snapshot();
-      await Promise.all(runners.map((r) => r.stop()));
+      for (const close of closers) await close();
+      if (engine) {
+        await engine.drain();
+        await engine.snapshot();
+      }
+      await Promise.all(projectors.map((r) => r.stop()));
       await log.close();
       if (!options.database) await database.close();
       releaseLock?.();

@@ -1,17 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { startSystem } from '../app/system.ts';
+import { parseRoles, startSystem } from '../app/system.ts';
 import { createLogger } from '../app/logger.ts';
 import { acquireDataDirLock } from '../app/data-dir-lock.ts';
 import { type Env, loadEnv } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
 import { startHttpServer } from '../http/server.ts';
+import type { EventLog } from '../log/event-log.ts';
+import { kafkaEventLogOptions } from '../log/kafka-config.ts';
+import { KafkaEventLog } from '../log/kafka-event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
 
 const USAGE = `usage: ledger <command>
-  serve     start the service (HTTP API, engine, projectors) on PORT
+  serve [--role all|engine|projector|api[,...]]
+            start the service on PORT: by default every role in one process; with Kafka the roles
+            can run as separate processes (api nodes reach the engine through ledger.commands)
   migrate   apply database migrations and exit
   verify    recompute the hash chain and check the read models against a replay of the log
   rebuild   drop the read models and rebuild them from the log (stop the service first)`;
@@ -20,7 +25,9 @@ async function openForTool(env: Env) {
   const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
   const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR });
   await database.migrate();
-  const log = await new PostgresEventLog(database).start();
+  // Read-only use of the log: no writer role is taken, so a running engine is not fenced.
+  const kafka = kafkaEventLogOptions(env);
+  const log: EventLog = kafka ? await new KafkaEventLog(kafka).start() : await new PostgresEventLog(database).start();
   return {
     database,
     log,
@@ -38,8 +45,11 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(env.LOG_LEVEL);
   switch (command) {
     case 'serve': {
+      const roleAt = argv.indexOf('--role');
+      const roles = parseRoles(roleAt >= 0 ? (argv[roleAt + 1] ?? '') : env.LEDGER_ROLE);
       const system = await startSystem(env, {
         logger,
+        roles,
         // Shown once on the terminal (stderr), never in the structured log.
         announceBootstrapToken: (token, file) => {
           process.stderr.write(`\nBootstrap admin token (shown once; also in ${file}, mode 0600):\n\n  ${token}\n\nUse it to create named keys:\n  curl -H "Authorization: Bearer $(cat ${file})" -H 'content-type: application/json' -d '{"name":"teller 1","role":"teller"}' http://localhost:${env.PORT}/v1/keys\n\n`);
@@ -48,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       const server = await startHttpServer(
         system.app,
         { port: env.PORT, hostname: env.HOST, requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.LEDGER_HEADERS_TIMEOUT_MS },
-        (port) => logger.info({ port, log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
+        (port) => logger.info({ port, roles: [...system.roles], log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
       );
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');

@@ -17,6 +17,7 @@ export class KafkaCommandServer {
   constructor(
     private readonly engine: CommandBus,
     private readonly topology: KafkaTopology,
+    private readonly groupId = 'ledger.engine',
     private readonly clock: () => number = Date.now,
   ) {
     this.kafka = new Kafka({ clientId: 'ledger-engine', brokers: topology.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000 });
@@ -26,7 +27,7 @@ export class KafkaCommandServer {
     await ensureCommandTopics(this.kafka, this.topology);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: 'ledger-engine', sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.commandsTopic ?? COMMANDS_TOPIC, fromBeginning: true });
     const producer = this.producer;

@@ -149,6 +149,11 @@ export class LedgerEngine {
     this.fencedListeners.push(listener);
   }
 
+  /** True once another writer took over: this engine refuses every command. */
+  get isFenced(): boolean {
+    return this.fenced !== null;
+  }
+
   get accountCount(): number {
     return this.states.size;
   }

@@ -37,7 +37,7 @@ describe('authorization of every route (PGlite)', () => {
     const body = type.includes('json') ? ((await res.json()) as Record<string, unknown>) : (await res.body?.cancel(), {});
     return { status: res.status, type, body };
   }
-  const commandsSoFar = () => ledger.system.engine.stats.commandsAccepted + ledger.system.engine.stats.commandsRefused;
+  const commandsSoFar = () => ledger.system.engine!.stats.commandsAccepted + ledger.system.engine!.stats.commandsRefused;
 
   it('the document lists the API, and every operation in it is declared in the authorization table', () => {
     expect(operations.filter((o) => o.path.startsWith('/v1/')).length).toBeGreaterThanOrEqual(15);

@@ -176,7 +176,7 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
         }
         const headers: Record<string, string> = { ...r.headers };
         if (r.token !== null) headers.authorization = `Bearer ${r.token}`;
-        const eventsBefore = ledger.system.engine.stats.eventsAppended;
+        const eventsBefore = ledger.system.engine!.stats.eventsAppended;
         const keysBefore = r.op.path.startsWith('/v1/keys') ? await ledger.system.keys.activeCount() : 0;
 
         const res = await ledger.system.app.request(url, { method, headers, body });
@@ -186,7 +186,7 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
 
         expect(res.status, `${method} ${url} → ${res.status}`).toBeLessThan(500);
         if (res.status >= 400) {
-          expect(ledger.system.engine.stats.eventsAppended).toBe(eventsBefore);
+          expect(ledger.system.engine!.stats.eventsAppended).toBe(eventsBefore);
           if (r.op.path.startsWith('/v1/keys')) expect(await ledger.system.keys.activeCount()).toBe(keysBefore);
           if (res.status !== 405 && method !== 'HEAD') expect(res.headers.get('content-type')).toContain('application/problem+json');
         }
@@ -201,7 +201,7 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await ledger.system.app.request('/healthz')).status).toBe(200);
     const again = await ledger.account('1.00');
-    expect(ledger.system.engine.account(again).status).toBe('open');
+    expect(ledger.system.engine!.account(again).status).toBe('open');
     for (const r of ledger.system.runners) await r.catchUp();
     const report = await verifyLedger(ledger.system.log, ledger.database.db);
     expect(report.chain.ok).toBe(true);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/verify/verify-ledger.ts';
-import { BACKENDS } from '../support/pg.ts';
-import { ADMIN, type TestLedger, openFunded, startTestLedger } from '../support/system.ts';
+import { ADMIN, type TestLedger, logBackends, openFunded, startTestLedger } from '../support/system.ts';
 
 const PROBLEM = 'application/problem+json';
 
-describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
+describe.each(await logBackends())('ledger HTTP API on %s', (backend) => {
   let ledger: TestLedger;
   beforeAll(async () => {
     ledger = await startTestLedger(backend);
@@ -231,16 +230,21 @@ describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
   it('serves the raw log from a position and a live SSE tail', async () => {
     const page = await ledger.call('GET', '/v1/events?after=-1&limit=5');
     const items = page.body.items as Array<{ position: number; type: string; hash: string; prevHash: string }>;
-    expect(items.map((e) => e.position)).toEqual([0, 1, 2, 3, 4]);
-    expect(items[1]!.prevHash).toBe(items[0]!.hash);
-    const res = await ledger.system.app.request('/v1/events/stream?after=2', { headers: ADMIN });
+    expect(items).toHaveLength(5);
+    // Positions only grow (Kafka offsets may skip transaction markers); the hash chain links them.
+    for (let i = 1; i < items.length; i++) {
+      expect(items[i]!.position).toBeGreaterThan(items[i - 1]!.position);
+      expect(items[i]!.prevHash).toBe(items[i - 1]!.hash);
+    }
+    const [, , third, fourth, fifth] = items;
+    const res = await ledger.system.app.request(`/v1/events/stream?after=${third!.position}`, { headers: ADMIN });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';
-    while (!text.includes('id: 4')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes(`id: ${fifth!.position}\n`)) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    expect(text).toContain('id: 3');
-    expect(text).not.toContain('id: 2\n');
+    expect(text).toContain(`id: ${fourth!.position}\n`);
+    expect(text).not.toContain(`id: ${third!.position}\n`);
   });
 
   it('publishes an OpenAPI document and a reference page', async () => {
@@ -253,7 +257,7 @@ describe.each(BACKENDS)('ledger HTTP API on %s', (backend) => {
   });
 
   it('verifies: hash chain intact, read models equal a replay of the log', async () => {
-    await ledger.system.engine.drain();
+    await ledger.system.engine!.drain();
     await Promise.all(ledger.system.runners.map((r) => r.catchUp()));
     const report = await verifyLedger(ledger.system.log, ledger.database.db);
     expect(report.chain).toEqual({ ok: true, firstBreak: null });

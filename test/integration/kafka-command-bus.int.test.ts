@@ -39,7 +39,7 @@ describe.skipIf(!brokers)('commands over Kafka (ledger.commands / ledger.replies
     log = await new PostgresEventLog(t.database).start();
     engine = new LedgerEngine(log);
     await engine.start();
-    server = await new KafkaCommandServer(engine, topology).start();
+    server = await new KafkaCommandServer(engine, topology, uniqueTopic('engine-group')).start();
     bus = await new KafkaCommandBus(topology, 5000).start();
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { type System, startSystem } from '../../src/app/system.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/client.ts';
+import { ensureKafka, uniqueTopic } from './kafka.ts';
 import { type Backend, openTestDatabase } from './pg.ts';
 
 export interface TestLedger {
@@ -18,9 +19,22 @@ export interface TestLedger {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-export async function startTestLedger(backend: Backend, extraEnv: Record<string, string> = {}): Promise<TestLedger> {
-  const env = { LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...extraEnv };
-  const { database, cleanup } = await openTestDatabase(backend);
+/** Where a test ledger keeps its log: the embedded table on PGlite or PostgreSQL, or a Kafka topic (read models on PostgreSQL). */
+export type LogBackend = Backend | 'kafka';
+
+/** The backends to run a suite on: PGlite, PostgreSQL, and Kafka when a broker is there (always in CI). */
+export async function logBackends(): Promise<LogBackend[]> {
+  return (await ensureKafka()) ? ['pglite', 'postgres', 'kafka'] : ['pglite', 'postgres'];
+}
+
+export async function startTestLedger(backend: LogBackend, extraEnv: Record<string, string> = {}): Promise<TestLedger> {
+  let env: Record<string, string> = { LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ...extraEnv };
+  if (backend === 'kafka') {
+    const brokers = await ensureKafka();
+    if (!brokers) throw new Error('no Kafka broker');
+    env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: `${uniqueTopic('api')}.events`, ...env };
+  }
+  const { database, cleanup } = await openTestDatabase(backend === 'kafka' ? 'postgres' : backend);
   let system = await startSystem(loadEnv(env), { database, logger: silentLogger });
   const ledger: TestLedger = {
     get system() {
