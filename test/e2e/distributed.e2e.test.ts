@@ -1,0 +1,81 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
+import { createTestDatabase } from '../support/pg.ts';
+import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
+import { ADMIN, ADMIN_TOKEN } from '../support/system.ts';
+
+const brokers = await ensureKafka();
+
+/**
+ * The distributed setup as separate processes: an engine (the writer), a projector and a stateless
+ * API node that reaches the engine through ledger.commands / ledger.replies. The projector and the
+ * engine are killed with SIGKILL along the way.
+ */
+describe.skipIf(!brokers)('engine, projector and API as separate processes on Kafka', () => {
+  const children: ChildProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of children) await killHard(c);
+    for (const c of cleanups) await c();
+  });
+
+  it('serves commands through the API node, survives kill -9 of projector and engine, and verifies', async () => {
+    const db = await createTestDatabase('ledger_dist');
+    cleanups.push(db.drop);
+    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers!.join(','), KAFKA_TOPIC: `${uniqueTopic('dist')}.events`, LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, HOST: '127.0.0.1' };
+    const start = async (role: string) => {
+      const port = await freePort();
+      const child = spawnLedger(['serve', '--role', role], { ...env, PORT: String(port) });
+      children.push(child);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000);
+      return { child, port };
+    };
+    // migrations are applied by whichever starts first; start the engine first
+    let engine = await start('engine');
+    let projector = await start('projector');
+    const api = await start('api');
+    const base = `http://127.0.0.1:${api.port}`;
+    const call = async (method: string, path: string, body?: unknown, key?: string) => {
+      const res = await fetch(base + path, {
+        method,
+        headers: { ...ADMIN, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    const a = (await call('POST', '/v1/accounts', { currency: 'USD' }, 'open-a')).body.id as string;
+    const b = (await call('POST', '/v1/accounts', { currency: 'USD' }, 'open-b')).body.id as string;
+    expect((await call('POST', `/v1/accounts/${a}/deposits`, { amount: '500.00' }, 'dep-a')).status).toBe(201);
+    const refused = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '900.00' });
+    expect(refused.body.code).toBe('insufficient_funds');
+
+    // kill -9 the projector in the middle of a stream of transfers, then restart it
+    const transfers = Array.from({ length: 60 }, (_, i) => call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, `t-${i}`));
+    await new Promise((r) => setTimeout(r, 300));
+    await killHard(projector.child);
+    const results = await Promise.all(transfers);
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    projector = await start('projector');
+    const last = Math.max(...results.map((r) => r.body.position as number));
+    const readA = await call('GET', `/v1/accounts/${a}?minPosition=${last}&partition=${results[0]!.body.partition as number}`);
+    expect(readA.body).toMatchObject({ balance: '440.00' });
+
+    // kill -9 the engine; a command waits for the engine's replacement or fails with 503, never half-applied
+    await killHard(engine.child);
+    engine = await start('engine');
+    const again = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, 't-0');
+    expect(again.status).toBe(201);
+    expect(again.body.transactionId).toBe(results[0]!.body.transactionId);
+    const more = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '40.00' }, 'after-restart');
+    expect(more.status).toBe(201);
+    expect(more.body.fromBalance).toBe('400.00');
+    const readB = await call('GET', `/v1/accounts/${b}?minPosition=${more.body.position as number}&partition=${more.body.partition as number}`);
+    expect(readB.body).toMatchObject({ balance: '100.00' });
+
+    for (const c of [engine.child, projector.child, api.child]) await killHard(c);
+    const verify = await runLedger(['verify'], env);
+    expect(verify.code, verify.output).toBe(0);
+  }, 240_000);
+});
