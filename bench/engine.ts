@@ -1,8 +1,9 @@
 /**
- * Engine-only figures (no HTTP): append throughput of the single writer with group commit, and
- * cold start (rebuild from the log) with and without a snapshot.
+ * Engine-only figures (no HTTP): append throughput of the single writer with group commit, the
+ * same number of same-sized messages through a raw kafkajs producer (Kafka log), the projector's
+ * catch-up rate into PostgreSQL, and cold start (rebuild from the log) with and without a snapshot.
  *
- *   npx tsx bench/engine.ts [--events 1000000] [--log postgres|pglite]
+ *   npx tsx bench/engine.ts [--events 1000000] [--log postgres|pglite|kafka] [--accounts 10000]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,13 @@ import { openDatabase } from '../src/db/client.ts';
 import type { LedgerCommand } from '../src/domain/account/commands.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../src/engine/postgres-snapshot-store.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import type { EventLog } from '../src/log/event-log.ts';
+import { KafkaEventLog } from '../src/log/kafka-event-log.ts';
 import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
+import { KafkaProjectionRunner } from '../src/projections/kafka-runner.ts';
+import { ledgerProjection } from '../src/projections/ledger-projection.ts';
+import { ProjectionRunner } from '../src/projections/runner.ts';
 import { createTestDatabase } from '../test/support/pg.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, log: { type: 'string', default: 'postgres' }, accounts: { type: 'string', default: '10000' } } });
@@ -22,11 +29,15 @@ const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: '
 
 async function main() {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events`);
-  const created = values.log === 'postgres' ? await createTestDatabase('ledger_bench_engine') : null;
+  const created = values.log === 'pglite' ? null : await createTestDatabase('ledger_bench_engine');
   const database = await openDatabase({ url: created?.url ?? null, dataDir: null });
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const topic = `ledger.bench.${Date.now()}.events`;
+  const openLog = async (): Promise<EventLog> =>
+    values.log === 'kafka' ? new KafkaEventLog({ brokers, topic, partitions: 1 }).start() : new PostgresEventLog(database).start();
   try {
     await database.migrate();
-    const log = await new PostgresEventLog(database).start();
+    const log = await openLog();
     const store = new PostgresSnapshotStore(database.db, 'events');
     const engine = new LedgerEngine(log, { snapshots: store, snapshotEvery: Number.MAX_SAFE_INTEGER });
     await engine.start();
@@ -56,13 +67,54 @@ async function main() {
     const appends = engine.stats.appends - startAppends;
     console.log(`engine append: ${Math.round(transfers / secs)} transfers/s, ${Math.round(events / secs)} events/s, ${appends} appends (avg ${(events / appends).toFixed(0)} events/append)`);
 
+    if (values.log === 'kafka') {
+      // The same number of same-sized messages through a plain kafkajs producer (idempotent, acks=all),
+      // one batch of the engine's average size in flight at a time, as the engine does.
+      const sample = (await log.read(0, (await log.last(0))!.position - 1, 1))[0]!;
+      const value = Buffer.from(JSON.stringify(sample));
+      const perSend = Math.max(1, Math.round(events / appends));
+      const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const rawTopic = `${topic}.raw`;
+      await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      const r0 = performance.now();
+      for (let sent = 0; sent < events; sent += perSend) {
+        await producer.send({ topic: rawTopic, acks: -1, messages: Array.from({ length: Math.min(perSend, events - sent) }, () => ({ key: sample.streamId, value })) });
+      }
+      const rawSecs = (performance.now() - r0) / 1000;
+      await producer.disconnect();
+      const rawRate = events / rawSecs;
+      console.log(`raw kafkajs producer: ${Math.round(rawRate)} messages/s (${events} × ${value.length} bytes in sends of ${perSend}); ledger engine = ${((events / secs / rawRate) * 100).toFixed(0)}% of raw`);
+    }
+
+    // Projector catch-up: the ledger projection from position -1 to the end of the log, into empty tables.
+    {
+      const end = (await log.last(0))!.position;
+      const c0 = performance.now();
+      if (values.log === 'kafka') {
+        const runner = new KafkaProjectionRunner(database.db, ledgerProjection, { brokers, topic, groupId: `${topic}.bench-projector` });
+        await runner.start();
+        while ((runner.positions.get(0) ?? -1) < end) await new Promise((r) => setTimeout(r, 20));
+        await runner.stop();
+      } else {
+        await new ProjectionRunner(database.db, log, ledgerProjection, { batchSize: 2000 }).catchUp();
+      }
+      const cSecs = (performance.now() - c0) / 1000;
+      console.log(`projector catch-up (ledger projection): ${Math.round(engine.stats.eventsAppended / cSecs)} events/s (${engine.stats.eventsAppended} events in ${cSecs.toFixed(1)} s)`);
+    }
+
     const total = engine.stats.eventsAppended;
     let t = performance.now();
     await engine.snapshot();
     console.log(`snapshot write: ${Math.round(performance.now() - t)} ms (${engine.accountCount} accounts, ${seq} commands)`);
 
     for (const withSnapshot of [false, true]) {
-      const cold = new LedgerEngine(log, withSnapshot ? { snapshots: store } : {});
+      const coldLog = await openLog();
+      const cold = new LedgerEngine(coldLog, withSnapshot ? { snapshots: store } : {});
       const rss0 = process.memoryUsage().rss;
       t = performance.now();
       await cold.start();
@@ -70,6 +122,7 @@ async function main() {
       console.log(
         `cold start ${withSnapshot ? 'from snapshot' : 'full replay  '}: ${(ms / 1000).toFixed(2)} s for ${total} events (${Math.round(total / (ms / 1000))} events/s; replayed ${cold.startInfo.replayedEvents}; rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB)`,
       );
+      await coldLog.close();
     }
     await log.close();
   } finally {
