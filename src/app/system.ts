@@ -6,9 +6,12 @@ import type { App } from '../http/context.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
+import { anomalyProjection } from '../projections/anomaly-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { accountQueries } from '../read/account-queries.ts';
+import { fraudQueries } from '../read/fraud-queries.ts';
+import { loadFraudConfig } from './fraud-config.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import type { Logger } from './logger.ts';
 
@@ -25,6 +28,8 @@ export interface SystemOptions {
   /** Use this database instead of opening one from the environment (tests). */
   database?: Database;
   logger: Logger;
+  /** The engine's clock (tests and `ledger demo --fraud` drive simulated time through it). */
+  clock?: () => Date;
 }
 
 /** The composition root: everything is wired here and nowhere else. */
@@ -34,14 +39,15 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   const database = options.database ?? (await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }));
   await database.migrate();
 
+  const fraudConfig = loadFraudConfig(env.LEDGER_FRAUD_RULES);
   const log = await new PostgresEventLog(database).start();
-  const engine = new LedgerEngine(log);
+  const engine = new LedgerEngine(log, options.clock ? { clock: options.clock } : {});
   engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
   const started = Date.now();
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started }, 'engine rebuilt from the log');
 
-  const runners = [ledgerProjection].map(
+  const runners = [ledgerProjection, anomalyProjection(fraudConfig)].map(
     (projection) =>
       new ProjectionRunner(database.db, log, projection, {
         onError: (err, name) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying'),
@@ -49,6 +55,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   );
   for (const r of runners) r.start();
   const ledgerRunner = runners[0]!;
+  const anomalyRunner = runners[1]!;
 
   const app = createApp(
     {
@@ -57,6 +64,11 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       log,
       projectedPosition: async (partition) => ledgerRunner.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
       ready: async () => true,
+      fraud: {
+        queries: fraudQueries(database.db, fraudConfig),
+        commands: engine,
+        projectedPosition: async (partition) => anomalyRunner.positions.get(partition) ?? readCheckpoint(database.db, anomalyRunner.name, partition),
+      },
       config: { bootstrapToken: env.LEDGER_BOOTSTRAP_TOKEN ?? null, minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS },
     },
     logger,

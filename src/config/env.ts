@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a read with ?minPosition= waits for the projection before answering 409. */
   LEDGER_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+  /** JSON file overriding the anomaly rules' thresholds (see src/domain/fraud/config.ts). */
+  LEDGER_FRAUD_RULES: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -8,6 +8,7 @@ import type { ApiDeps, App, AppEnv } from './context.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { fraudRoutes } from './routes/fraud.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps, logger: Logger = { error: (o, m) => con
   accountRoutes(app, deps);
   transferRoutes(app, deps);
   eventRoutes(app, deps);
+  fraudRoutes(app, deps);
   systemRoutes(app, deps);
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
