@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags } from '../db/schema.ts';
+import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, projectionCheckpoints } from '../db/schema.ts';
 import { type MovementEvent, isMovement, movementKind } from '../domain/account/events.ts';
 import { type AccountProfile, type Activity, type FlowTag, type FraudConfig, type RuleId, alertIdOf, evaluate, hours } from '../domain/fraud/index.ts';
 import { Dec } from '../domain/money.ts';
@@ -23,8 +23,29 @@ export function anomalyProjection(config: FraudConfig): Projection {
   return {
     name: 'anomaly',
     tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags'],
-    apply: (tx, batch) => applyBatch(tx, batch, config, lookBack, tagWindow),
+    apply: async (tx, batch) => {
+      const fresh = await unapplied(tx, 'anomaly', batch);
+      if (fresh.length) await applyBatch(tx, fresh, config, lookBack, tagWindow);
+    },
   };
+}
+
+/**
+ * Exactly once even when two runners feed this projection at the same time (a catchUp() next to
+ * the background loop, a second process): lock the checkpoint row and drop what it already covers.
+ * The counterparty totals are additive, so a batch applied twice would count twice.
+ */
+async function unapplied(tx: Tx, name: string, batch: readonly StoredEvent[]): Promise<readonly StoredEvent[]> {
+  const partition = batch[0]?.partition;
+  if (partition === undefined) return batch;
+  await tx.insert(projectionCheckpoints).values({ projection: name, partition, position: -1 }).onConflictDoNothing();
+  const rows = await tx
+    .select({ position: projectionCheckpoints.position })
+    .from(projectionCheckpoints)
+    .where(and(eq(projectionCheckpoints.projection, name), eq(projectionCheckpoints.partition, partition)))
+    .for('update');
+  const done = rows[0]?.position ?? -1;
+  return batch.filter((e) => e.position > done);
 }
 
 interface PairDelta {
