@@ -11,12 +11,14 @@ import { anomalyProjection } from '../projections/anomaly-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
+import { demoCommand } from './demo-command.ts';
 
 const USAGE = `usage: ledger <command>
   serve     start the service (HTTP API, engine, projectors) on PORT
   migrate   apply database migrations and exit
   verify    recompute the hash chain and check the read models against a replay of the log
-  rebuild   drop the read models and rebuild them from the log (stop the service first)`;
+  rebuild   drop the read models and rebuild them from the log (stop the service first)
+  demo      --fraud: sample population with planted fraud patterns, on a simulated clock`;
 
 async function openForTool(env: Env) {
   const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
@@ -86,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
         await t.close();
       }
     }
+    case 'demo':
+      return demoCommand(env, logger, argv.slice(1));
     default:
       console.error(USAGE);
       return 2;
