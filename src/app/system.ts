@@ -20,7 +20,10 @@ import { KafkaCommandBus } from '../commands/kafka-command-bus.ts';
 import { KafkaCommandServer } from '../commands/kafka-command-server.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
+import { anomalyProjection } from '../projections/anomaly-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
+import { fraudQueries } from '../read/fraud-queries.ts';
+import { loadFraudConfig } from './fraud-config.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { accountQueries } from '../read/account-queries.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
@@ -76,6 +79,8 @@ export interface SystemOptions {
   app?: CreateAppOptions;
   /** Overrides LEDGER_ROLE (the CLI's --role). */
   roles?: Set<Role>;
+  /** The engine's clock (tests and `ledger demo --fraud` drive simulated time through it). */
+  clock?: () => Date;
 }
 
 /** The composition root: everything is wired here and nowhere else. */
@@ -86,6 +91,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   await database.migrate();
 
   const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);
+  const fraudConfig = loadFraudConfig(env.LEDGER_FRAUD_RULES);
   const metrics = createMetrics(new Registry());
   const kafka = kafkaEventLogOptions(env);
   const rawLog: EventLog = kafka ? await new KafkaEventLog(kafka).start() : await new PostgresEventLog(database).start();
@@ -99,6 +105,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   let engine: LedgerEngine | null = null;
   if (roles.has('engine')) {
     engine = new LedgerEngine(log, {
+      ...(options.clock ? { clock: options.clock } : {}),
       snapshots: new PostgresSnapshotStore(database.db, kafka ? `kafka:${kafka.topic ?? 'ledger.events'}` : 'events'),
       onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
     });
@@ -115,7 +122,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     }
   }
 
-  const projections = [ledgerProjection];
+  const projections = [ledgerProjection, anomalyProjection(fraudConfig)];
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
   const runners: ProjectionRunner[] = [];
   const projectors: Runner[] = [];
@@ -135,6 +142,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   }
   metrics.setProjectorLagSource(projectorLagSource(log, projectors));
   const ledgerRunner = projectors.find((r) => r.name === ledgerProjection.name);
+  const anomalyRunner = projectors.find((r) => r.name === 'anomaly');
 
   let commands: CommandBus;
   if (engine) commands = engine;
@@ -176,6 +184,11 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
           corsOrigins: env.LEDGER_CORS_ORIGINS,
           metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
         },
+      },
+      fraud: {
+        queries: fraudQueries(database.db, fraudConfig),
+        commands: instrumentBus(commands, metrics),
+        projectedPosition: async (partition) => anomalyRunner?.positions.get(partition) ?? readCheckpoint(database.db, 'anomaly', partition),
       },
     },
     options.app,

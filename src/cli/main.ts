@@ -9,9 +9,12 @@ import type { EventLog } from '../log/event-log.ts';
 import { kafkaEventLogOptions } from '../log/kafka-config.ts';
 import { KafkaEventLog } from '../log/kafka-event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { loadFraudConfig } from '../app/fraud-config.ts';
+import { anomalyProjection } from '../projections/anomaly-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
+import { demoCommand } from './demo-command.ts';
 
 const USAGE = `usage: ledger <command>
   serve [--role all|engine|projector|api[,...]]
@@ -19,7 +22,8 @@ const USAGE = `usage: ledger <command>
             can run as separate processes (api nodes reach the engine through ledger.commands)
   migrate   apply database migrations and exit
   verify    recompute the hash chain and check the read models against a replay of the log
-  rebuild   drop the read models and rebuild them from the log (stop the service first)`;
+  rebuild   drop the read models and rebuild them from the log (stop the service first)
+  demo      --fraud: sample population with planted fraud patterns, on a simulated clock`;
 
 async function openForTool(env: Env) {
   const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
@@ -88,18 +92,22 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild': {
       const t = await openForTool(env);
       try {
-        const started = Date.now();
-        await t.database.db.transaction(async (tx) => {
-          await tx.execute(sql.raw(`truncate ${ledgerProjection.tables.join(', ')}`));
-          await tx.execute(sql`delete from projection_checkpoints where projection = ${ledgerProjection.name}`);
-        });
-        await new ProjectionRunner(t.database.db, t.log, ledgerProjection, { batchSize: 2000 }).catchUp();
-        console.log(`rebuilt ${ledgerProjection.name} in ${Date.now() - started} ms`);
+        for (const projection of [ledgerProjection, anomalyProjection(loadFraudConfig(env.LEDGER_FRAUD_RULES))]) {
+          const started = Date.now();
+          await t.database.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`truncate ${projection.tables.join(', ')}`));
+            await tx.execute(sql`delete from projection_checkpoints where projection = ${projection.name}`);
+          });
+          await new ProjectionRunner(t.database.db, t.log, projection, { batchSize: 2000 }).catchUp();
+          console.log(`rebuilt ${projection.name} in ${Date.now() - started} ms`);
+        }
         return 0;
       } finally {
         await t.close();
       }
     }
+    case 'demo':
+      return demoCommand(env, logger, argv.slice(1));
     default:
       console.error(USAGE);
       return 2;

@@ -1,7 +1,6 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
 import { uuidv7 } from 'uuidv7';
-import type { LedgerCommand } from '../domain/account/commands.ts';
-import type { CommandContext, ExecuteResult } from '../engine/ledger-engine.ts';
+import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
 import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
@@ -85,7 +84,7 @@ export class KafkaCommandBus implements CommandBus {
     return this;
   }
 
-  async execute(command: LedgerCommand, ctx: CommandContext): Promise<ExecuteResult> {
+  async execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (!this.producer) throw new LogUnavailableError('the command bus is not started');
     const requestId = uuidv7();
     const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + this.timeoutMs, command, ctx };

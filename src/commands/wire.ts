@@ -1,6 +1,5 @@
-import type { LedgerCommand } from '../domain/account/commands.ts';
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
-import type { CommandContext, ExecuteResult } from '../engine/ledger-engine.ts';
+import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import type { StoredEvent } from '../log/envelope.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 
@@ -11,7 +10,7 @@ export interface CommandMessage {
   replyTo: string;
   /** Epoch ms after which the engine must not apply the command: the API has given up waiting. */
   deadline: number;
-  command: LedgerCommand;
+  command: EngineCommand;
   ctx: CommandContext;
 }
 

@@ -40,6 +40,8 @@ const EnvSchema = z.object({
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** When set, GET /metrics requires Authorization: Bearer <this token>. */
   LEDGER_METRICS_TOKEN: z.string().min(16).optional(),
+  /** JSON file overriding the anomaly rules' thresholds (see src/domain/fraud/config.ts). */
+  LEDGER_FRAUD_RULES: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -2,3 +2,4 @@
 export * from './tables/ledger.ts';
 export * from './tables/engine.ts';
 export * from './tables/auth.ts';
+export * from './tables/fraud.ts';

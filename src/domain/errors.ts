@@ -14,7 +14,8 @@ export type DomainErrorCode =
   | 'balance_not_zero'
   | 'same_account'
   | 'idempotency_conflict'
-  | 'log_unavailable';
+  | 'log_unavailable'
+  | 'invalid_alert_transition';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

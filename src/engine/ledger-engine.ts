@@ -1,7 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import { type AccountState, type Decided, type ExistingAccount, type LedgerCommand, decide, decideTransfer, evolve, initialState } from '../domain/account/index.ts';
+import { type AlertCommand, type AlertEvent, type AlertState, decideAlert, evolveAlert, initialAlertState, isAlertCommand } from '../domain/alert/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash, toAccountEvent } from '../log/envelope.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash, isAlertEvent, toAccountEvent, toAlertEvent } from '../log/envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError, partitionOf } from '../log/event-log.ts';
 import { type EngineSnapshot, type SnapshotStore, accountFromRow, accountToRow } from './snapshot.ts';
 
@@ -29,8 +30,11 @@ export interface ExecuteResult {
   replayed: boolean;
 }
 
+/** Account and transfer commands, plus analysts' alert lifecycle commands (stream id = alert id). */
+export type EngineCommand = LedgerCommand | AlertCommand;
+
 interface Pending {
-  command: LedgerCommand;
+  command: EngineCommand;
   ctx: CommandContext;
   resolve: (r: ExecuteResult) => void;
   reject: (e: unknown) => void;
@@ -51,6 +55,7 @@ interface AppliedCommand {
  */
 export class LedgerEngine {
   private readonly states = new Map<string, ExistingAccount>();
+  private readonly alerts = new Map<string, AlertState>();
   private readonly lastHash = new Map<number, string>();
   private readonly lastPosition = new Map<number, number>();
   private readonly applied = new Map<string, AppliedCommand>();
@@ -116,6 +121,7 @@ export class LedgerEngine {
   private restore(snapshot: EngineSnapshot): void {
     for (const row of snapshot.accounts) this.states.set(row[0], accountFromRow(row));
     for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
+    for (const [id, status, version] of snapshot.alerts) this.alerts.set(id, { id, status, version });
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
       this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
@@ -133,6 +139,7 @@ export class LedgerEngine {
       heads: [...this.lastPosition].map(([partition, position]) => ({ partition, position, hash: this.lastHash.get(partition) ?? GENESIS_HASH })),
       accounts: [...this.states.values()].map(accountToRow),
       commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
+      alerts: [...this.alerts.values()].map((a) => [a.id, a.status, a.version]),
     };
     this.eventsSinceSnapshot = 0;
     const store = this.snapshots;
@@ -162,7 +169,7 @@ export class LedgerEngine {
     return this.states.get(id) ?? initialState();
   }
 
-  execute(command: LedgerCommand, ctx: CommandContext): Promise<ExecuteResult> {
+  execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (this.fenced) return Promise.reject(new LogUnavailableError('this writer was fenced by another writer'));
     return new Promise((resolve, reject) => {
       this.queue.push({ command, ctx, resolve, reject });
@@ -204,6 +211,8 @@ export class LedgerEngine {
     const now = this.clock().toISOString();
 
     const stateOf = (id: string): AccountState => staged.get(id) ?? this.states.get(id) ?? initialState();
+    const stagedAlerts = new Map<string, AlertState>();
+    const alertStateOf = (id: string): AlertState => stagedAlerts.get(id) ?? this.alerts.get(id) ?? initialAlertState(id);
 
     for (const p of batch) {
       const id = p.ctx.commandId;
@@ -224,10 +233,11 @@ export class LedgerEngine {
         p.reject(refused.requestHash === p.ctx.requestHash ? refused.error : conflict(id));
         continue;
       }
-      let decided: Decided[];
+      let decided: Array<Decided | { streamId: string; event: AlertEvent }>;
       try {
-        decided =
-          p.command.type === 'Transfer'
+        decided = isAlertCommand(p.command)
+          ? decideAlert(p.command, alertStateOf(p.command.alertId))
+          : p.command.type === 'Transfer'
             ? decideTransfer(p.command, stateOf(p.command.fromAccountId), stateOf(p.command.toAccountId))
             : decide(p.command, stateOf(p.command.accountId));
       } catch (err) {
@@ -238,16 +248,24 @@ export class LedgerEngine {
       }
       const enveloped: NewEvent[] = [];
       for (const d of decided) {
-        const next = evolve(stateOf(d.streamId), d.event);
-        if (next.status === 'none') throw new Error(`evolve left ${d.streamId} without state`);
-        staged.set(d.streamId, next);
+        let version: number;
+        if (d.event.type === 'AlertStatusChanged') {
+          const nextAlert = evolveAlert(alertStateOf(d.streamId), d.event);
+          stagedAlerts.set(d.streamId, nextAlert);
+          version = nextAlert.version;
+        } else {
+          const next = evolve(stateOf(d.streamId), d.event);
+          if (next.status === 'none') throw new Error(`evolve left ${d.streamId} without state`);
+          staged.set(d.streamId, next);
+          version = next.version;
+        }
         const partition = partitionOf(d.streamId, this.log.partitions);
         const prevHash = stagedHash.get(partition) ?? this.lastHash.get(partition) ?? GENESIS_HASH;
         const body = {
           eventId: uuidv7(),
           type: d.event.type,
           streamId: d.streamId,
-          streamVersion: next.version,
+          streamVersion: version,
           partition,
           occurredAt: now,
           data: d.event.data,
@@ -281,6 +299,7 @@ export class LedgerEngine {
         return;
       }
       for (const [id, state] of staged) this.states.set(id, state);
+      for (const [id, state] of stagedAlerts) this.alerts.set(id, state);
       for (const [p, h] of stagedHash) this.lastHash.set(p, h);
       let offset = 0;
       for (const [id, l] of leaders) {
@@ -364,8 +383,12 @@ export class LedgerEngine {
         const page = await this.log.read(p, after, this.replayPage);
         if (page.length === 0) break;
         for (const e of page) {
-          const next = evolve(this.states.get(e.streamId) ?? initialState(), toAccountEvent(e));
-          if (next.status !== 'none') this.states.set(e.streamId, next);
+          if (isAlertEvent(e)) {
+            this.alerts.set(e.streamId, evolveAlert(this.alerts.get(e.streamId) ?? initialAlertState(e.streamId), toAlertEvent(e)));
+          } else {
+            const next = evolve(this.states.get(e.streamId) ?? initialState(), toAccountEvent(e));
+            if (next.status !== 'none') this.states.set(e.streamId, next);
+          }
           this.lastHash.set(p, e.hash);
           this.lastPosition.set(p, e.position);
           this.eventsSinceSnapshot++;

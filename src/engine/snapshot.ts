@@ -1,4 +1,5 @@
 import type { AccountStatus, ExistingAccount } from '../domain/account/state.ts';
+import type { AlertStatus } from '../domain/alert/events.ts';
 import { Dec } from '../domain/money.ts';
 
 /**
@@ -12,6 +13,8 @@ export interface EngineSnapshot {
   heads: Array<{ partition: number; position: number; hash: string }>;
   accounts: Array<[id: string, status: AccountStatus, currency: string, balance: string, overdraftLimit: string, ownerId: string | null, version: number]>;
   commands: Array<[commandId: string, requestHash: string, at: Array<[partition: number, position: number]>]>;
+  /** Alert lifecycle states (stream id = alert id). */
+  alerts: Array<[id: string, status: AlertStatus, version: number]>;
 }
 
 export interface SnapshotStore {

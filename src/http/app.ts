@@ -16,6 +16,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { fraudRoutes } from './routes/fraud.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
   transferRoutes(app, deps);
   eventRoutes(app, deps);
   keyRoutes(app, deps);
+  fraudRoutes(app, deps);
   systemRoutes(app, deps);
   metricsRoutes(app, deps);
 

@@ -4,9 +4,12 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { KeyStore } from '../auth/key-store.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { CommandBus } from '../commands/command-bus.ts';
+import type { AlertCommand } from '../domain/alert/commands.ts';
+import type { CommandContext, ExecuteResult } from '../engine/ledger-engine.ts';
 import type { EventLog } from '../log/event-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AccountQueries } from '../read/account-queries.ts';
+import type { FraudQueries } from '../read/fraud-queries.ts';
 
 export type AppEnv = {
   Variables: {
@@ -39,6 +42,12 @@ export interface ApiDeps {
   /** Position the ledger read model has reached in a partition (-1 when none). */
   projectedPosition(partition: number): Promise<number>;
   ready(): Promise<boolean>;
+  /** Anomaly detection: alerts read model, alert lifecycle commands, and how far the anomaly projection got. */
+  fraud: {
+    queries: FraudQueries;
+    commands: { execute(command: AlertCommand, ctx: CommandContext): Promise<ExecuteResult> };
+    projectedPosition(partition: number): Promise<number>;
+  };
   config: {
     minPositionWaitMs: number;
     security: SecurityConfig;

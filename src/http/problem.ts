@@ -6,6 +6,7 @@ export type ProblemCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'alert_not_found'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'read_model_behind'
@@ -24,6 +25,7 @@ const STATUS: Record<ProblemCode, number> = {
   forbidden: 403,
   account_not_found: 404,
   not_found: 404,
+  alert_not_found: 404,
   account_exists: 409,
   idempotency_conflict: 409,
   read_model_behind: 409,
@@ -36,6 +38,7 @@ const STATUS: Record<ProblemCode, number> = {
   account_not_frozen: 422,
   balance_not_zero: 422,
   same_account: 422,
+  invalid_alert_transition: 422,
   rate_limited: 429,
   internal_error: 500,
   request_timeout: 503,
@@ -48,6 +51,7 @@ const TITLE: Record<ProblemCode, string> = {
   forbidden: 'Not allowed',
   account_not_found: 'Account not found',
   not_found: 'Not found',
+  alert_not_found: 'Alert not found',
   account_exists: 'Account already exists',
   idempotency_conflict: 'Idempotency key reused with a different request',
   read_model_behind: 'The read model has not reached the requested position yet',
@@ -60,6 +64,7 @@ const TITLE: Record<ProblemCode, string> = {
   account_not_frozen: 'Account is not frozen',
   balance_not_zero: 'Balance is not zero',
   same_account: 'Source and destination are the same account',
+  invalid_alert_transition: 'The alert cannot move to that status',
   rate_limited: 'Too many requests',
   request_timeout: 'The request took too long; if it was a command, retry it with the same Idempotency-Key',
   internal_error: 'Internal error',

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../auth/roles.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
+import { type AlertEvent, isAlertEventType } from '../domain/alert/events.ts';
+
+/** Everything the log holds: account events and alert lifecycle events. */
+export type LogEvent = AccountEvent | AlertEvent;
 
 /** Who caused a command and from where: recorded on every event it produced. */
 export interface EventMetadata {
@@ -20,12 +24,12 @@ export interface EventMetadata {
 /** An event as the writer hands it to the log: enveloped and chained, not yet positioned. */
 export interface NewEvent {
   eventId: string;
-  type: AccountEvent['type'];
+  type: LogEvent['type'];
   streamId: string;
   streamVersion: number;
   partition: number;
   occurredAt: string;
-  data: AccountEvent['data'];
+  data: LogEvent['data'];
   metadata: EventMetadata;
   prevHash: string;
   hash: string;
@@ -74,4 +78,12 @@ export function sha256Hex(text: string): string {
 
 export function toAccountEvent(e: Pick<NewEvent, 'type' | 'data'>): AccountEvent {
   return { type: e.type, data: e.data } as AccountEvent;
+}
+
+export function isAlertEvent(e: Pick<NewEvent, 'type'>): boolean {
+  return isAlertEventType(e.type);
+}
+
+export function toAlertEvent(e: Pick<NewEvent, 'type' | 'data'>): AlertEvent {
+  return { type: e.type, data: e.data } as AlertEvent;
 }

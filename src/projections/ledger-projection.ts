@@ -4,7 +4,7 @@ import type { journalEntries, transactions } from '../db/schema.ts';
 import { accounts, balances } from '../db/schema.ts';
 import { type MovementEvent, movementKind } from '../domain/account/events.ts';
 import { Dec } from '../domain/money.ts';
-import { type StoredEvent, toAccountEvent } from '../log/envelope.ts';
+import { type StoredEvent, isAlertEvent, toAccountEvent } from '../log/envelope.ts';
 import type { Projection } from './projection.ts';
 
 /** accounts, balances, journal_entries, transactions: the read models behind the account API and statements. */
@@ -19,6 +19,8 @@ export const ledgerProjection: Projection = {
     const statusChanges: Array<{ id: string; status: 'open' | 'frozen' | 'closed'; at: string }> = [];
 
     for (const stored of batch) {
+      // Alert lifecycle events belong to the anomaly projection.
+      if (isAlertEvent(stored)) continue;
       const event = toAccountEvent(stored);
       switch (event.type) {
         case 'AccountOpened':

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import { balances } from '../db/schema.ts';
 import { type AccountState, evolve, initialState } from '../domain/account/index.ts';
 import { formatAmount } from '../domain/money.ts';
-import { GENESIS_HASH, chainHash, toAccountEvent } from '../log/envelope.ts';
+import { GENESIS_HASH, chainHash, isAlertEvent, toAccountEvent } from '../log/envelope.ts';
 import type { EventLog } from '../log/event-log.ts';
 
 export interface ChainBreak {
@@ -23,6 +23,7 @@ export interface VerifyReport {
 /** Recomputes the hash chain of every partition and reports the first broken link. */
 export async function verifyChain(log: EventLog, onState?: (s: Map<string, AccountState>) => void): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; states: Map<string, AccountState> }> {
   const states = new Map<string, AccountState>();
+  const alertVersions = new Map<string, number>();
   let firstBreak: ChainBreak | null = null;
   let count = 0;
   for (let p = 0; p < log.partitions; p++) {
@@ -37,6 +38,16 @@ export async function verifyChain(log: EventLog, onState?: (s: Map<string, Accou
         if (!firstBreak) {
           if (e.prevHash !== prev) firstBreak = { partition: p, position: e.position, reason: 'prev_hash_mismatch', detail: `event ${e.eventId} links to ${e.prevHash}, previous hash is ${prev}` };
           else if (chainHash(prev, e) !== e.hash) firstBreak = { partition: p, position: e.position, reason: 'hash_mismatch', detail: `event ${e.eventId} content does not match its hash` };
+        }
+        if (isAlertEvent(e)) {
+          // Alert lifecycle streams: only their version sequence is checked here.
+          const expected = (alertVersions.get(e.streamId) ?? 0) + 1;
+          if (!firstBreak && e.streamVersion !== expected) {
+            firstBreak = { partition: p, position: e.position, reason: 'stream_version_gap', detail: `stream ${e.streamId} jumps to version ${e.streamVersion}, expected ${expected}` };
+          }
+          alertVersions.set(e.streamId, e.streamVersion);
+          prev = e.hash;
+          continue;
         }
         const before = states.get(e.streamId) ?? initialState();
         const expectedVersion = before.status === 'none' ? 1 : before.version + 1;

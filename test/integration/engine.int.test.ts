@@ -164,7 +164,7 @@ describe.each(BACKENDS)('engine snapshots on %s', (backend) => {
     try {
       const log = await new PostgresEventLog(database).start();
       const store = new PostgresSnapshotStore(database.db, 'events');
-      await store.save({ format: 1, heads: [{ partition: 0, position: 0, hash: 'f'.repeat(64) }], accounts: [['ghost', 'open', 'USD', '1000000', '0', null, 1]], commands: [] });
+      await store.save({ format: 1, heads: [{ partition: 0, position: 0, hash: 'f'.repeat(64) }], accounts: [['ghost', 'open', 'USD', '1000000', '0', null, 1]], commands: [], alerts: [] });
       const engine = new LedgerEngine(log, { snapshots: store });
       await engine.start();
       expect(engine.startInfo.snapshotUsed).toBe(false);

@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import type { Evidence } from '../../domain/fraud/activity.ts';
+import { decimal } from '../numeric.ts';
+
+// ── Anomaly detection read models (projection "anomaly"). All rebuildable from the log. ──
+
+export interface AlertHistoryEntry {
+  status: 'open' | 'investigating' | 'dismissed' | 'escalated';
+  at: string;
+  actor: string;
+  note: string | null;
+  /** The event that caused the entry: the triggering movement for "open", else the status change. */
+  eventId: string;
+  position: number;
+}
+
+/**
+ * Alerts. Contract read by the compliance reports: id, rule, severity, score, account_id, status,
+ * evidence, raised_at (ISO-8601 UTC, the triggering event's occurredAt), position.
+ * The id is `${rule}-${triggering event id}`: a rebuild raises the same ids.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    rule: text('rule').notNull(),
+    severity: text('severity').notNull(),
+    score: integer('score').notNull(),
+    accountId: text('account_id').notNull(),
+    accountIds: text('account_ids').array().notNull(),
+    currency: text('currency').notNull(),
+    amount: decimal('amount').notNull(),
+    status: text('status').$type<AlertHistoryEntry['status']>().notNull(),
+    summary: text('summary').notNull(),
+    evidence: jsonb('evidence').$type<Evidence[]>().notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    history: jsonb('history').$type<AlertHistoryEntry[]>().notNull(),
+    triggerEventId: uuid('trigger_event_id').notNull(),
+    raisedAt: text('raised_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('alerts_raised_idx').on(t.raisedAt, t.id),
+    index('alerts_status_raised_idx').on(t.status, t.raisedAt),
+    index('alerts_rule_raised_idx').on(t.rule, t.raisedAt),
+    index('alerts_account_raised_idx').on(t.accountId, t.raisedAt),
+    index('alerts_account_ids_idx').using('gin', t.accountIds),
+  ],
+);
+
+/** What the rules remember about each account: owner, age, last movement, last alert per rule. */
+export const fraudAccounts = pgTable(
+  'fraud_accounts',
+  {
+    accountId: text('account_id').primaryKey(),
+    ownerId: text('owner_id'),
+    currency: text('currency').notNull(),
+    openedAt: text('opened_at'),
+    lastActivityAt: text('last_activity_at'),
+    lastAlertAt: jsonb('last_alert_at').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('fraud_accounts_owner_idx').on(t.ownerId)],
+);
+
+/** Every movement, as the rules see it: the recent window of an account or owner is a range scan here. */
+export const fraudActivity = pgTable(
+  'fraud_activity',
+  {
+    eventId: uuid('event_id').primaryKey(),
+    transactionId: text('transaction_id').notNull(),
+    accountId: text('account_id').notNull(),
+    ownerId: text('owner_id'),
+    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer_out' | 'transfer_in'>().notNull(),
+    amount: decimal('amount').notNull(),
+    currency: text('currency').notNull(),
+    balanceAfter: decimal('balance_after').notNull(),
+    counterpartyId: text('counterparty_id'),
+    channel: text('channel'),
+    occurredAt: text('occurred_at').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('fraud_activity_account_time_idx').on(t.accountId, t.occurredAt),
+    index('fraud_activity_owner_time_idx').on(t.ownerId, t.occurredAt),
+    index('fraud_activity_time_idx').on(t.occurredAt),
+  ],
+);
+
+/** Who paid whom, how often and how much: balance drain ("never paid before"), top counterparties, shared counterparties. */
+export const fraudCounterparties = pgTable(
+  'fraud_counterparties',
+  {
+    accountId: text('account_id').notNull(),
+    counterpartyId: text('counterparty_id').notNull(),
+    currency: text('currency').notNull(),
+    outCount: integer('out_count').notNull(),
+    outAmount: decimal('out_amount').notNull(),
+    inCount: integer('in_count').notNull(),
+    inAmount: decimal('in_amount').notNull(),
+    firstAt: text('first_at').notNull(),
+    lastAt: text('last_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.counterpartyId] }), index('fraud_counterparties_counterparty_idx').on(t.counterpartyId)],
+);
+
+/** Funds in flight for round-trip detection: the account holding the tag received money that left `origin_id`. */
+export const fraudFlowTags = pgTable(
+  'fraud_flow_tags',
+  {
+    accountId: text('account_id').notNull(),
+    tagId: text('tag_id').notNull(),
+    originId: text('origin_id').notNull(),
+    path: jsonb('path').$type<string[]>().notNull(),
+    amount: decimal('amount').notNull(),
+    startedAt: text('started_at').notNull(),
+    evidence: jsonb('evidence').$type<Evidence[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.tagId] }), index('fraud_flow_tags_started_idx').on(t.startedAt)],
+);

@@ -1,0 +1,28 @@
+import { DomainError } from '../errors.ts';
+import type { AlertCommand } from './commands.ts';
+import type { AlertEvent, AlertStatus, AlertTargetStatus } from './events.ts';
+import type { AlertState } from './state.ts';
+
+/** The lifecycle: open → investigating | dismissed | escalated; investigating → dismissed | escalated. Dismissed and escalated are final. */
+export const ALERT_TRANSITIONS: Readonly<Record<AlertStatus, readonly AlertTargetStatus[]>> = {
+  open: ['investigating', 'dismissed', 'escalated'],
+  investigating: ['dismissed', 'escalated'],
+  dismissed: [],
+  escalated: [],
+};
+
+/** decide(command, state) → events, or a DomainError. Pure. */
+export function decideAlert(command: AlertCommand, state: AlertState): Array<{ streamId: string; event: AlertEvent }> {
+  switch (command.type) {
+    case 'ChangeAlertStatus': {
+      if (!ALERT_TRANSITIONS[state.status].includes(command.status)) {
+        throw new DomainError('invalid_alert_transition', `alert ${command.alertId} is ${state.status}; it cannot become ${command.status}`, 'status');
+      }
+      return [{ streamId: command.alertId, event: { type: 'AlertStatusChanged', data: { alertId: command.alertId, from: state.status, to: command.status, note: command.note } } }];
+    }
+    default: {
+      const never: never = command.type;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './activity.ts';
+export * from './config.ts';
+export * from './rules.ts';

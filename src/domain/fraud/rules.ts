@@ -1,0 +1,259 @@
+import { type Dec, Dec as D, formatAmount } from '../money.ts';
+import { type Activity, type Detection, type Evidence, type FlowTag, type RuleInput, evidenceOf } from './activity.ts';
+import { type RuleId, type RuleParams, days, hours } from './config.ts';
+
+/**
+ * The anomaly rules: pure functions of one movement and the account's recent activity.
+ * No I/O, no clock: "now" is the movement's occurredAt.
+ */
+
+const ms = (iso: string): number => Date.parse(iso);
+const sum = (xs: readonly Activity[]): Dec => xs.reduce((acc, a) => acc.plus(a.amount), new D(0));
+const isOut = (a: Activity): boolean => a.kind === 'withdrawal' || a.kind === 'transfer_out';
+const isIn = (a: Activity): boolean => a.kind === 'deposit' || a.kind === 'transfer_in';
+const fmtOf = (currency: string) => (d: Dec) => formatAmount(d, currency);
+const evidence = (xs: readonly Activity[]): Evidence[] => xs.map((a) => evidenceOf(a, fmtOf(a.currency)));
+
+/** 50 at the threshold, growing with how far past it, capped at 100. */
+export function scoreOf(ratio: Dec): number {
+  const r = D.max(ratio, 1);
+  return Math.min(100, Math.round(new D(50).times(r).toNumber()));
+}
+
+const within = (xs: readonly Activity[], fromMs: number): Activity[] => xs.filter((a) => ms(a.occurredAt) >= fromMs);
+
+export function largeTransaction(input: RuleInput, p: RuleParams['large_transaction']): Detection | null {
+  const m = input.movement;
+  // A transfer is one transaction: judged on its debit side only.
+  if (m.kind === 'transfer_in') return null;
+  const threshold = new D(p.threshold);
+  if (m.amount.lt(threshold)) return null;
+  const ratio = m.amount.div(threshold);
+  return {
+    rule: 'large_transaction',
+    severity: ratio.gte(5) ? 'high' : p.severity,
+    score: scoreOf(ratio),
+    accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
+    amount: m.amount,
+    evidence: evidence([m]),
+    summary: `${m.kind} of ${formatAmount(m.amount, m.currency)} ${m.currency} at or above ${p.threshold}`,
+  };
+}
+
+export function structuring(input: RuleInput, p: RuleParams['structuring']): Detection | null {
+  const m = input.movement;
+  if ((m.kind !== 'deposit' && m.kind !== 'withdrawal') || m.channel === null || !p.channels.includes(m.channel)) return null;
+  const threshold = new D(p.reportingThreshold);
+  const floor = threshold.times(new D(100).minus(p.marginPercent)).div(100);
+  const inBand = (a: Activity) => a.kind === m.kind && a.channel !== null && p.channels.includes(a.channel) && a.amount.gte(floor) && a.amount.lt(threshold);
+  if (!inBand(m)) return null;
+  const from = ms(m.occurredAt) - hours(p.windowHours);
+  const fire = (xs: Activity[], scope: string): Detection | null => {
+    const total = sum(xs);
+    if (xs.length < p.minCount || total.lte(threshold)) return null;
+    const accounts = [m.accountId, ...new Set(xs.map((a) => a.accountId).filter((id) => id !== m.accountId))];
+    return {
+      rule: 'structuring',
+      severity: p.severity,
+      score: scoreOf(total.div(threshold)),
+      accountIds: accounts,
+      amount: total,
+      evidence: evidence(xs),
+      summary: `${xs.length} cash ${m.kind}s just under ${p.reportingThreshold} ${m.currency} within ${p.windowHours} h on one ${scope}, ${formatAmount(total, m.currency)} in all`,
+    };
+  };
+  const own = [...within(input.recent, from).filter(inBand), m];
+  const onAccount = fire(own, 'account');
+  if (onAccount || m.ownerId === null) return onAccount;
+  const owners = [...within(input.ownerRecent, from).filter((a) => a.ownerId === m.ownerId && inBand(a)), ...own].sort(byTime);
+  return fire(owners, 'owner');
+}
+
+export function velocity(input: RuleInput, p: RuleParams['velocity']): Detection | null {
+  const m = input.movement;
+  if (!isOut(m)) return null;
+  const outs = [...within(input.recent, ms(m.occurredAt) - p.windowMinutes * 60_000).filter(isOut), m];
+  const total = sum(outs);
+  const max = new D(p.maxOutAmount);
+  const byCount = outs.length > p.maxCount;
+  const byAmount = outs.length >= 2 && total.gt(max);
+  if (!byCount && !byAmount) return null;
+  const ratio = D.max(new D(outs.length).div(p.maxCount), total.div(max));
+  return {
+    rule: 'velocity',
+    severity: p.severity,
+    score: scoreOf(ratio),
+    accountIds: [m.accountId],
+    amount: total,
+    evidence: evidence(outs),
+    summary: `${outs.length} outgoing movements, ${formatAmount(total, m.currency)} ${m.currency}, within ${p.windowMinutes} min`,
+  };
+}
+
+export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_through']): Detection | null {
+  const m = input.movement;
+  if (!isOut(m)) return null;
+  const t = ms(m.occurredAt);
+  const window = hours(p.windowHours);
+  const min = new D(p.minIncoming);
+  const incoming = within(input.recent, t - window).filter((a) => isIn(a) && a.amount.gte(min));
+  for (const inc of incoming) {
+    const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
+    const total = sum(outs);
+    if (total.gte(inc.amount.times(p.outRatio))) {
+      return {
+        rule: 'rapid_pass_through',
+        severity: p.severity,
+        score: scoreOf(total.div(inc.amount.times(p.outRatio))),
+        accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
+        amount: total,
+        evidence: evidence([inc, ...outs]),
+        summary: `${formatAmount(total, m.currency)} of ${formatAmount(inc.amount, m.currency)} ${m.currency} received left again within ${p.windowHours} h`,
+      };
+    }
+  }
+  return null;
+}
+
+export interface FlowResult {
+  detection: Detection | null;
+  /** Tags the counterparty receives with this transfer (the funds keep travelling). */
+  forward: FlowTag[];
+}
+
+/**
+ * Round-tripping follows funds: a transfer of at least minAmount tags the receiver with its origin;
+ * a later transfer onwards carrying most of it (minCarriedRatio) passes the tag on, up to maxHops;
+ * a transfer that lands back at the origin within the window closes the loop.
+ */
+export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowResult {
+  const m = input.movement;
+  if (m.kind !== 'transfer_out' || m.counterpartyId === null) return { detection: null, forward: [] };
+  const to = m.counterpartyId;
+  const t = ms(m.occurredAt);
+  const from = t - hours(p.windowHours);
+  const forward: FlowTag[] = [];
+  let detection: Detection | null = null;
+  const live = input.tags.filter((tag) => ms(tag.startedAt) >= from).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.tagId < b.tagId ? -1 : 1));
+  const mine = evidence([m])[0]!;
+  for (const tag of live) {
+    if (m.amount.lt(tag.amount.times(p.minCarriedRatio))) continue;
+    if (tag.originId === to) {
+      if (detection === null) {
+        const path = [...tag.path, to];
+        detection = {
+          rule: 'round_trip',
+          severity: p.severity,
+          score: scoreOf(new D(1).plus(new D(p.maxHops + 1 - tag.path.length).div(p.maxHops))),
+          accountIds: [to, ...new Set(tag.path.filter((a) => a !== to))],
+          amount: m.amount,
+          evidence: [...tag.evidence, mine],
+          summary: `${formatAmount(tag.amount, m.currency)} ${m.currency} went ${path.join(' → ')} within ${p.windowHours} h`,
+        };
+      }
+      continue;
+    }
+    if (tag.path.length >= p.maxHops || tag.path.includes(to)) continue;
+    forward.push({
+      tagId: `${m.eventId}/${tag.tagId}`,
+      originId: tag.originId,
+      path: [...tag.path, to],
+      amount: D.min(tag.amount, m.amount),
+      startedAt: tag.startedAt,
+      evidence: [...tag.evidence, mine],
+    });
+  }
+  if (m.amount.gte(p.minAmount)) {
+    forward.push({ tagId: m.eventId, originId: m.accountId, path: [m.accountId, to], amount: m.amount, startedAt: m.occurredAt, evidence: [mine] });
+  }
+  return { detection, forward };
+}
+
+export function dormantReactivation(input: RuleInput, p: RuleParams['dormant_reactivation']): Detection | null {
+  const m = input.movement;
+  const last = input.profile.lastActivityAt ?? input.profile.openedAt;
+  if (last === null || m.amount.lt(p.minAmount)) return null;
+  const quiet = ms(m.occurredAt) - ms(last);
+  if (quiet < days(p.dormantDays)) return null;
+  const quietDays = Math.floor(quiet / days(1));
+  return {
+    rule: 'dormant_reactivation',
+    severity: p.severity,
+    score: scoreOf(new D(quietDays).div(p.dormantDays).times(m.amount.div(p.minAmount)).sqrt()),
+    accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
+    amount: m.amount,
+    evidence: evidence([m]),
+    summary: `${formatAmount(m.amount, m.currency)} ${m.currency} moved after ${quietDays} days without activity`,
+  };
+}
+
+export function newAccountHighValue(input: RuleInput, p: RuleParams['new_account_high_value']): Detection | null {
+  const m = input.movement;
+  const opened = input.profile.openedAt;
+  if (opened === null || m.amount.lt(p.minAmount)) return null;
+  const age = ms(m.occurredAt) - ms(opened);
+  if (age > days(p.maxAgeDays)) return null;
+  return {
+    rule: 'new_account_high_value',
+    severity: p.severity,
+    score: scoreOf(m.amount.div(p.minAmount)),
+    accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
+    amount: m.amount,
+    evidence: evidence([m]),
+    summary: `${m.kind} of ${formatAmount(m.amount, m.currency)} ${m.currency} on an account ${Math.floor(age / hours(1))} h old`,
+  };
+}
+
+export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
+  const m = input.movement;
+  if (m.kind !== 'transfer_out' || m.counterpartyId === null || input.paidBefore) return null;
+  const before = m.balanceAfter.plus(m.amount);
+  if (before.lt(p.minBalanceBefore) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  return {
+    rule: 'balance_drain',
+    severity: p.severity,
+    score: scoreOf(before.div(p.minBalanceBefore).sqrt()),
+    accountIds: [m.accountId, m.counterpartyId],
+    amount: m.amount,
+    evidence: evidence([m]),
+    summary: `${formatAmount(m.amount, m.currency)} of ${formatAmount(before, m.currency)} ${m.currency} sent to an account never paid before, leaving ${formatAmount(m.balanceAfter, m.currency)}`,
+  };
+}
+
+export interface Evaluation {
+  detections: Detection[];
+  forward: FlowTag[];
+}
+
+/** Runs every enabled rule on one movement; a rule on cool-down for the account stays quiet. */
+export function evaluate(input: RuleInput, params: RuleParams): Evaluation {
+  const t = ms(input.movement.occurredAt);
+  const cooling = (rule: RuleId): boolean => {
+    const last = input.profile.lastAlertAt[rule];
+    return last !== undefined && t - ms(last) < hours(params[rule].cooldownHours);
+  };
+  const detections: Detection[] = [];
+  const run = (rule: RuleId, f: () => Detection | null) => {
+    if (!params[rule].enabled || cooling(rule)) return;
+    const d = f();
+    if (d) detections.push(d);
+  };
+  run('large_transaction', () => largeTransaction(input, params.large_transaction));
+  run('structuring', () => structuring(input, params.structuring));
+  run('velocity', () => velocity(input, params.velocity));
+  run('rapid_pass_through', () => rapidPassThrough(input, params.rapid_pass_through));
+  let forward: FlowTag[] = [];
+  if (params.round_trip.enabled) {
+    const flow = followFlow(input, params.round_trip);
+    forward = flow.forward;
+    if (flow.detection && !cooling('round_trip')) detections.push(flow.detection);
+  }
+  run('dormant_reactivation', () => dormantReactivation(input, params.dormant_reactivation));
+  run('new_account_high_value', () => newAccountHighValue(input, params.new_account_high_value));
+  run('balance_drain', () => balanceDrain(input, params.balance_drain));
+  return { detections, forward };
+}
+
+export function byTime(a: Activity, b: Activity): number {
+  return a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.position - b.position;
+}

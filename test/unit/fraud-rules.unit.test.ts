@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import type { MovementKind } from '../../src/domain/account/events.ts';
+import { decideAlert, evolveAlert, initialAlertState } from '../../src/domain/alert/index.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import {
+  type AccountProfile,
+  type Activity,
+  type Detection,
+  type FlowTag,
+  FraudConfig,
+  type RuleId,
+  evaluate,
+  followFlow,
+} from '../../src/domain/fraud/index.ts';
+import { Dec } from '../../src/domain/money.ts';
+
+/**
+ * Scenarios: given an account's history, when a movement happens, then a rule fires (or, for the
+ * near misses, does not). History is replayed through evaluate() exactly as the projector does.
+ */
+
+const T0 = Date.parse('2026-03-02T09:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const H = 60;
+const D = 24 * H;
+
+let seq = 0;
+function mv(kind: MovementKind, amount: string, minutes: number, o: Partial<Activity> = {}): Activity {
+  seq++;
+  return {
+    eventId: `00000000-0000-7000-8000-${String(seq).padStart(12, '0')}`,
+    transactionId: `tx-${seq}`,
+    accountId: 'A',
+    ownerId: 'owner-1',
+    kind,
+    amount: new Dec(amount),
+    currency: 'USD',
+    balanceAfter: new Dec('50000'),
+    counterpartyId: kind.startsWith('transfer') ? 'B' : null,
+    channel: kind === 'deposit' || kind === 'withdrawal' ? 'cash' : null,
+    occurredAt: at(minutes),
+    position: seq,
+    ...o,
+  };
+}
+
+interface World {
+  profiles: Map<string, AccountProfile>;
+  recent: Map<string, Activity[]>;
+  paid: Set<string>;
+  tags: Map<string, FlowTag[]>;
+  alerts: Detection[];
+}
+
+/** A tiny in-memory projector: the same bookkeeping the anomaly projection does in SQL. */
+function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -400 * D }, config = new FraudConfig()) {
+  const w: World = { profiles: new Map(), recent: new Map(), paid: new Set(), tags: new Map(), alerts: [] };
+  for (const [id, minutes] of Object.entries(opened)) {
+    w.profiles.set(id, { accountId: id, ownerId: id === 'A2' ? 'owner-1' : id === 'A' ? 'owner-1' : `owner-${id}`, currency: 'USD', openedAt: at(minutes), lastActivityAt: null, lastAlertAt: {} });
+  }
+  const api = {
+    happened(...moves: Activity[]) {
+      for (const m of moves) {
+        const p = w.profiles.get(m.accountId)!;
+        const all = [...w.recent.values()].flat();
+        const r = evaluate(
+          {
+            movement: m,
+            profile: p,
+            recent: w.recent.get(m.accountId) ?? [],
+            ownerRecent: all.filter((a) => a.ownerId === p.ownerId && a.accountId !== m.accountId),
+            paidBefore: m.counterpartyId !== null && w.paid.has(`${m.accountId}|${m.counterpartyId}`),
+            tags: m.kind === 'transfer_out' ? (w.tags.get(m.accountId) ?? []) : [],
+          },
+          config.forCurrency(m.currency),
+        );
+        const lastAlertAt = { ...p.lastAlertAt };
+        for (const d of r.detections) lastAlertAt[d.rule] = m.occurredAt;
+        w.alerts.push(...r.detections);
+        if (m.counterpartyId) for (const t of r.forward) w.tags.set(m.counterpartyId, [...(w.tags.get(m.counterpartyId) ?? []), t]);
+        if (m.kind === 'transfer_out' && m.counterpartyId) w.paid.add(`${m.accountId}|${m.counterpartyId}`);
+        w.profiles.set(m.accountId, { ...p, lastActivityAt: m.occurredAt, lastAlertAt });
+        w.recent.set(m.accountId, [...(w.recent.get(m.accountId) ?? []), { ...m, ownerId: p.ownerId }]);
+      }
+      return api;
+    },
+    /** A transfer: the debit on `from` and the credit on `to`, as the engine records it. */
+    transfer(from: string, to: string, amount: string, minutes: number, balanceAfter = '50000') {
+      const out = mv('transfer_out', amount, minutes, { accountId: from, counterpartyId: to, balanceAfter: new Dec(balanceAfter) });
+      const inn = mv('transfer_in', amount, minutes, { accountId: to, counterpartyId: from, transactionId: out.transactionId });
+      return api.happened(out, inn);
+    },
+    fired(rule: RuleId): Detection[] {
+      return w.alerts.filter((a) => a.rule === rule);
+    },
+    world: w,
+  };
+  return api;
+}
+
+describe('large_transaction', () => {
+  it('fires at the threshold (10,000.00), once per transfer', () => {
+    const g = given().transfer('A', 'B', '10000.00', 0);
+    expect(g.fired('large_transaction')).toHaveLength(1);
+    expect(g.fired('large_transaction')[0]!.accountIds).toEqual(['A', 'B']);
+    expect(g.fired('large_transaction')[0]!.evidence[0]!.amount).toBe('10000.00');
+  });
+  it('does not fire at 9,999.99', () => {
+    expect(given().happened(mv('deposit', '9999.99', 0, { channel: 'wire' })).fired('large_transaction')).toHaveLength(0);
+  });
+  it('is high severity at five times the threshold', () => {
+    expect(given().happened(mv('withdrawal', '50000.00', 0, { channel: 'wire' })).fired('large_transaction')[0]!.severity).toBe('high');
+  });
+  it('follows per-currency configuration', () => {
+    const config = new FraudConfig({ currencies: { EUR: { large_transaction: { threshold: '5000.00' } } } });
+    const g = given(undefined, config).happened(mv('deposit', '6000.00', 0, { currency: 'EUR', channel: 'wire' }), mv('deposit', '6000.00', 1, { channel: 'wire' }));
+    expect(g.fired('large_transaction').map((d) => d.evidence[0]!.currency)).toEqual(['EUR']);
+  });
+});
+
+describe('structuring', () => {
+  it('fires on three cash deposits of 9,500 within 24 h', () => {
+    const g = given().happened(mv('deposit', '9500.00', 0), mv('deposit', '9500.00', 8 * H), mv('deposit', '9500.00', 20 * H));
+    const s = g.fired('structuring');
+    expect(s).toHaveLength(1);
+    expect(s[0]!.evidence.map((e) => e.amount)).toEqual(['9500.00', '9500.00', '9500.00']);
+    expect(s[0]!.amount.toFixed(2)).toBe('28500.00');
+  });
+  it('does not fire on one deposit of 9,999.99', () => {
+    expect(given().happened(mv('deposit', '9999.99', 0)).fired('structuring')).toHaveLength(0);
+  });
+  it('does not fire when the three deposits span more than 24 h', () => {
+    expect(given().happened(mv('deposit', '9500.00', 0), mv('deposit', '9500.00', 13 * H), mv('deposit', '9500.00', 25 * H)).fired('structuring')).toHaveLength(0);
+  });
+  it('does not fire on deposits more than 10% under the threshold, nor on non-cash ones', () => {
+    expect(given().happened(mv('deposit', '8999.99', 0), mv('deposit', '8999.99', 1), mv('deposit', '8999.99', 2)).fired('structuring')).toHaveLength(0);
+    expect(given().happened(...[0, 1, 2].map((m) => mv('deposit', '9500.00', m, { channel: 'wire' }))).fired('structuring')).toHaveLength(0);
+  });
+  it('fires on cash withdrawals too', () => {
+    expect(given().happened(mv('withdrawal', '9100.00', 0), mv('withdrawal', '9200.00', 60), mv('withdrawal', '9300.00', 120)).fired('structuring')).toHaveLength(1);
+  });
+  it('fires across the accounts of one owner', () => {
+    const g = given({ A: -400 * D, A2: -400 * D }).happened(mv('deposit', '9500.00', 0), mv('deposit', '9600.00', 60, { accountId: 'A2' }), mv('deposit', '9700.00', 120));
+    const s = g.fired('structuring');
+    expect(s).toHaveLength(1);
+    expect(new Set(s[0]!.accountIds)).toEqual(new Set(['A', 'A2']));
+  });
+});
+
+describe('velocity', () => {
+  it('fires on the 11th outgoing movement within an hour', () => {
+    const moves = Array.from({ length: 11 }, (_, i) => mv('withdrawal', '20.00', i * 5, { channel: 'card' }));
+    const g = given().happened(...moves);
+    expect(g.fired('velocity')).toHaveLength(1);
+    expect(g.fired('velocity')[0]!.evidence).toHaveLength(11);
+  });
+  it('does not fire on ten, or on eleven spread over more than an hour', () => {
+    expect(given().happened(...Array.from({ length: 10 }, (_, i) => mv('withdrawal', '20.00', i, { channel: 'card' }))).fired('velocity')).toHaveLength(0);
+    expect(given().happened(...Array.from({ length: 11 }, (_, i) => mv('withdrawal', '20.00', i * 7, { channel: 'card' }))).fired('velocity')).toHaveLength(0);
+  });
+  it('fires when more than 25,000 leaves within an hour in several movements', () => {
+    expect(given().happened(mv('transfer_out', '9000.00', 0), mv('transfer_out', '9000.00', 10, { counterpartyId: 'C' }), mv('transfer_out', '9000.00', 20)).fired('velocity')).toHaveLength(1);
+    expect(given().happened(mv('transfer_out', '9000.00', 0), mv('transfer_out', '9000.00', 10), mv('transfer_out', '6999.99', 20)).fired('velocity')).toHaveLength(0);
+  });
+});
+
+describe('rapid_pass_through', () => {
+  it('fires when 80% of a large incoming amount leaves within 48 h', () => {
+    const g = given().happened(mv('transfer_in', '8000.00', 0), mv('transfer_out', '3000.00', 5 * H, { counterpartyId: 'C' }), mv('transfer_out', '3500.00', 30 * H, { counterpartyId: 'D' }));
+    const p = g.fired('rapid_pass_through');
+    expect(p).toHaveLength(1);
+    expect(p[0]!.evidence.map((e) => e.kind)).toEqual(['transfer_in', 'transfer_out', 'transfer_out']);
+  });
+  it('does not fire when only 75% leaves, or when it leaves after the window', () => {
+    expect(given().happened(mv('transfer_in', '8000.00', 0), mv('transfer_out', '6000.00', H)).fired('rapid_pass_through')).toHaveLength(0);
+    expect(given().happened(mv('transfer_in', '8000.00', 0), mv('transfer_out', '7000.00', 49 * H)).fired('rapid_pass_through')).toHaveLength(0);
+  });
+  it('does not fire for small incoming amounts', () => {
+    expect(given().happened(mv('deposit', '4999.99', 0, { channel: 'ach' }), mv('withdrawal', '4999.99', H, { channel: 'card' })).fired('rapid_pass_through')).toHaveLength(0);
+  });
+});
+
+describe('round_trip', () => {
+  it('fires when funds go A → B → C → A within 72 h', () => {
+    const g = given().transfer('A', 'B', '3000.00', 0).transfer('B', 'C', '2900.00', 10 * H).transfer('C', 'A', '2800.00', 30 * H);
+    const r = g.fired('round_trip');
+    expect(r).toHaveLength(1);
+    expect(r[0]!.accountIds).toEqual(['A', 'B', 'C']);
+    expect(r[0]!.evidence).toHaveLength(3);
+  });
+  it('fires on a direct A → B → A', () => {
+    expect(given().transfer('A', 'B', '2000.00', 0).transfer('B', 'A', '1900.00', H).fired('round_trip')).toHaveLength(1);
+  });
+  it('does not fire when the loop closes after 72 h, or carries too little back', () => {
+    expect(given().transfer('A', 'B', '3000.00', 0).transfer('B', 'A', '2900.00', 73 * H).fired('round_trip')).toHaveLength(0);
+    expect(given().transfer('A', 'B', '3000.00', 0).transfer('B', 'A', '2000.00', H).fired('round_trip')).toHaveLength(0);
+  });
+  it('does not start tracking transfers under the minimum', () => {
+    const r = followFlow(
+      { movement: mv('transfer_out', '999.99', 0), profile: given().world.profiles.get('A')!, recent: [], ownerRecent: [], paidBefore: false, tags: [] },
+      new FraudConfig().forCurrency('USD').round_trip,
+    );
+    expect(r.forward).toHaveLength(0);
+  });
+});
+
+describe('dormant_reactivation', () => {
+  it('fires when 5,000 moves after 180 days without activity', () => {
+    const g = given().happened(mv('deposit', '100.00', 0, { channel: 'ach' }), mv('withdrawal', '6000.00', 200 * D, { channel: 'wire' }));
+    expect(g.fired('dormant_reactivation')).toHaveLength(1);
+  });
+  it('does not fire after 179 days, or for a small amount', () => {
+    expect(given().happened(mv('deposit', '100.00', 0, { channel: 'ach' }), mv('withdrawal', '6000.00', 179 * D, { channel: 'wire' })).fired('dormant_reactivation')).toHaveLength(0);
+    expect(given().happened(mv('deposit', '100.00', 0, { channel: 'ach' }), mv('withdrawal', '4999.99', 200 * D, { channel: 'wire' })).fired('dormant_reactivation')).toHaveLength(0);
+  });
+});
+
+describe('new_account_high_value', () => {
+  it('fires when an account 2 days old moves 7,000', () => {
+    expect(given({ A: -2 * D, B: -400 * D }).happened(mv('deposit', '7000.00', 0, { channel: 'wire' })).fired('new_account_high_value')).toHaveLength(1);
+  });
+  it('does not fire at 8 days old, nor under 5,000', () => {
+    expect(given({ A: -8 * D, B: -400 * D }).happened(mv('deposit', '7000.00', 0, { channel: 'wire' })).fired('new_account_high_value')).toHaveLength(0);
+    expect(given({ A: -2 * D, B: -400 * D }).happened(mv('deposit', '4999.99', 0, { channel: 'wire' })).fired('new_account_high_value')).toHaveLength(0);
+  });
+  it('stays quiet on the same account during its cool-down', () => {
+    const g = given({ A: -1 * D, B: -400 * D }).happened(mv('deposit', '7000.00', 0, { channel: 'wire' }), mv('deposit', '7000.00', 60, { channel: 'wire' }));
+    expect(g.fired('new_account_high_value')).toHaveLength(1);
+  });
+});
+
+describe('balance_drain', () => {
+  it('fires when an account is emptied to an account it never paid before', () => {
+    expect(given().transfer('A', 'C', '4000.00', 0, '20.00').fired('balance_drain')).toHaveLength(1);
+  });
+  it('does not fire for a counterparty paid before, or when enough stays behind', () => {
+    expect(given().transfer('A', 'C', '10.00', 0, '4000.00').transfer('A', 'C', '4000.00', H, '0.00').fired('balance_drain')).toHaveLength(0);
+    expect(given().transfer('A', 'C', '4000.00', 0, '400.00').fired('balance_drain')).toHaveLength(0);
+  });
+});
+
+describe('configuration', () => {
+  it('disables a rule per currency and refuses unknown fields', () => {
+    const config = new FraudConfig({ currencies: { USD: { large_transaction: { enabled: false } } } });
+    expect(given(undefined, config).happened(mv('deposit', '20000.00', 0, { channel: 'wire' })).fired('large_transaction')).toHaveLength(0);
+    expect(() => new FraudConfig({ defaults: { velocity: { maxCount: '10' as unknown as number } } })).toThrow(DomainError);
+    expect(() => new FraudConfig({ defaults: { nope: {} } as never })).toThrow(/unknown rule/);
+    expect(() => new FraudConfig({ defaults: { large_transaction: { threshold: 10000 as unknown as string } } })).toThrow(/decimal string/);
+  });
+  it('scales built-in thresholds for JPY', () => {
+    expect(new FraudConfig().forCurrency('JPY').large_transaction.threshold).toBe('1000000');
+  });
+});
+
+describe('alert lifecycle (decider)', () => {
+  const given = (...statuses: Array<'investigating' | 'dismissed' | 'escalated'>) =>
+    statuses.reduce((s, to) => evolveAlert(s, { type: 'AlertStatusChanged', data: { alertId: 'x', from: s.status, to, note: null } }), initialAlertState('x'));
+  it('open → investigating → escalated', () => {
+    expect(decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: 'investigating', note: 'looking' }, given())[0]!.event.data).toEqual({ alertId: 'x', from: 'open', to: 'investigating', note: 'looking' });
+    expect(decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: 'escalated', note: null }, given('investigating'))[0]!.event.data.from).toBe('investigating');
+    expect(given('investigating', 'escalated')).toEqual({ id: 'x', status: 'escalated', version: 2 });
+  });
+  it('refuses moves out of a final status, and back to investigating twice', () => {
+    for (const [state, to] of [
+      [given('dismissed'), 'investigating'],
+      [given('escalated'), 'dismissed'],
+      [given('investigating'), 'investigating'],
+    ] as const) {
+      expect(() => decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: to, note: null }, state)).toThrow(expect.objectContaining({ code: 'invalid_alert_transition' }));
+    }
+  });
+});
