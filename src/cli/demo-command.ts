@@ -18,7 +18,7 @@ export function parseDemoArgs(args: string[]): DemoOptions {
     if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
     return v;
   };
-  return { fraud: args.includes('--fraud'), seed: get('seed', 42), accounts: get('accounts', 1000), perRule: get('per-rule', 10) };
+  return { fraud: args.includes('--fraud'), seed: get('seed', 42), accounts: get('accounts', 400), perRule: get('per-rule', 10) };
 }
 
 /**
@@ -29,7 +29,7 @@ export function parseDemoArgs(args: string[]): DemoOptions {
 export async function demoCommand(env: Env, logger: Logger, args: string[]): Promise<number> {
   const o = parseDemoArgs(args);
   if (!o.fraud) {
-    console.error('usage: ledger demo --fraud [--seed 42] [--accounts 1000] [--per-rule 10]');
+    console.error('usage: ledger demo --fraud [--seed 42] [--accounts 400] [--per-rule 10]');
     return 2;
   }
   const pop = generatePopulation({ seed: o.seed, accounts: o.accounts, perRule: o.perRule });
