@@ -27,8 +27,8 @@ const EnvSchema = z.object({
   LEDGER_JWT_ROLE_CLAIM: z.string().min(1).default('role'),
   LEDGER_JWT_ACCOUNTS_CLAIM: z.string().min(1).default('accounts'),
   /** Token bucket per key: sustained requests per second and burst; 0 turns the limit off. */
-  LEDGER_RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(100),
-  LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  LEDGER_RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(10_000),
+  LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   LEDGER_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
   /** Most time a non-streaming request may take in the app; the HTTP server also drops clients that send too slowly. */
   LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

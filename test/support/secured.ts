@@ -54,10 +54,14 @@ export async function startSecuredLedger(backend: Backend, env: Record<string, s
       const opened = await ledger.call(BOOTSTRAP_TOKEN, 'POST', '/v1/accounts', { currency });
       if (opened.status !== 201) throw new Error(`open failed: ${JSON.stringify(opened.body)}`);
       const id = opened.body.id as string;
+      let position = opened.body.position as number;
       if (deposit) {
         const d = await ledger.call(BOOTSTRAP_TOKEN, 'POST', `/v1/accounts/${id}/deposits`, { amount: deposit });
         if (d.status !== 201) throw new Error(`deposit failed: ${JSON.stringify(d.body)}`);
+        position = d.body.position as number;
       }
+      // Read-your-writes: wait until the read model has the account (answers 409 after a while if projectors are stopped).
+      await ledger.call(BOOTSTRAP_TOKEN, 'GET', `/v1/accounts/${id}?minPosition=${position}`);
       return id;
     },
     async close() {
