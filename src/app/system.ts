@@ -6,6 +6,7 @@ import type { App } from '../http/context.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
+import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { accountQueries } from '../read/account-queries.ts';
@@ -41,7 +42,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started }, 'engine rebuilt from the log');
 
-  const runners = [ledgerProjection].map(
+  const runners = [ledgerProjection, auditProjection].map(
     (projection) =>
       new ProjectionRunner(database.db, log, projection, {
         onError: (err, name) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying'),

@@ -6,6 +6,7 @@ import { acquireDataDirLock } from '../app/data-dir-lock.ts';
 import { type Env, loadEnv } from '../config/env.ts';
 import { openDatabase } from '../db/client.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
@@ -70,13 +71,15 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild': {
       const t = await openForTool(env);
       try {
-        const started = Date.now();
-        await t.database.db.transaction(async (tx) => {
-          await tx.execute(sql.raw(`truncate ${ledgerProjection.tables.join(', ')}`));
-          await tx.execute(sql`delete from projection_checkpoints where projection = ${ledgerProjection.name}`);
-        });
-        await new ProjectionRunner(t.database.db, t.log, ledgerProjection, { batchSize: 2000 }).catchUp();
-        console.log(`rebuilt ${ledgerProjection.name} in ${Date.now() - started} ms`);
+        for (const projection of [ledgerProjection, auditProjection]) {
+          const started = Date.now();
+          await t.database.db.transaction(async (tx) => {
+            await tx.execute(sql.raw(`truncate ${projection.tables.join(', ')}`));
+            await tx.execute(sql`delete from projection_checkpoints where projection = ${projection.name}`);
+          });
+          await new ProjectionRunner(t.database.db, t.log, projection, { batchSize: 2000 }).catchUp();
+          console.log(`rebuilt ${projection.name} in ${Date.now() - started} ms`);
+        }
         return 0;
       } finally {
         await t.close();

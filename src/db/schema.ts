@@ -1,2 +1,3 @@
 // The whole database schema: one file per feature under tables/ (drizzle-kit reads that folder).
 export * from './tables/ledger.ts';
+export * from './tables/audit.ts';
