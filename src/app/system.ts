@@ -10,6 +10,7 @@ import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { accountQueries } from '../read/account-queries.ts';
+import { tableAlertSource } from '../reports/alerts-source.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import type { Logger } from './logger.ts';
 
@@ -56,6 +57,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       commands: engine,
       accounts: accountQueries(database.db),
       log,
+      reports: { db: database.db, log, alerts: tableAlertSource(database.db) },
       projectedPosition: async (partition) => ledgerRunner.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
       ready: async () => true,
       config: { bootstrapToken: env.LEDGER_BOOTSTRAP_TOKEN ?? null, minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS },

@@ -10,12 +10,14 @@ import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
+import { reportCommand } from './report-command.ts';
 
 const USAGE = `usage: ledger <command>
   serve     start the service (HTTP API, engine, projectors) on PORT
   migrate   apply database migrations and exit
   verify    recompute the hash chain and check the read models against a replay of the log
-  rebuild   drop the read models and rebuild them from the log (stop the service first)`;
+  rebuild   drop the read models and rebuild them from the log (stop the service first)
+  report    write a report (PDF or CSV) to reports/: ledger report --help`;
 
 async function openForTool(env: Env) {
   const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
         await t.close();
       }
     }
+    case 'report':
+      return reportCommand(argv.slice(1), env);
     default:
       console.error(USAGE);
       return 2;

@@ -7,7 +7,9 @@ import { authenticate } from './auth.ts';
 import type { ApiDeps, App, AppEnv } from './context.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { eventRoutes } from './routes/events.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 
@@ -43,6 +45,8 @@ export function createApp(deps: ApiDeps, logger: Logger = { error: (o, m) => con
   transferRoutes(app, deps);
   eventRoutes(app, deps);
   systemRoutes(app, deps);
+  auditRoutes(app, deps);
+  reportRoutes(app, deps);
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {
