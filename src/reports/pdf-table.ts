@@ -77,6 +77,9 @@ export class PdfTableWriter {
   private rowsDrawn = 0;
   private y = 0;
   private done: Promise<void>;
+  /** Glyph advance widths at 1 pt, per font, for the Latin-1 range: measuring without pdfkit's per-call kerning work. */
+  private readonly advance = new Map<string, Float64Array>();
+  private currentFont = 'Helvetica';
 
   constructor(
     private readonly out: Writable,
@@ -104,6 +107,12 @@ export class PdfTableWriter {
       return col;
     });
     this.boxHeight = Math.max(spec.details.length, spec.summary.length) * BOX_LINE_H + 14;
+    for (const font of ['Helvetica', 'Helvetica-Bold']) {
+      this.doc.font(font).fontSize(1);
+      const table = new Float64Array(256);
+      for (let code = 32; code < 256; code++) table[code] = this.doc.widthOfString(String.fromCharCode(code));
+      this.advance.set(font, table);
+    }
     this.geometry = this.plan();
     this.done = new Promise((resolve, reject) => {
       out.once('finish', resolve);
@@ -267,8 +276,10 @@ export class PdfTableWriter {
     const doc = this.doc;
     doc.rect(MARGIN, this.y, this.width - 2 * MARGIN, HEAD_H).fill(NAVY);
     doc.font('Helvetica-Bold').fontSize(FONT_SIZE).fillColor('white');
+    this.currentFont = 'Helvetica-Bold';
     for (const c of this.cols) this.cell(c.column.label, c.x, c.w, this.y + 5, alignOf(c.column));
     doc.font('Helvetica').fontSize(FONT_SIZE).fillColor('black');
+    this.currentFont = 'Helvetica';
     this.y += HEAD_H;
   }
 
@@ -287,8 +298,18 @@ export class PdfTableWriter {
   /** One line in a cell: cut with an ellipsis when too wide, right-aligned for numbers. */
   private cell(text: string, x: number, w: number, y: number, align: 'left' | 'right'): void {
     const max = w - 2 * PAD;
-    const fitted = this.fit(printable(text), max);
-    const tx = align === 'right' ? x + w - PAD - this.doc.widthOfString(fitted) : x + PAD;
+    const table = this.advance.get(this.currentFont)!;
+    let fitted = printable(text);
+    let width = measure(table, fitted, FONT_SIZE);
+    if (width > max) {
+      const room = max - measure(table, '...', FONT_SIZE);
+      let used = 0;
+      let n = 0;
+      while (n < fitted.length && used + table[fitted.charCodeAt(n)]! * FONT_SIZE <= room) used += table[fitted.charCodeAt(n++)]! * FONT_SIZE;
+      fitted = `${fitted.slice(0, n)}...`;
+      width = measure(table, fitted, FONT_SIZE);
+    }
+    const tx = align === 'right' ? x + w - PAD - width : x + PAD;
     this.doc.text(fitted, tx, y, { lineBreak: false });
   }
 
@@ -309,6 +330,13 @@ export class PdfTableWriter {
     }
     return `${text.slice(0, lo)}...`;
   }
+}
+
+/** Width in points of Latin-1 text at a size, from a 1 pt advance table (kerning ignored: digits have none). */
+function measure(table: Float64Array, text: string, size: number): number {
+  let w = 0;
+  for (let i = 0; i < text.length; i++) w += table[text.charCodeAt(i)]!;
+  return w * size;
 }
 
 function alignOf(c: Column): 'left' | 'right' {
