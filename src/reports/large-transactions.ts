@@ -2,6 +2,7 @@ import { type SQL, and, asc, gte, inArray, lt, sql } from 'drizzle-orm';
 import { transactions } from '../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { AMOUNT_PATTERN, Dec, formatAmount, isSupportedCurrency, minorUnits } from '../domain/money.ts';
+import { groupThousands } from './pdf-table.ts';
 import type { Column, Line, Row } from './columns.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem } from './report.ts';
@@ -39,8 +40,8 @@ export function parseThresholds(text: string | undefined): Thresholds {
 }
 
 export function describeThresholds(t: Thresholds): string {
-  const overrides = [...t.perCurrency].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => `${c} ${formatAmount(v, c)}`);
-  return [`${t.default.toFixed()} (every currency)`, ...overrides].join('; ');
+  const overrides = [...t.perCurrency].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => `${c} ${groupThousands(formatAmount(v, c))}`);
+  return [`${groupThousands(t.default.toFixed(2))} (every currency${overrides.length ? ' unless named' : ''})`, ...overrides].join('; ');
 }
 
 export interface LargeTransactionsParams {
@@ -104,7 +105,7 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
       ['Includes', 'deposits, withdrawals and transfers at or above the threshold'],
     ],
     summary: perCurrency.length
-      ? perCurrency.map((r): Line => [r.currency, `${r.count} transactions, ${formatAmount(r.total, r.currency)} ${r.currency}`])
+      ? perCurrency.map((r): Line => [r.currency, `${plural(Number(r.count), 'transaction')}, ${groupThousands(formatAmount(r.total, r.currency))} ${r.currency}`])
       : [['Transactions', 'none at or above the threshold']],
     columns: COLUMNS,
     rowCount,
@@ -133,7 +134,11 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
     },
     totals(): Line[] {
       if (sums.size === 0) return [['Transactions', '0']];
-      return [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, s]): Line => [`${c}: ${s.count} transactions`, `${formatAmount(s.total, c)} ${c}`]);
+      return [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, s]): Line => [`${c}: ${plural(s.count, 'transaction')}`, `${formatAmount(s.total, c)} ${c}`]);
     },
   };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

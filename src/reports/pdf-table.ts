@@ -42,6 +42,9 @@ const BOX_LINE_H = 12;
 const FOOTER_H = 22;
 const READER_LIMIT = 1 << 20;
 
+/** A summary or totals value that is an amount (optionally with its currency): grouped by thousands in the PDF. */
+const AMOUNT_VALUE = /^-?\d+(\.\d+)?( [A-Z]{3})?$/;
+
 const NAVY = '#1f3a5f';
 const ZEBRA = '#f1f4f8';
 const GREY = '#5b6573';
@@ -200,7 +203,7 @@ export class PdfTableWriter {
       doc.font('Helvetica').fontSize(8).fillColor('black').text(printable(label), labelX, y, { lineBreak: false });
       const labelW = doc.widthOfString(printable(label));
       doc.font('Helvetica-Bold');
-      const v = this.fit(printable(/^-?\d+(\.\d+)?( [A-Z]{3})?$/.test(value) ? groupAmountWithCurrency(value) : value), right - labelX - labelW - 12);
+      const v = this.fit(printable(AMOUNT_VALUE.test(value) ? groupAmountWithCurrency(value) : value), right - labelX - labelW - 12);
       doc.text(v, right - doc.widthOfString(v), y, { lineBreak: false });
       y += BOX_LINE_H;
     }
@@ -264,7 +267,7 @@ export class PdfTableWriter {
       for (const [label, value] of lines) {
         doc.font('Helvetica').fontSize(8).fillColor(GREY).text(printable(label), x, y, { lineBreak: false });
         doc.font('Helvetica-Bold').fontSize(8).fillColor('black');
-        this.fitText(printable(value), x + labelW, y, colW - labelW - 8);
+        this.fitText(printable(AMOUNT_VALUE.test(value) ? groupAmountWithCurrency(value) : value), x + labelW, y, colW - labelW - 8);
         y += BOX_LINE_H;
       }
     };

@@ -37,7 +37,7 @@ export async function planSuspiciousActivity(ctx: ReportContext, params: Suspici
     period: params.period,
     snapshot,
     details: [
-      ['Source', available ? 'alerts raised by fraud detection' : 'no alert store: fraud detection has not raised any alert'],
+      ['Source', available ? 'alerts raised by fraud detection' : 'fraud detection alerts (not installed: there is no alerts table)'],
       ['Note', 'alert status as recorded at generation time'],
     ],
     summary: rowCount === 0 ? [['Alerts', 'No alerts were raised in this period.']] : [['Alerts', String(rowCount)], ...bySeverity.map((r): Line => [`Severity ${r.severity}`, String(r.count)])],

@@ -137,7 +137,8 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(jpyHigh.rows.map((r) => r.amount)).toEqual(['25000.00', '12030.25']);
     const { text } = await pdf('/v1/reports/large-transactions');
     expect(text).toMatch(/USD: 3 transactions\s+49,030\.25 USD/);
-    expect(text).toMatch(/JPY: 1 transactions\s+2,000,000 JPY/);
+    expect(text).toMatch(/JPY: 1 transaction\s+2,000,000 JPY/);
+    expect(text).toMatch(/Threshold\s+10,000\.00 \(every currency\)/);
     const bad = await ledger.call('GET', '/v1/reports/large-transactions?threshold=lots');
     expect(bad.status).toBe(400);
     expect((bad.body.errors as Array<{ field: string }>)[0]!.field).toBe('threshold');
