@@ -32,6 +32,10 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
 export async function reportCommand(argv: string[], env: Env): Promise<number> {
   const name = argv[0] as ReportName | undefined;
+  if (!name || argv.includes('--help') || argv.includes('-h')) {
+    console.error(REPORT_USAGE);
+    return name ? 0 : 2;
+  }
   const { values } = parseArgs({
     args: argv.slice(1),
     options: {
