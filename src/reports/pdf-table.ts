@@ -313,7 +313,9 @@ export class PdfTableWriter {
       width = measure(table, fitted, FONT_SIZE);
     }
     const tx = align === 'right' ? x + w - PAD - width : x + PAD;
-    this.doc.text(fitted, tx, y, { lineBreak: false });
+    // textWidth/wordCount: pdfkit would otherwise measure the string again (with kerning) for every cell.
+    const options = { lineBreak: false, textWidth: width, wordCount: 1 };
+    this.doc.text(fitted, tx, y, options);
   }
 
   private fitText(text: string, x: number, y: number, max: number): void {
