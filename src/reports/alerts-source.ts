@@ -26,6 +26,8 @@ export interface AlertCursor {
  * deployed the table does not exist and the source says so (available() is false, no rows).
  */
 export interface AlertSource {
+  /** The projection that writes the alerts: its checkpoint is the log position the alerts reflect. */
+  readonly projection: string;
   available(): Promise<boolean>;
   /** Alerts in the period at or below the snapshot, per severity. */
   countBySeverity(period: Period, snapshot: Snapshot): Promise<Array<{ severity: string; count: number }>>;
@@ -34,7 +36,7 @@ export interface AlertSource {
 }
 
 /** Reads the `alerts` table (id, rule, severity, score, account_id, status, evidence, raised_at, position) if it exists. */
-export function tableAlertSource(db: Db): AlertSource {
+export function tableAlertSource(db: Db, projection = 'anomaly'): AlertSource {
   const where = (period: Period, snapshot: Snapshot) => {
     // alerts.position is the log position of the event that raised the alert; with several partitions
     // it cannot be told apart per partition, so the highest position of the snapshot bounds it.
@@ -45,6 +47,7 @@ export function tableAlertSource(db: Db): AlertSource {
     return sql.join(parts, sql` and `);
   };
   return {
+    projection,
     async available() {
       const rows = await db.execute<{ exists: boolean }>(sql`select to_regclass('alerts') is not null as "exists"`);
       return rowsOf<{ exists: boolean }>(rows)[0]?.exists === true;

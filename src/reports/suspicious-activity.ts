@@ -24,8 +24,9 @@ const COLUMNS: Column[] = [
 
 /** Suspicious activity: the alerts fraud detection raised in the period, with their evidence. */
 export async function planSuspiciousActivity(ctx: ReportContext, params: SuspiciousActivityParams): Promise<ReportPlan> {
-  const snapshot = await resolveSnapshot(ctx.db, 'ledger', ctx.log.partitions, params.position);
   const available = await ctx.alerts.available();
+  // The alerts reflect the log as far as the projection that raises them got; without it, the ledger's position.
+  const snapshot = await resolveSnapshot(ctx.db, available ? ctx.alerts.projection : 'ledger', ctx.log.partitions, params.position);
   const bySeverity = available ? await ctx.alerts.countBySeverity(params.period, snapshot) : [];
   const rowCount = bySeverity.reduce((s, r) => s + r.count, 0);
   const seen = new Map<string, number>();

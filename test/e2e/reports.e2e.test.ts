@@ -171,12 +171,17 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     await ledger.database.db.execute(
       sql`insert into alerts values ('al-1', 'large_transaction', 'high', 90, ${a}, 'open', '{"eventIds":["e1"],"amount":"25000.00"}', '2026-01-02T10:00:00.000Z', 3), ('al-2', 'velocity', 'low', 20, ${a}, 'dismissed', '{"count":110}', '2026-01-03T10:00:00.000Z', ${position + 1000})`,
     );
-    const { rows } = await csv('/v1/reports/suspicious-activity?format=csv');
+    // Nothing is reflected until the projection that raises alerts has a checkpoint.
+    expect((await csv('/v1/reports/suspicious-activity?format=csv')).res.headers.get('ledger-report-position')).toBe('-1');
+    await ledger.database.db.execute(sql`insert into projection_checkpoints (projection, partition, position) values ('anomaly', 0, ${position})`);
+    const { rows, res } = await csv('/v1/reports/suspicious-activity?format=csv');
+    expect(res.headers.get('ledger-report-position')).toBe(String(position));
     expect(rows.map((r) => [r.alert_id, r.rule, r.severity, r.score])).toEqual([['al-1', 'large_transaction', 'high', '90']]);
     expect(JSON.parse(rows[0]!.evidence!)).toEqual({ amount: '25000.00', eventIds: ['e1'] });
     const listed = await pdf('/v1/reports/suspicious-activity');
     expect(listed.text).toContain('large_transaction');
     await ledger.database.db.execute(sql`drop table alerts`);
+    await ledger.database.db.execute(sql`delete from projection_checkpoints where projection = 'anomaly'`);
   });
 
   it('refuses bad input with problem+json before streaming', async () => {
