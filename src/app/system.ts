@@ -21,11 +21,13 @@ import { KafkaCommandServer } from '../commands/kafka-command-server.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
 import { anomalyProjection } from '../projections/anomaly-projection.ts';
+import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { fraudQueries } from '../read/fraud-queries.ts';
 import { loadFraudConfig } from './fraud-config.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { accountQueries } from '../read/account-queries.ts';
+import { tableAlertSource } from '../reports/alerts-source.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import type { Logger } from './logger.ts';
 
@@ -122,7 +124,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     }
   }
 
-  const projections = [ledgerProjection, anomalyProjection(fraudConfig)];
+  const projections = [ledgerProjection, auditProjection, anomalyProjection(fraudConfig)];
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
   const runners: ProjectionRunner[] = [];
   const projectors: Runner[] = [];
@@ -190,6 +192,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
         commands: instrumentBus(commands, metrics),
         projectedPosition: async (partition) => anomalyRunner?.positions.get(partition) ?? readCheckpoint(database.db, 'anomaly', partition),
       },
+      reports: { db: database.db, log, alerts: tableAlertSource(database.db) },
     },
     options.app,
   );

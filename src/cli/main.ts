@@ -11,10 +11,12 @@ import { KafkaEventLog } from '../log/kafka-event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { loadFraudConfig } from '../app/fraud-config.ts';
 import { anomalyProjection } from '../projections/anomaly-projection.ts';
+import { auditProjection } from '../projections/audit-projection.ts';
 import { ledgerProjection } from '../projections/ledger-projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
 import { demoCommand } from './demo-command.ts';
+import { reportCommand } from './report-command.ts';
 
 const USAGE = `usage: ledger <command>
   serve [--role all|engine|projector|api[,...]]
@@ -23,7 +25,8 @@ const USAGE = `usage: ledger <command>
   migrate   apply database migrations and exit
   verify    recompute the hash chain and check the read models against a replay of the log
   rebuild   drop the read models and rebuild them from the log (stop the service first)
-  demo      --fraud: sample population with planted fraud patterns, on a simulated clock`;
+  demo      --fraud: sample population with planted fraud patterns, on a simulated clock
+  report    write a report (PDF or CSV) to reports/: ledger report --help`;
 
 async function openForTool(env: Env) {
   const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
@@ -92,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild': {
       const t = await openForTool(env);
       try {
-        for (const projection of [ledgerProjection, anomalyProjection(loadFraudConfig(env.LEDGER_FRAUD_RULES))]) {
+        for (const projection of [ledgerProjection, auditProjection, anomalyProjection(loadFraudConfig(env.LEDGER_FRAUD_RULES))]) {
           const started = Date.now();
           await t.database.db.transaction(async (tx) => {
             await tx.execute(sql.raw(`truncate ${projection.tables.join(', ')}`));
@@ -108,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demoCommand(env, logger, argv.slice(1));
+    case 'report':
+      return reportCommand(argv.slice(1), env);
     default:
       console.error(USAGE);
       return 2;

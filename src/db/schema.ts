@@ -3,3 +3,4 @@ export * from './tables/ledger.ts';
 export * from './tables/engine.ts';
 export * from './tables/auth.ts';
 export * from './tables/fraud.ts';
+export * from './tables/audit.ts';

@@ -13,10 +13,12 @@ import { rateLimit } from './middleware/rate-limit.ts';
 import { corsFor, securityHeaders } from './middleware/security-headers.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { fraudRoutes } from './routes/fraud.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 
@@ -63,6 +65,8 @@ export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
   fraudRoutes(app, deps);
   systemRoutes(app, deps);
   metricsRoutes(app, deps);
+  auditRoutes(app, deps);
+  reportRoutes(app, deps);
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {

@@ -10,6 +10,12 @@ import type { EventLog } from '../log/event-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AccountQueries } from '../read/account-queries.ts';
 import type { FraudQueries } from '../read/fraud-queries.ts';
+import type { ReportContext } from '../reports/report.ts';
+
+export interface Actor {
+  id: string;
+  role: 'admin' | 'anonymous';
+}
 
 export type AppEnv = {
   Variables: {
@@ -39,6 +45,8 @@ export interface ApiDeps {
   authenticator: Authenticator;
   metrics: Metrics | null;
   logger: Logger;
+  /** Audit log and report generators: read models, the log (chain verification), the alerts store. */
+  reports: ReportContext;
   /** Position the ledger read model has reached in a partition (-1 when none). */
   projectedPosition(partition: number): Promise<number>;
   ready(): Promise<boolean>;

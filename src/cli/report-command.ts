@@ -1,0 +1,118 @@
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { acquireDataDirLock } from '../app/data-dir-lock.ts';
+import type { Env } from '../config/env.ts';
+import { openDatabase } from '../db/client.ts';
+import { DomainError } from '../domain/errors.ts';
+import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { auditProjection } from '../projections/audit-projection.ts';
+import { ledgerProjection } from '../projections/ledger-projection.ts';
+import { ProjectionRunner } from '../projections/runner.ts';
+import { planAccountStatement } from '../reports/account-statement.ts';
+import { tableAlertSource } from '../reports/alerts-source.ts';
+import { planAuditTrail } from '../reports/audit-trail.ts';
+import { parseThresholds, planLargeTransactions } from '../reports/large-transactions.ts';
+import { parsePeriod } from '../reports/period.ts';
+import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport } from '../reports/report.ts';
+import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
+import { planTrialBalance } from '../reports/trial-balance.ts';
+
+export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
+  --from DATE|DATETIME   start of the period (inclusive)
+  --to DATE|DATETIME     end of the period (a date includes the whole day)
+  --account ID           account (required for account-statement; a filter for audit-trail)
+  --actor NAME --type EVENT   audit-trail filters
+  --threshold LIST       large-transactions: 10000.00 and/or CUR:amount, comma-separated
+  --as-at DATE|DATETIME  trial-balance: as at this date or instant
+  --position N           reproduce the report at an earlier log position
+  --format pdf|csv       default pdf
+  --out DIR              default reports/`;
+
+/** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
+export async function reportCommand(argv: string[], env: Env): Promise<number> {
+  const name = argv[0] as ReportName | undefined;
+  if (!name || argv.includes('--help') || argv.includes('-h')) {
+    console.error(REPORT_USAGE);
+    return name ? 0 : 2;
+  }
+  const { values } = parseArgs({
+    args: argv.slice(1),
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      account: { type: 'string' },
+      actor: { type: 'string' },
+      type: { type: 'string' },
+      threshold: { type: 'string' },
+      'as-at': { type: 'string' },
+      position: { type: 'string' },
+      format: { type: 'string', default: 'pdf' },
+      out: { type: 'string', default: 'reports' },
+    },
+    strict: true,
+  });
+  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv')) {
+    console.error(REPORT_USAGE);
+    return 2;
+  }
+  if (values.position !== undefined && !/^-?[0-9]+$/.test(values.position)) {
+    console.error('--position must be a whole number');
+    return 2;
+  }
+  const format: ReportFormat = values.format;
+  const position = values.position === undefined ? undefined : Number(values.position);
+
+  const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
+  const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR });
+  const log = await new PostgresEventLog(database).start();
+  try {
+    await database.migrate();
+    if (!env.DATABASE_URL) {
+      // Embedded: no service can be running (we hold the data-dir lock), so bring the read models up to the log first.
+      for (const projection of [ledgerProjection, auditProjection]) await new ProjectionRunner(database.db, log, projection, { batchSize: 2000 }).catchUp();
+    }
+    const ctx: ReportContext = { db: database.db, log, alerts: tableAlertSource(database.db) };
+    let plan: ReportPlan;
+    try {
+      plan = await makePlan(ctx, name, values, position);
+    } catch (err) {
+      if (err instanceof DomainError) {
+        console.error(`${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}`);
+        return err.code === 'account_not_found' ? 3 : 2;
+      }
+      throw err;
+    }
+    mkdirSync(values.out, { recursive: true });
+    const file = path.join(values.out, `${plan.fileStem}.${format}`);
+    const started = Date.now();
+    const result = await renderReport(plan, format, createWriteStream(file));
+    console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
+    return 0;
+  } finally {
+    await log.close();
+    await database.close();
+    release?.();
+  }
+}
+
+function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string | undefined>, position: number | undefined): Promise<ReportPlan> {
+  const period = () => parsePeriod(v.from, v.to);
+  switch (name) {
+    case 'account-statement':
+      if (!v.account) throw new DomainError('validation_failed', 'account-statement needs --account', 'account');
+      return planAccountStatement(ctx, { accountId: v.account, period: period(), position });
+    case 'audit-trail':
+      return planAuditTrail(ctx, { period: period(), accountId: v.account, actor: v.actor, type: v.type, position });
+    case 'large-transactions':
+      return planLargeTransactions(ctx, { period: period(), thresholds: parseThresholds(v.threshold), position });
+    case 'suspicious-activity':
+      return planSuspiciousActivity(ctx, { period: period(), position });
+    case 'trial-balance':
+      return planTrialBalance(ctx, { asAt: parsePeriod(undefined, v['as-at']).to, position });
+    default: {
+      const never: never = name;
+      throw new Error(`unknown report ${String(never)}`);
+    }
+  }
+}

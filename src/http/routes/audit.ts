@@ -1,0 +1,109 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { accounts } from '../../db/schema.ts';
+import { readCheckpoint } from '../../projections/checkpoints.ts';
+import { type AuditCursor, auditPage, auditWhere, toAuditEntry } from '../../read/audit-queries.ts';
+import { parsePeriod } from '../../reports/period.ts';
+import { verifyChain } from '../../verify/verify-ledger.ts';
+import type { ApiDeps, App } from '../context.ts';
+import { ApiProblem } from '../problem.ts';
+import { waitForProjection } from '../read-your-writes.ts';
+import { MinPositionQuery, problemResponses } from '../schemas.ts';
+import { AccountFilter, Actor, EventType, PeriodQuery } from './report-query.ts';
+
+const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+const AuditEntry = z
+  .object({
+    partition: z.number().int(),
+    position: z.number().int(),
+    eventId: z.string(),
+    occurredAt: z.string(),
+    type: z.string(),
+    accountId: z.string(),
+    transactionId: z.string().nullable(),
+    amount: z.string().nullable(),
+    currency: z.string().nullable(),
+    actor: z.string(),
+    origin: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable(), requestId: z.string().nullable() }),
+    commandId: z.string(),
+    correlationId: z.string(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .openapi('AuditEntry');
+
+const ChainBreak = z
+  .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'stream_version_gap']), detail: z.string() })
+  .openapi('ChainBreak');
+
+const CURSOR = /^([0-9]{1,4}):([0-9]{1,15})$/;
+
+/** The audit log (a read model of every event, with actor and origin) and hash-chain verification of the log. */
+export function auditRoutes(app: App, deps: ApiDeps): void {
+  const { db } = deps.reports;
+  const auditPosition = (partition: number) => readCheckpoint(db, 'audit', partition);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/audit',
+      tags: ['audit'],
+      summary: 'Page through the audit log in log order: every event with actor, request origin, command id and hash',
+      request: {
+        query: MinPositionQuery.extend(PeriodQuery.shape).extend({
+          accountId: AccountFilter,
+          actor: Actor.optional(),
+          type: EventType.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          cursor: z.string().regex(CURSOR, 'use the nextCursor of the previous page').optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'A page of audit entries, oldest first',
+          ...json(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable(), position: z.number().int().openapi({ description: 'Log position the audit log reflects (partition 0).' }) }).openapi('AuditPage')),
+        },
+        ...problemResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      await waitForProjection({ ...deps, projectedPosition: auditPosition }, q.partition ?? 0, q.minPosition);
+      const period = parsePeriod(q.from, q.to);
+      if (q.accountId && (await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, q.accountId))).length === 0) {
+        throw new ApiProblem('account_not_found', `account ${q.accountId} does not exist`, [{ field: 'accountId', message: 'no such account' }]);
+      }
+      let after: AuditCursor | null = null;
+      if (q.cursor) {
+        const m = CURSOR.exec(q.cursor)!;
+        after = { partition: Number(m[1]), position: Number(m[2]) };
+      }
+      const position = await auditPosition(0);
+      const rows = await auditPage(db, auditWhere({ ...period, accountId: q.accountId, actor: q.actor, type: q.type }), after, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const tail = page[page.length - 1];
+      return c.json({ items: page.map(toAuditEntry), nextCursor: rows.length > q.limit && tail ? `${tail.partition}:${tail.position}` : null, position }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/audit/verify',
+      tags: ['audit'],
+      summary: 'Recompute the hash chain over the whole log and report the first broken link, if any',
+      responses: {
+        200: {
+          description: 'The verification result (ok: false names the first broken link)',
+          ...json(z.object({ ok: z.boolean(), events: z.number().int(), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() }).openapi('ChainVerification')),
+        },
+        ...problemResponses(401),
+      },
+    }),
+    async (c) => {
+      const result = await verifyChain(deps.log);
+      return c.json({ ok: result.ok, events: result.events, firstBreak: result.firstBreak, verifiedAt: new Date().toISOString() }, 200);
+    },
+  );
+}

@@ -1,0 +1,102 @@
+import { PassThrough, Readable } from 'node:stream';
+import { createRoute, z } from '@hono/zod-openapi';
+import { planAccountStatement } from '../../reports/account-statement.ts';
+import { planAuditTrail } from '../../reports/audit-trail.ts';
+import { parseThresholds, planLargeTransactions } from '../../reports/large-transactions.ts';
+import { parsePeriod } from '../../reports/period.ts';
+import { type ReportFormat, type ReportPlan, renderReport } from '../../reports/report.ts';
+import { SnapshotBehindError } from '../../reports/snapshot.ts';
+import { planSuspiciousActivity } from '../../reports/suspicious-activity.ts';
+import { planTrialBalance } from '../../reports/trial-balance.ts';
+import type { ApiDeps, App } from '../context.ts';
+import { ApiProblem } from '../problem.ts';
+import { Id, problemResponses } from '../schemas.ts';
+import { AccountFilter, Actor, EventType, PeriodBound, PeriodQuery } from './report-query.ts';
+
+const Common = z.object({
+  format: z.enum(['pdf', 'csv']).default('pdf').openapi({ description: 'pdf (for people) or csv (RFC 4180, for reconciliation)' }),
+  position: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ description: 'Reproduce the report at this earlier log position (default: the position the read model has reached now).' }),
+});
+
+const Period = Common.extend(PeriodQuery.shape);
+
+const REPORT_RESPONSE = {
+  200: {
+    description: 'The report, streamed as it is generated. Ledger-Report-Position names the log position it reflects; the PDF ends with the SHA-256 of its data rows.',
+    content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) }, 'text/csv': { schema: z.string() } },
+  },
+};
+
+/** Reports as PDF or CSV, streamed: validation happens before the first byte, so errors are still problem+json. */
+export function reportRoutes(app: App, deps: ApiDeps): void {
+  const ctx = deps.reports;
+
+  const route = <Q extends z.ZodObject>(name: string, summary: string, query: Q) =>
+    createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(400, 401, 404, 409) } });
+
+  app.openapi(route('account-statement', 'Account statement: opening balance, every entry with running balance, closing balance, totals', Period.extend({ accountId: Id })), async (c) => {
+    const q = c.req.valid('query');
+    return stream(q.format, () => planAccountStatement(ctx, { accountId: q.accountId, period: parsePeriod(q.from, q.to), position: q.position }));
+  });
+
+  app.openapi(
+    route('audit-trail', 'Audit trail: every event in the period, with the hash-chain verification result on the first page', Period.extend({ accountId: AccountFilter, actor: Actor.optional(), type: EventType.optional() })),
+    async (c) => {
+      const q = c.req.valid('query');
+      return stream(q.format, () => planAuditTrail(ctx, { period: parsePeriod(q.from, q.to), accountId: q.accountId, actor: q.actor, type: q.type, position: q.position }));
+    },
+  );
+
+  app.openapi(
+    route(
+      'large-transactions',
+      'Large transactions: deposits, withdrawals and transfers at or above a threshold per currency (default 10,000.00)',
+      Period.extend({ threshold: z.string().max(512).optional().openapi({ description: 'A default amount and/or CUR:amount overrides, comma-separated', example: '10000.00,JPY:1500000' }) }),
+    ),
+    async (c) => {
+      const q = c.req.valid('query');
+      return stream(q.format, () => planLargeTransactions(ctx, { period: parsePeriod(q.from, q.to), thresholds: parseThresholds(q.threshold), position: q.position }));
+    },
+  );
+
+  app.openapi(route('suspicious-activity', 'Suspicious activity: alerts raised in the period with their evidence', Period), async (c) => {
+    const q = c.req.valid('query');
+    return stream(q.format, () => planSuspiciousActivity(ctx, { period: parsePeriod(q.from, q.to), position: q.position }));
+  });
+
+  app.openapi(
+    route('trial-balance', 'Trial balance per currency: sum of balances against deposits minus withdrawals and funds in transit', Common.extend({ asAt: PeriodBound.openapi({ description: 'As at this date (end of day) or instant' }) })),
+    async (c) => {
+      const q = c.req.valid('query');
+      return stream(q.format, () => planTrialBalance(ctx, { asAt: parsePeriod(undefined, q.asAt).to, position: q.position }));
+    },
+  );
+}
+
+async function stream(format: ReportFormat, plan: () => Promise<ReportPlan>): Promise<Response> {
+  let p: ReportPlan;
+  try {
+    p = await plan();
+  } catch (err) {
+    if (err instanceof SnapshotBehindError) throw new ApiProblem('read_model_behind', err.message, [{ field: 'position', message: 'not reached yet' }], { 'Retry-After': '1' });
+    throw err;
+  }
+  const out = new PassThrough();
+  // Generation continues after the response starts; a failure then can only cut the stream short.
+  renderReport(p, format, out).catch(() => {});
+  return new Response(Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>, {
+    status: 200,
+    headers: {
+      'Content-Type': format === 'pdf' ? 'application/pdf' : 'text/csv; charset=utf-8; header=present',
+      'Content-Disposition': `attachment; filename="${p.fileStem}.${format}"`,
+      'Ledger-Report-Position': p.snapshot.size === 1 ? String(p.snapshot.get(0)) : [...p.snapshot].map(([k, v]) => `${k}:${v}`).join(','),
+      'Ledger-Report-Rows': String(p.rowCount),
+    },
+  });
+}

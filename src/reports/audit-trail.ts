@@ -1,0 +1,129 @@
+import { DomainError } from '../domain/errors.ts';
+import { auditLog, accounts } from '../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read/audit-queries.ts';
+import { verifyChain } from '../verify/verify-ledger.ts';
+import { boundedLog } from './bounded-log.ts';
+import type { Column, Line, Row } from './columns.ts';
+import type { Period } from './period.ts';
+import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem } from './report.ts';
+import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
+
+export interface AuditTrailParams {
+  period: Period;
+  accountId?: string;
+  actor?: string;
+  type?: string;
+  position?: number;
+}
+
+const COLUMNS: Column[] = [
+  { key: 'partition', label: 'Partition', kind: 'integer', width: 0 },
+  { key: 'position', label: 'Position', kind: 'integer', width: 6 },
+  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 12.5 },
+  { key: 'type', label: 'Event', kind: 'text', width: 10 },
+  { key: 'account_id', label: 'Account', kind: 'id', width: 13 },
+  { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 0 },
+  { key: 'amount', label: 'Amount', kind: 'amount', width: 9 },
+  { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
+  { key: 'actor', label: 'Actor', kind: 'text', width: 9 },
+  { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
+  { key: 'origin_ip', label: 'IP', kind: 'text', width: 8 },
+  { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },
+  { key: 'origin_request_id', label: 'Request', kind: 'text', width: 0 },
+  { key: 'command_id', label: 'Command', kind: 'text', width: 11 },
+  { key: 'correlation_id', label: 'Correlation', kind: 'text', width: 0 },
+  { key: 'event_id', label: 'Event id', kind: 'id', width: 0 },
+  { key: 'prev_hash', label: 'Previous hash', kind: 'text', width: 0 },
+  { key: 'hash', label: 'Hash', kind: 'text', width: 12 },
+];
+
+/**
+ * Audit trail: every event of the period from audit_log, with the hash-chain verification of the
+ * log up to the report's position on the first page.
+ */
+export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParams): Promise<ReportPlan> {
+  const { db } = ctx;
+  if (params.accountId && (await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, params.accountId))).length === 0) {
+    throw new DomainError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
+  }
+  const snapshot = await resolveSnapshot(db, 'audit', ctx.log.partitions, params.position);
+  const filter = { from: params.period.from, to: params.period.to, accountId: params.accountId, actor: params.actor, type: params.type };
+  const where = auditWhere(filter, atSnapshot(auditLog.partition, auditLog.position, snapshot));
+  const rowCount = await auditCount(db, where);
+  const chain = await verifyChain(boundedLog(ctx.log, snapshot));
+  const position = describeSnapshot(snapshot);
+  const chainText = chain.ok
+    ? `VERIFIED: ${chain.events} events, no broken link up to position ${position}`
+    : `BROKEN at partition ${chain.firstBreak!.partition} position ${chain.firstBreak!.position} (${chain.firstBreak!.reason})`;
+  const pageSize = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
+  const types = new Map<string, number>();
+  let first: string | null = null;
+  let last: string | null = null;
+
+  return {
+    name: 'audit-trail',
+    title: 'Audit trail',
+    orientation: 'landscape',
+    period: params.period,
+    snapshot,
+    details: [
+      ['Account', params.accountId ?? 'all accounts'],
+      ['Actor', params.actor ?? 'all actors'],
+      ['Event type', params.type ?? 'all types'],
+    ],
+    summary: [
+      ['Hash chain', chainText],
+      ...(chain.firstBreak ? ([['First broken link', chain.firstBreak.detail]] as Line[]) : []),
+      ['Events in this report', String(rowCount)],
+    ],
+    columns: COLUMNS,
+    rowCount,
+    totalsLines: 3,
+    emptyText: 'No events in this period.',
+    fileStem: `audit-trail_${periodStem(params.period)}_p${position.replace(/[^0-9]+/g, '-')}`,
+    async *pages(): AsyncIterable<Row[]> {
+      let after: AuditCursor | null = null;
+      for (;;) {
+        const rows = await auditPage(db, where, after, pageSize);
+        if (rows.length === 0) return;
+        yield rows.map((r) => {
+          types.set(r.type, (types.get(r.type) ?? 0) + 1);
+          first ??= r.occurredAt;
+          last = r.occurredAt;
+          return [
+            String(r.partition),
+            String(r.position),
+            r.occurredAt,
+            r.type,
+            r.accountId,
+            r.transactionId,
+            auditAmount(r),
+            r.currency,
+            r.actor,
+            r.actorRole,
+            r.originIp,
+            r.originUserAgent,
+            r.originRequestId,
+            r.commandId,
+            r.correlationId,
+            r.eventId,
+            r.prevHash,
+            r.hash,
+          ];
+        });
+        const tail = rows[rows.length - 1]!;
+        after = { partition: tail.partition, position: tail.position };
+        if (rows.length < pageSize) return;
+      }
+    },
+    totals(): Line[] {
+      const byType = [...types].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t} ${n}`).join(', ');
+      return [
+        ['Events', String([...types.values()].reduce((s, n) => s + n, 0))],
+        ['By type', byType || '-'],
+        ['First / last event', first && last ? `${String(first)} / ${String(last)}` : '-'],
+      ];
+    },
+  };
+}

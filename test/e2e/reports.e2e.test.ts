@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/money.ts';
+import { BACKENDS } from '../support/pg.ts';
+import { type Ledger, csvDataHash, move, openAccount, pdfPages, pdfText, printedHash, saveTemp, startLedger, transfer } from '../support/ledger.ts';
+
+type Csv = Array<Record<string, string>>;
+
+describe.each(BACKENDS)('reports on %s', (backend) => {
+  let ledger: Ledger;
+  let a: string;
+  let b: string;
+  let yen: string;
+  let position = 0;
+
+  async function get(p: string): Promise<{ res: Response; bytes: Buffer }> {
+    const res = await ledger.raw(p);
+    return { res, bytes: Buffer.from(await res.arrayBuffer()) };
+  }
+  async function csv(p: string): Promise<{ rows: Csv; bytes: Buffer; res: Response }> {
+    const { res, bytes } = await get(p);
+    expect(res.status, bytes.toString()).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    return { rows: parse(bytes, { columns: true, record_delimiter: '\r\n' }) as Csv, bytes, res };
+  }
+  async function pdf(p: string): Promise<{ file: string; text: string; pages: number; res: Response }> {
+    const { res, bytes } = await get(p);
+    expect(res.status, bytes.toString()).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const file = saveTemp(bytes, 'pdf');
+    return { file, text: pdfText(file), pages: pdfPages(file), res };
+  }
+
+  beforeAll(async () => {
+    ledger = await startLedger(backend);
+    a = await openAccount(ledger, { ownerId: 'cust-7' });
+    b = await openAccount(ledger, { overdraftLimit: '50.00' });
+    yen = await openAccount(ledger, { currency: 'JPY' });
+    await move(ledger, 'deposits', a, '25000.00', { reference: '=HYPERLINK("http://x")', channel: 'wire' });
+    await move(ledger, 'deposits', yen, '2000000', { reference: '@yen' });
+    for (let i = 0; i < 110; i++) {
+      await move(ledger, 'withdrawals', a, `${(i % 9) + 1}.05`, { reference: `atm ${i}, "branch"` });
+    }
+    await transfer(ledger, a, b, '12000.00', '+rent');
+    await move(ledger, 'withdrawals', b, '12030.25', { reference: '-overdrawn' });
+    position = (await move(ledger, 'deposits', a, '0.10')).position as number;
+    await ledger.catchUp();
+  });
+  afterAll(async () => {
+    await ledger?.close();
+  });
+
+  it('account statement CSV reconciles with the balance and neutralises formulas but not amounts', async () => {
+    const { rows, res } = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv`);
+    expect(res.headers.get('ledger-report-position')).toBe(String(position));
+    expect(rows.length).toBe(113);
+    let total = new Dec(0);
+    for (const r of rows) total = total.plus(r.amount_in || '0').minus(r.amount_out || '0');
+    const balance = await ledger.call('GET', `/v1/accounts/${a}/balance`);
+    expect(total.toFixed(2)).toBe(balance.body.balance);
+    expect(rows[rows.length - 1]!.balance).toBe(balance.body.balance);
+    expect(rows[0]!.reference).toBe(`'=HYPERLINK("http://x")`);
+    expect(rows.find((r) => r.kind === 'transfer_out')!.reference).toBe("'+rent");
+    // An overdrawn balance stays a number.
+    const overdrawn = await csv(`/v1/reports/account-statement?accountId=${b}&format=csv`);
+    expect(overdrawn.rows.map((r) => [r.reference, r.balance])).toEqual([
+      ["'+rent", '12000.00'],
+      ["'-overdrawn", '-30.25'],
+    ]);
+  });
+
+  it('account statement PDF: header, repeated column headings, page x of y, totals and the CSV data hash', async () => {
+    const { file, text, pages } = await pdf(`/v1/reports/account-statement?accountId=${a}`);
+    const { bytes } = await get(`/v1/reports/account-statement?accountId=${a}&format=csv`);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(text).toContain('Account statement');
+    expect(text).toContain(a);
+    expect(text).toContain(`Log position ${position}`);
+    expect(text).toMatch(/Opening balance\s+0\.00 USD/);
+    const balance = (await ledger.call('GET', `/v1/accounts/${a}/balance`)).body.balance as string;
+    const grouped = new Dec(balance).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    expect(text).toMatch(new RegExp(`Closing balance \\(opening \\+ in - out\\)\\s+${grouped} USD`));
+    expect(text).toMatch(/Total in\s+25,000\.10 USD/);
+    expect(text).toContain('every entry agrees with the recorded balance');
+    for (let p = 1; p <= pages; p++) {
+      const pageText = pdfText(file, p);
+      expect(pageText).toContain(`Page ${p} of ${pages}`);
+      if (p < pages) expect(pageText).toMatch(/Date \(UTC\)\s+Type\s+Reference/);
+    }
+    expect(printedHash(text)).toBe(csvDataHash(bytes));
+  });
+
+  it('is reproducible at a log position: same rows and hash after the log moved on', async () => {
+    const before = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv`);
+    const later = (await move(ledger, 'deposits', a, '1.00')).position as number;
+    await ledger.catchUp();
+    const now = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv`);
+    expect(now.res.headers.get('ledger-report-position')).toBe(String(later));
+    expect(now.rows.length).toBe(before.rows.length + 1);
+    const again = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv&position=${position}`);
+    expect(again.bytes.equals(before.bytes)).toBe(true);
+    const againPdf = await pdf(`/v1/reports/account-statement?accountId=${a}&position=${position}`);
+    expect(printedHash(againPdf.text)).toBe(csvDataHash(before.bytes));
+    const audit1 = await csv(`/v1/reports/audit-trail?format=csv&position=${position}`);
+    const audit2 = await csv(`/v1/reports/audit-trail?format=csv&position=${position}`);
+    expect(csvDataHash(audit1.bytes)).toBe(csvDataHash(audit2.bytes));
+    expect(audit1.rows.length).toBe(position + 1);
+  });
+
+  it('audit trail: every event, chain verification on the first page', async () => {
+    const { rows } = await csv('/v1/reports/audit-trail?format=csv');
+    const events = await ledger.system.log.read(0, -1, 10_000);
+    expect(rows.map((r) => r.hash)).toEqual(events.map((e) => e.hash));
+    expect(rows.map((r) => Number(r.position))).toEqual(events.map((e) => e.position));
+    const { file, pages, text } = await pdf('/v1/reports/audit-trail');
+    expect(pdfText(file, 1)).toMatch(/Hash chain\s+VERIFIED: \d+ events/);
+    expect(text).toContain(`Page ${pages} of ${pages}`);
+    const typed = await csv(`/v1/reports/audit-trail?format=csv&type=TransferDebited&accountId=${a}`);
+    expect(typed.rows.map((r) => r.amount)).toEqual(['12000.00']);
+  });
+
+  it('large transactions: default threshold 10,000.00 per currency, overridable', async () => {
+    const { rows } = await csv('/v1/reports/large-transactions?format=csv');
+    expect(rows.map((r) => [r.kind, r.amount, r.currency])).toEqual([
+      ['deposit', '25000.00', 'USD'],
+      ['deposit', '2000000', 'JPY'],
+      ['transfer', '12000.00', 'USD'],
+      ['withdrawal', '12030.25', 'USD'],
+    ]);
+    const jpyHigh = await csv('/v1/reports/large-transactions?format=csv&threshold=12001,JPY:5000000');
+    expect(jpyHigh.rows.map((r) => r.amount)).toEqual(['25000.00', '12030.25']);
+    const { text } = await pdf('/v1/reports/large-transactions');
+    expect(text).toMatch(/USD: 3 transactions\s+49,030\.25 USD/);
+    expect(text).toMatch(/JPY: 1 transaction\s+2,000,000 JPY/);
+    expect(text).toMatch(/Threshold\s+10,000\.00 \(every currency\)/);
+    const bad = await ledger.call('GET', '/v1/reports/large-transactions?threshold=lots');
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as Array<{ field: string }>)[0]!.field).toBe('threshold');
+  });
+
+  it('trial balance: balances equal deposits minus withdrawals, difference zero', async () => {
+    const { rows } = await csv('/v1/reports/trial-balance?format=csv');
+    expect(rows.map((r) => r.currency)).toEqual(['JPY', 'USD']);
+    for (const r of rows) {
+      expect(r.difference).toMatch(/^0(\.0+)?$/);
+      expect(r.funds_in_transit).toMatch(/^0(\.0+)?$/);
+    }
+    const usd = rows.find((r) => r.currency === 'USD')!;
+    let sum = new Dec(0);
+    for (const id of [a, b]) sum = sum.plus((await ledger.call('GET', `/v1/accounts/${id}/balance`)).body.balance as string);
+    expect(usd.total_balances).toBe(sum.toFixed(2));
+    expect(new Dec(usd.total_deposits!).minus(usd.total_withdrawals!).toFixed(2)).toBe(usd.total_balances);
+    const { text } = await pdf('/v1/reports/trial-balance');
+    expect(text).toContain('BALANCED: every difference is zero');
+  });
+
+  it('suspicious activity: the alerts fraud detection raised in the period, with their evidence; truthfully none before', async () => {
+    const { rows, res } = await csv('/v1/reports/suspicious-activity?format=csv');
+    expect(Number(res.headers.get('ledger-report-position'))).toBeGreaterThanOrEqual(position);
+    const large = rows.filter((r) => r.rule === 'large_transaction');
+    // the 25,000.00 deposit, the 12,000.00 transfer and the 12,030.25 withdrawal are at or above 10,000.00 USD
+    expect(large.length).toBeGreaterThanOrEqual(3);
+    expect(rows.map((r) => r.evidence).join(' ')).toContain('25000.00');
+    for (const r of rows) expect(() => JSON.parse(r.evidence!) as unknown).not.toThrow();
+    const listed = await pdf('/v1/reports/suspicious-activity');
+    expect(listed.text).toContain('large_transaction');
+    const none = await pdf('/v1/reports/suspicious-activity?to=2000-01-01T00:00:00Z');
+    expect(none.text).toContain('No alerts were raised in this period.');
+    expect((await csv('/v1/reports/suspicious-activity?format=csv&to=2000-01-01T00:00:00Z')).rows).toEqual([]);
+  });
+
+  it('refuses bad input with problem+json before streaming', async () => {
+    const unknown = await ledger.call('GET', '/v1/reports/account-statement?accountId=nobody');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('account_not_found');
+    const badDate = await ledger.call('GET', `/v1/reports/account-statement?accountId=${a}&from=yesterday`);
+    expect(badDate.status).toBe(400);
+    expect((badDate.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('from');
+    const missing = await ledger.call('GET', '/v1/reports/account-statement');
+    expect(missing.status).toBe(400);
+    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('accountId');
+    const badFormat = await ledger.call('GET', '/v1/reports/audit-trail?format=xlsx');
+    expect(badFormat.status).toBe(400);
+    const ahead = await ledger.call('GET', '/v1/reports/audit-trail?position=99999999');
+    expect(ahead.status).toBe(409);
+    expect(ahead.body.code).toBe('read_model_behind');
+  });
+
+  it('filters a statement by period: opening balance from before the period', async () => {
+    const { rows } = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv&to=2000-01-01`);
+    expect(rows).toEqual([]);
+    const empty = await pdf(`/v1/reports/account-statement?accountId=${a}&from=2999-01-01`);
+    expect(empty.pages).toBe(1);
+    expect(empty.text).toContain('No entries in this period.');
+    expect(empty.text).toMatch(/Opening balance\s+\S+ USD/);
+  });
+
+  it.runIf(backend === 'postgres')('ledger report writes PDF and CSV files from the CLI', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'ledger-cli-'));
+    const run = promisify(execFile);
+    const env = { ...process.env, DATABASE_URL: ledger.url!, LOG_LEVEL: 'silent' };
+    const results = [];
+    for (const format of ['pdf', 'csv']) {
+      const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'report', 'account-statement', '--account', a, '--to', '2999-12-31', '--format', format, '--out', out], { env });
+      results.push(JSON.parse(stdout.trim().split('\n').pop()!) as { file: string; rows: number; dataSha256: string });
+    }
+    expect(readdirSync(out).length).toBe(2);
+    expect(results[0]!.dataSha256).toBe(results[1]!.dataSha256);
+    expect(csvDataHash(readFileSync(results[1]!.file))).toBe(results[1]!.dataSha256);
+    expect(printedHash(pdfText(results[0]!.file))).toBe(results[0]!.dataSha256);
+    await expect(run('npx', ['tsx', 'src/cli/main.ts', 'report', 'account-statement', '--account', 'nobody', '--out', out], { env })).rejects.toMatchObject({ code: 3 });
+  });
+});
