@@ -124,7 +124,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     }
   }
 
-  const projections = [ledgerProjection, auditProjection, anomalyProjection(fraudConfig)];
+  const projections = [ledgerProjection, auditProjection, anomalyProjection(fraudConfig, (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })))];
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
   const runners: ProjectionRunner[] = [];
   const projectors: Runner[] = [];

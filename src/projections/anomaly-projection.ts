@@ -17,7 +17,10 @@ const iso = (t: number): string => new Date(t).toISOString();
  * it touches at once, evaluates in memory, then writes everything back in bulk; the outcome does
  * not depend on how the log is cut into batches, so a rebuild raises the same alerts.
  */
-export function anomalyProjection(config: FraudConfig): Projection {
+/** Told of the alerts a batch raised (metrics); called inside the batch's transaction. */
+export type AlertsRaised = (alerts: ReadonlyArray<{ rule: string; severity: string }>) => void;
+
+export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised): Projection {
   const lookBack = config.maxWindowMs();
   const tagWindow = Math.max(...['*', ...config.currencies()].map((c) => hours(config.forCurrency(c).round_trip.windowHours)));
   return {
@@ -25,7 +28,9 @@ export function anomalyProjection(config: FraudConfig): Projection {
     tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags'],
     apply: async (tx, batch) => {
       const fresh = await unapplied(tx, 'anomaly', batch);
-      if (fresh.length) await applyBatch(tx, fresh, config, lookBack, tagWindow);
+      if (!fresh.length) return;
+      const raised = await applyBatch(tx, fresh, config, lookBack, tagWindow);
+      if (raised.length) onAlerts?.(raised);
     },
   };
 }
@@ -60,7 +65,7 @@ interface PairDelta {
   lastAt: string;
 }
 
-async function applyBatch(tx: Tx, batch: readonly StoredEvent[], config: FraudConfig, lookBack: number, tagWindow: number): Promise<void> {
+async function applyBatch(tx: Tx, batch: readonly StoredEvent[], config: FraudConfig, lookBack: number, tagWindow: number): Promise<Array<{ rule: string; severity: string }>> {
   // ── 1. What the batch touches. ──
   const movements: Array<{ stored: StoredEvent; event: MovementEvent }> = [];
   const accountIds = new Set<string>();
@@ -82,7 +87,7 @@ async function applyBatch(tx: Tx, batch: readonly StoredEvent[], config: FraudCo
       }
     }
   }
-  if (movements.length === 0 && alertIds.size === 0 && accountIds.size === 0) return;
+  if (movements.length === 0 && alertIds.size === 0 && accountIds.size === 0) return [];
   const firstAt = movements[0]?.stored.occurredAt ?? batch[0]!.occurredAt;
   const since = iso(Date.parse(firstAt) - lookBack);
   const tagsSince = iso(Date.parse(firstAt) - tagWindow);
@@ -297,6 +302,7 @@ async function applyBatch(tx: Tx, batch: readonly StoredEvent[], config: FraudCo
       .set({ status: e.data.to, updatedAt: stored.occurredAt, history: sql`${alerts.history} || ${JSON.stringify([entry])}::jsonb` })
       .where(eq(alerts.id, e.data.alertId));
   }
+  return alertRows.map((a) => ({ rule: a.rule, severity: a.severity }));
 }
 
 function pairKey(a: string, b: string): string {

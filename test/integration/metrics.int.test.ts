@@ -53,6 +53,15 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     expect(text).toContain('ledger_process_resident_memory_bytes');
   });
 
+  it('counts the alerts fraud detection raises', async () => {
+    const big = await ledger.account('25000.00');
+    const dep = await ledger.call(BOOTSTRAP_TOKEN, 'GET', `/v1/fraud/alerts?accountId=${big}`);
+    expect(dep.status).toBe(200);
+    await Promise.all(ledger.system.runners.map((r) => r.catchUp()));
+    const now = await (await ledger.system.app.request('/metrics')).text();
+    expect(sample(now, 'ledger_alerts_raised_total{rule="large_transaction"')).toBeGreaterThanOrEqual(1);
+  });
+
   it('shows lag while a projector is behind', async () => {
     await Promise.all(ledger.system.runners.map((r) => r.stop()));
     const teller = await ledger.key('teller');
