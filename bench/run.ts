@@ -1,15 +1,19 @@
 /**
- * npm run bench [-- --mode embedded|postgres|all --seconds 10 --concurrency 64 --accounts 1000]
+ * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000]
  *
- * Starts the real service as a separate process (as a user would), opens and funds accounts,
+ * HTTP: starts the real service as a separate process (as a user would), opens and funds accounts,
  * then drives concurrent HTTP transfers between random accounts and prints transfers/s and latency.
+ * Engine: then runs bench/engine.ts per log (append throughput, raw kafkajs producer ratio on Kafka,
+ * projector catch-up, cold start with and without a snapshot). Kafka modes need a broker:
+ * KAFKA_BROKERS, or the one `npm run kafka:start` runs on 127.0.0.1:9092.
  */
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
-import { freePort, killHard, spawnLedger, waitForHttp } from '../test/support/process.ts';
+import { ROOT, freePort, killHard, spawnLedger, waitForHttp } from '../test/support/process.ts';
 import { runLoad } from './lib/http-load.ts';
 
 const { values } = parseArgs({
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '64' },
     accounts: { type: 'string', default: '1000' },
+    'engine-events': { type: 'string', default: '200000' },
   },
 });
 const seconds = Number(values.seconds);
@@ -30,13 +35,16 @@ async function post(port: number, p: string, body: unknown): Promise<Record<stri
   return (await res.json()) as Record<string, unknown>;
 }
 
-async function benchHttp(mode: 'embedded' | 'postgres') {
+type Mode = 'embedded' | 'postgres' | 'kafka';
+
+async function benchHttp(mode: Mode) {
   const cleanups: Array<() => Promise<void> | void> = [];
   let env: Record<string, string>;
-  if (mode === 'postgres') {
+  if (mode === 'postgres' || mode === 'kafka') {
     const db = await createTestDatabase('ledger_bench');
     cleanups.push(db.drop);
     env = { DATABASE_URL: db.url };
+    if (mode === 'kafka') env = { ...env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', KAFKA_TOPIC: `ledger.bench${Date.now()}.events` };
   } else {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-bench-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,12 +80,19 @@ async function benchHttp(mode: 'embedded' | 'postgres') {
 
 async function main() {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  const modes = values.mode === 'all' ? (['embedded', 'postgres'] as const) : ([values.mode] as ['embedded' | 'postgres']);
+  const modes: Mode[] = values.mode === 'all' ? ['embedded', 'postgres', 'kafka'] : [values.mode as Mode];
   for (const mode of modes) {
     const r = await benchHttp(mode);
     console.log(
       `HTTP transfers [${r.mode}] c=${r.concurrency}: ${r.rate} transfers/s over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}`,
     );
+  }
+  for (const mode of modes) {
+    const log = mode === 'embedded' ? 'pglite' : mode;
+    console.log(`\nengine [${log} log]:`);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/engine.ts', '--log', log, '--events', values['engine-events']], { cwd: ROOT, stdio: 'inherit' });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    if (code !== 0) throw new Error(`bench/engine.ts --log ${log} failed`);
   }
 }
 
