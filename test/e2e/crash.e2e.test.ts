@@ -100,7 +100,12 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
       req.transactionId = res.body.transactionId as string | undefined;
     }
     const last = await post(`/v1/accounts/${ids[0]}/deposits`, { amount: '0.01' }, 'final');
-    await fetch(`${base}/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`, { headers: ADMIN });
+    // Read-your-writes: the read models reach the last position (a 409 means not yet; keep asking).
+    let caughtUp = 0;
+    for (let i = 0; i < 30 && caughtUp !== 200; i++) {
+      caughtUp = (await fetch(`${base}/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`, { headers: ADMIN })).status;
+    }
+    expect(caughtUp).toBe(200);
     await killHard(server);
 
     // Now inspect the data at rest with the CLI and SQL.
