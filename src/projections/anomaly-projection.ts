@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { insertMany } from '../db/bulk.ts';
 import type { Tx } from '../db/client.ts';
 import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, projectionCheckpoints } from '../db/schema.ts';
 import { type MovementEvent, isMovement, movementKind } from '../domain/account/events.ts';
@@ -7,7 +8,6 @@ import { Dec } from '../domain/money.ts';
 import { type StoredEvent, isAlertEvent, toAccountEvent, toAlertEvent } from '../log/envelope.ts';
 import type { Projection } from './projection.ts';
 
-const CHUNK = 500;
 const iso = (t: number): string => new Date(t).toISOString();
 
 /**
@@ -257,41 +257,31 @@ async function applyBatch(tx: Tx, batch: readonly StoredEvent[], config: FraudCo
   }
 
   // ── 4. Batch writes. ──
-  for (let i = 0; i < activityRows.length; i += CHUNK) await tx.insert(fraudActivity).values(activityRows.slice(i, i + CHUNK)).onConflictDoNothing();
+  await insertMany(tx, fraudActivity, activityRows, sql`on conflict do nothing`);
   const profileRows = [...dirtyProfiles].map((id) => {
     const p = profiles.get(id)!;
     return { accountId: p.accountId, ownerId: p.ownerId, currency: p.currency, openedAt: p.openedAt, lastActivityAt: p.lastActivityAt, lastAlertAt: p.lastAlertAt as Record<string, string> };
   });
-  for (let i = 0; i < profileRows.length; i += CHUNK) {
-    await tx
-      .insert(fraudAccounts)
-      .values(profileRows.slice(i, i + CHUNK))
-      .onConflictDoUpdate({
-        target: fraudAccounts.accountId,
-        set: { ownerId: sql`excluded.owner_id`, openedAt: sql`excluded.opened_at`, lastActivityAt: sql`excluded.last_activity_at`, lastAlertAt: sql`excluded.last_alert_at` },
-      });
-  }
+  await insertMany(
+    tx,
+    fraudAccounts,
+    profileRows,
+    sql`on conflict (account_id) do update set owner_id = excluded.owner_id, opened_at = excluded.opened_at, last_activity_at = excluded.last_activity_at, last_alert_at = excluded.last_alert_at`,
+  );
   const pairRows = [...pairs.values()];
-  for (let i = 0; i < pairRows.length; i += CHUNK) {
-    await tx
-      .insert(fraudCounterparties)
-      .values(pairRows.slice(i, i + CHUNK))
-      .onConflictDoUpdate({
-        target: [fraudCounterparties.accountId, fraudCounterparties.counterpartyId],
-        set: {
-          outCount: sql`${fraudCounterparties.outCount} + excluded.out_count`,
-          outAmount: sql`${fraudCounterparties.outAmount} + excluded.out_amount`,
-          inCount: sql`${fraudCounterparties.inCount} + excluded.in_count`,
-          inAmount: sql`${fraudCounterparties.inAmount} + excluded.in_amount`,
-          lastAt: sql`excluded.last_at`,
-        },
-      });
-  }
-  for (let i = 0; i < newTags.length; i += CHUNK) await tx.insert(fraudFlowTags).values(newTags.slice(i, i + CHUNK)).onConflictDoNothing();
+  await insertMany(
+    tx,
+    fraudCounterparties,
+    pairRows,
+    sql`on conflict (account_id, counterparty_id) do update set out_count = fraud_counterparties.out_count + excluded.out_count,
+        out_amount = fraud_counterparties.out_amount + excluded.out_amount, in_count = fraud_counterparties.in_count + excluded.in_count,
+        in_amount = fraud_counterparties.in_amount + excluded.in_amount, last_at = excluded.last_at`,
+  );
+  await insertMany(tx, fraudFlowTags, newTags, sql`on conflict do nothing`);
   // Funds in flight older than any round-trip window can never close a loop again (event time only grows).
   if (newTags.length) await tx.delete(fraudFlowTags).where(lt(fraudFlowTags.startedAt, iso(Date.parse(lastAt) - tagWindow)));
   const alertRows = [...newAlerts.values()];
-  for (let i = 0; i < alertRows.length; i += CHUNK) await tx.insert(alerts).values(alertRows.slice(i, i + CHUNK)).onConflictDoNothing();
+  await insertMany(tx, alerts, alertRows, sql`on conflict do nothing`);
 
   // ── 5. Analysts' status changes (after the alerts of this batch exist). ──
   for (const stored of statusChanges) {

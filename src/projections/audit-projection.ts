@@ -1,10 +1,10 @@
+import { sql } from 'drizzle-orm';
+import { insertMany } from '../db/bulk.ts';
 import type { Tx } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 import { Dec } from '../domain/money.ts';
 import type { StoredEvent } from '../log/envelope.ts';
 import type { Projection } from './projection.ts';
-
-const CHUNK = 500;
 
 /**
  * audit_log: every event of the log with its actor, request origin, command id and hash. Insert-only:
@@ -14,10 +14,7 @@ export const auditProjection: Projection = {
   name: 'audit',
   tables: ['audit_log'],
   async apply(tx: Tx, batch: readonly StoredEvent[]): Promise<void> {
-    const rows = batch.map(auditRow);
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await tx.insert(auditLog).values(rows.slice(i, i + CHUNK)).onConflictDoNothing();
-    }
+    await insertMany(tx, auditLog, batch.map(auditRow), sql`on conflict do nothing`);
   },
 };
 

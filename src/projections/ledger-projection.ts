@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
+import { insertMany } from '../db/bulk.ts';
 import type { Tx } from '../db/client.ts';
-import type { journalEntries, transactions } from '../db/schema.ts';
-import { accounts, balances } from '../db/schema.ts';
+import { accounts, balances, journalEntries, transactions } from '../db/schema.ts';
 import { type MovementEvent, movementKind } from '../domain/account/events.ts';
 import { Dec } from '../domain/money.ts';
 import { type StoredEvent, isAlertEvent, toAccountEvent } from '../log/envelope.ts';
@@ -70,59 +70,25 @@ export const ledgerProjection: Projection = {
     }
 
     // Rows go in as one JSON parameter per table: one round trip each, whatever the batch size.
-    if (newAccounts.length) {
-      await tx.execute(sql`
-        insert into accounts (id, currency, status, owner_id, overdraft_limit, metadata, opened_at, updated_at)
-        select id, currency, status, owner_id, overdraft_limit, metadata, opened_at, updated_at
-        from jsonb_to_recordset(${json(newAccounts)}::jsonb) as x(id text, currency text, status text, owner_id text,
-             overdraft_limit numeric, metadata jsonb, opened_at text, updated_at text)
-        on conflict (id) do nothing`);
-    }
+    await insertMany(tx, accounts, newAccounts, sql`on conflict (id) do nothing`);
     for (const change of statusChanges) {
       await tx
         .update(accounts)
         .set({ status: change.status, updatedAt: change.at, ...(change.status === 'closed' ? { closedAt: change.at } : {}) })
         .where(eq(accounts.id, change.id));
     }
-    if (latestBalance.size) {
-      await tx.execute(sql`
-        insert into balances (account_id, currency, balance, version, last_position, updated_at)
-        select account_id, currency, balance, version, last_position, updated_at
-        from jsonb_to_recordset(${json([...latestBalance.values()])}::jsonb) as x(account_id text, currency text, balance numeric,
-             version int, last_position bigint, updated_at text)
-        on conflict (account_id) do update set balance = excluded.balance, version = excluded.version,
+    await insertMany(
+      tx,
+      balances,
+      [...latestBalance.values()],
+      sql`on conflict (account_id) do update set balance = excluded.balance, version = excluded.version,
           last_position = excluded.last_position, updated_at = excluded.updated_at
-        where balances.version < excluded.version`);
-    }
-    if (journal.length) {
-      await tx.execute(sql`
-        insert into journal_entries (event_id, partition, position, account_id, transaction_id, kind, amount, currency, balance_after,
-          counterparty_account_id, reference, occurred_at, stream_version)
-        select event_id, partition, position, account_id, transaction_id, kind, amount, currency, balance_after,
-          counterparty_account_id, reference, occurred_at, stream_version
-        from jsonb_to_recordset(${json(journal)}::jsonb) as x(event_id uuid, partition int, position bigint, account_id text,
-             transaction_id text, kind text, amount numeric, currency text, balance_after numeric, counterparty_account_id text,
-             reference text, occurred_at text, stream_version int)
-        on conflict (event_id) do nothing`);
-    }
-    if (txRows.size) {
-      await tx.execute(sql`
-        insert into transactions (id, kind, from_account_id, to_account_id, amount, currency, reference, channel, metadata, command_id,
-          actor, partition, position, occurred_at)
-        select id, kind, from_account_id, to_account_id, amount, currency, reference, channel, metadata, command_id,
-          actor, partition, position, occurred_at
-        from jsonb_to_recordset(${json([...txRows.values()])}::jsonb) as x(id text, kind text, from_account_id text, to_account_id text,
-             amount numeric, currency text, reference text, channel text, metadata jsonb, command_id text, actor text, partition int,
-             position bigint, occurred_at text)
-        on conflict (id) do nothing`);
-    }
+          where balances.version < excluded.version`,
+    );
+    await insertMany(tx, journalEntries, journal, sql`on conflict (event_id) do nothing`);
+    await insertMany(tx, transactions, [...txRows.values()], sql`on conflict (id) do nothing`);
   },
 };
-
-/** snake_case JSON of rows; Dec amounts serialise as exact decimal strings (Decimal#toJSON). */
-function json(rows: ReadonlyArray<Record<string, unknown>>): string {
-  return JSON.stringify(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]))));
-}
 
 async function bumpVersion(tx: Tx, accountId: string, stored: StoredEvent): Promise<void> {
   await tx
