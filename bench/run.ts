@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000]
+ * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000 --roles all --skip-engine]
  *
  * HTTP: starts the real service as a separate process (as a user would), opens and funds accounts,
  * then drives concurrent HTTP transfers between random accounts and prints transfers/s and latency.
@@ -23,6 +23,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     accounts: { type: 'string', default: '1000' },
     'engine-events': { type: 'string', default: '200000' },
+    /** LEDGER_ROLE of the measured process, e.g. engine,api to leave the projectors out. */
+    roles: { type: 'string', default: 'all' },
+    'skip-engine': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -51,7 +54,7 @@ async function benchHttp(mode: Mode) {
     env = { LEDGER_DATA_DIR: dir };
   }
   const port = await freePort();
-  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN });
+  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN, LEDGER_ROLE: values.roles });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     const ids: string[] = [];
@@ -84,10 +87,10 @@ async function main() {
   for (const mode of modes) {
     const r = await benchHttp(mode);
     console.log(
-      `HTTP transfers [${r.mode}] c=${r.concurrency}: ${r.rate} transfers/s over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}`,
+      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}`,
     );
   }
-  for (const mode of modes) {
+  for (const mode of values['skip-engine'] ? [] : modes) {
     const log = mode === 'embedded' ? 'pglite' : mode;
     console.log(`\nengine [${log} log]:`);
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/engine.ts', '--log', log, '--events', values['engine-events']], { cwd: ROOT, stdio: 'inherit' });
