@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events, writerLease } from '../db/schema.ts';
 import type { NewEvent, StoredEvent } from './envelope.ts';
@@ -92,12 +92,15 @@ export class PostgresEventLog implements EventLog {
 
   async read(partition: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (partition !== 0) return [];
-    const rows = await this.database.db
-      .select()
-      .from(events)
-      .where(and(eq(events.partition, 0), gt(events.position, after)))
-      .orderBy(asc(events.position))
-      .limit(limit);
+    // Positions have no gaps, so (after, after + limit] holds the page. The upper bound keeps each
+    // page's cost at `limit` rows whatever plan PostgreSQL picks (with stale statistics it chose a
+    // bitmap scan of everything past `after` plus a sort: replaying 1M events took 167 s instead of ~30).
+    const bounded = await this.page(and(eq(events.partition, 0), gt(events.position, after), lte(events.position, after + limit)), limit);
+    return bounded.length > 0 ? bounded : this.page(and(eq(events.partition, 0), gt(events.position, after)), limit);
+  }
+
+  private async page(where: SQL | undefined, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.database.db.select().from(events).where(where).orderBy(asc(events.position)).limit(limit);
     return rows.map(fromRow);
   }
 
