@@ -57,7 +57,3 @@ export function formatAmount(value: Dec | string, currency: string): string {
   const s = d.toFixed(minorUnits(currency));
   return s === '-0' || /^-0\.0+$/.test(s) ? s.slice(1) : s;
 }
-
-export function zero(): Dec {
-  return new Dec(0);
-}

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { uuidv7 } from 'uuidv7';
 import type { AccountEvent } from '../domain/account/events.ts';
 import type { CommandContext } from '../engine/ledger-engine.ts';
-import { type StoredEvent, canonicalJson, sha256Hex, toAccountEvent } from '../log/envelope.ts';
+import { type StoredEvent, canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';
 
 /**
@@ -46,4 +46,3 @@ export function lastOf(events: readonly StoredEvent[]): StoredEvent {
   return last;
 }
 
-export { toAccountEvent };

@@ -10,10 +10,6 @@ export async function readCheckpoint(db: Executor, projection: string, partition
   return rows[0]?.position ?? -1;
 }
 
-export async function readCheckpoints(db: Executor): Promise<Array<{ projection: string; partition: number; position: number; updatedAt: string }>> {
-  return db.select().from(projectionCheckpoints);
-}
-
 export async function writeCheckpoint(tx: Executor, projection: string, partition: number, position: number): Promise<void> {
   await tx
     .insert(projectionCheckpoints)

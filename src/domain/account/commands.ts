@@ -22,7 +22,3 @@ export interface TransferCommand {
 
 export type LedgerCommand = AccountCommand | TransferCommand;
 
-/** The accounts a command needs, in the order decide() takes them. */
-export function accountsOf(command: LedgerCommand): string[] {
-  return command.type === 'Transfer' ? [command.fromAccountId, command.toAccountId] : [command.accountId];
-}
