@@ -19,6 +19,7 @@ export class PostgresEventLog implements EventLog {
   private nextPosition = 0;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
+  private closed = false;
 
   constructor(
     private readonly database: Database,
@@ -110,7 +111,24 @@ export class PostgresEventLog implements EventLog {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
-  waitFor(_partition: number, _after: number, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves as soon as the partition holds an event after `after`, or when the timeout passes.
+   * Wake-ups (in-process appends, NOTIFY from other processes) are hints: a late or stray one is
+   * checked against the table before this returns.
+   */
+  async waitFor(partition: number, after: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const moved = async () => ((await this.last(partition))?.position ?? -1) > after;
+    if (await moved()) return;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      await this.wakeup(remaining);
+      if (this.closed || Date.now() >= deadline || (await moved())) return;
+    }
+  }
+
+  private wakeup(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -123,6 +141,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.appended.emit('append');
     if (this.unlisten) await this.unlisten().catch(() => {});
   }
