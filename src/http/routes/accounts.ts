@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
 import { formatAmount } from '../../domain/money.ts';
+import type { AccountView } from '../../read/account-queries.ts';
 import { eventOf, commandContext, lastOf } from '../commands.ts';
 import type { ApiDeps, App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
@@ -21,6 +22,14 @@ import { waitForProjection } from '../read-your-writes.ts';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
 const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'Idempotent-Replayed': 'true' } : {});
+
+/** Every account read: wait for ?minPosition= if asked, then the account from the read model or 404. */
+async function readAccount(deps: ApiDeps, id: string, q: { partition?: number; minPosition?: number }): Promise<AccountView> {
+  await waitForProjection(deps, q.partition ?? 0, q.minPosition);
+  const account = await deps.accounts.account(id);
+  if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+  return account;
+}
 
 export function accountRoutes(app: App, deps: ApiDeps): void {
   app.openapi(
@@ -75,11 +84,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const q = c.req.valid('query');
-      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
-      const account = await deps.accounts.account(id);
-      if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
-      return c.json(account, 200);
+      return c.json(await readAccount(deps, id, c.req.valid('query')), 200);
     },
   );
 
@@ -175,8 +180,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
-      if (!(await deps.accounts.account(id))) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+      await readAccount(deps, id, q);
       const page = await deps.accounts.journal(id, q.limit, q.cursor ? Number(q.cursor) : null);
       return c.json({ items: page.items, nextCursor: page.nextVersion === null ? null : String(page.nextVersion) }, 200);
     },
@@ -203,9 +207,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await waitForProjection(deps, q.partition ?? 0, q.minPosition);
-      const account = await deps.accounts.account(id);
-      if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
+      const account = await readAccount(deps, id, q);
       if (!q.asOf) {
         return c.json({ accountId: id, currency: account.currency, balance: account.balance, asOf: new Date().toISOString(), version: account.version, position: account.position }, 200);
       }
