@@ -54,7 +54,15 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
   }
 }
 
-/** Money the account may still spend: balance plus overdraft limit. */
+/**
+ * Money the account may still spend now: balance plus overdraft limit on an open account, nothing
+ * on a frozen or closed one. The one definition: the decider, the read model and every response use it.
+ */
+export function availableBalance(a: { status: AccountStatus; balance: Dec; overdraftLimit: Dec }): Dec {
+  return a.status === 'open' ? a.balance.plus(a.overdraftLimit) : new Dec(0);
+}
+
+/** @deprecated use availableBalance */
 export function available(state: ExistingAccount): Dec {
-  return state.balance.plus(state.overdraftLimit);
+  return availableBalance(state);
 }
