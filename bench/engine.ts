@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/client.ts';
-import type { LedgerCommand } from '../src/domain/account/commands.ts';
+import type { EngineCommand } from '../src/engine/ledger-engine.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../src/engine/postgres-snapshot-store.ts';
 import { Kafka, logLevel } from 'kafkajs';
@@ -57,7 +57,7 @@ async function main() {
         const i = next++;
         const a = (i * 7919) % ids.length;
         const b = (a + 1 + (i % (ids.length - 1))) % ids.length;
-        const cmd: LedgerCommand = { type: 'Transfer', transactionId: `t-${i}`, fromAccountId: ids[a]!, toAccountId: ids[b]!, amount: '0.01', reference: null, metadata: {} };
+        const cmd: EngineCommand = { type: 'Transfer', transactionId: `t-${i}`, fromAccountId: ids[a]!, toAccountId: ids[b]!, amount: '0.01', reference: null, metadata: {} };
         await engine.execute(cmd, ctx());
       }
     };

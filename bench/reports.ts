@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.ts';
 import { accounts as accountsTable, balances as balancesTable } from '../src/db/schema.ts';
 import { Dec } from '../src/domain/money.ts';
-import { type EventMetadata, GENESIS_HASH, type StoredEvent, chainHash } from '../src/log/envelope.ts';
+import { type EventMetadata, GENESIS_HASH, type StoredEvent, chainHash, storedEvent } from '../src/log/envelope.ts';
 import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
 import { auditRow } from '../src/projections/audit-projection.ts';
 import { planAccountStatement } from '../src/reports/account-statement.ts';
@@ -184,8 +184,8 @@ async function seed(url: string, total: number, statementTarget: number, account
       actorRole: 'teller',
       origin: { ip: '127.0.0.1', userAgent: 'bench/1.0', requestId: `req-${hex}` },
     };
-    const event = { eventId, type, streamId: account, streamVersion, partition: 0, position: p, occurredAt, data: data as StoredEvent['data'], metadata, prevHash: prev, hash: '' };
-    event.hash = chainHash(prev, event);
+    const body = { eventId, type, streamId: account, streamVersion, partition: 0, position: p, occurredAt, data, metadata, prevHash: prev };
+    const event = storedEvent({ ...body, hash: chainHash(prev, body) });
     prev = event.hash;
     let ok = write(evCopy, [0, p, eventId, type, account, streamVersion, occurredAt, JSON.stringify(data), JSON.stringify(metadata), event.prevHash, event.hash]);
     const a = auditRow(event);

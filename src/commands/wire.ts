@@ -1,4 +1,5 @@
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
+import { AppError, type AppErrorCode } from '../errors.ts';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import type { StoredEvent } from '../log/envelope.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
@@ -17,7 +18,12 @@ export interface CommandMessage {
 /** A reply on `ledger.replies`. */
 export type ReplyMessage =
   | { v: 1; requestId: string; replyTo: string; ok: true; events: StoredEvent[]; replayed: boolean }
-  | { v: 1; requestId: string; replyTo: string; ok: false; error: { kind: 'domain'; code: DomainErrorCode; message: string; field?: string } | { kind: 'unavailable' | 'expired' | 'internal'; message: string } };
+  | { v: 1; requestId: string; replyTo: string; ok: false; error: WireError };
+
+type WireError =
+  | { kind: 'domain'; code: DomainErrorCode; message: string; field?: string }
+  | { kind: 'app'; code: AppErrorCode; message: string; field?: string }
+  | { kind: 'unavailable' | 'expired' | 'internal'; message: string };
 
 export function replyFor(msg: CommandMessage, outcome: PromiseSettledResult<ExecuteResult>): ReplyMessage {
   const base = { v: 1 as const, requestId: msg.requestId, replyTo: msg.replyTo };
@@ -25,6 +31,7 @@ export function replyFor(msg: CommandMessage, outcome: PromiseSettledResult<Exec
   const err = outcome.reason as unknown;
   if (err instanceof DomainError) return { ...base, ok: false, error: { kind: 'domain', code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
   if (err instanceof LogUnavailableError) return { ...base, ok: false, error: { kind: 'unavailable', message: err.message } };
+  if (err instanceof AppError) return { ...base, ok: false, error: { kind: 'app', code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
   return { ...base, ok: false, error: { kind: 'internal', message: 'the engine failed to process the command' } };
 }
 
@@ -33,6 +40,7 @@ export function resultOf(reply: ReplyMessage): ExecuteResult {
   if (reply.ok) return { events: reply.events, replayed: reply.replayed };
   const e = reply.error;
   if (e.kind === 'domain') throw new DomainError(e.code, e.message, e.field);
+  if (e.kind === 'app') throw new AppError(e.code, e.message, e.field);
   if (e.kind === 'unavailable' || e.kind === 'expired') throw new LogUnavailableError(e.message);
   throw new Error(e.message);
 }

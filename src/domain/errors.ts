@@ -1,21 +1,27 @@
 /**
- * Every refusal the ledger can give has a stable code. The HTTP layer maps codes to statuses;
- * the domain only names them.
+ * Every business refusal has a stable code. The HTTP layer maps codes to statuses; the domain only
+ * names them. Errors of the application around the domain (idempotency, the log, the CLI) are
+ * AppError (src/errors.ts).
+ *
+ * Precedence: when a command breaks several rules, the refusal is the one listed first here
+ * (test/unit/refusal-precedence.unit.test.ts). Shape before existence, existence before amounts (an
+ * amount's scale depends on the account's currency), then currencies, then status, then funds.
  */
-export type DomainErrorCode =
-  | 'validation_failed'
-  | 'account_not_found'
-  | 'account_exists'
-  | 'insufficient_funds'
-  | 'currency_mismatch'
-  | 'account_frozen'
-  | 'account_closed'
-  | 'account_not_frozen'
-  | 'balance_not_zero'
-  | 'same_account'
-  | 'idempotency_conflict'
-  | 'log_unavailable'
-  | 'invalid_alert_transition';
+export const REFUSAL_PRECEDENCE = [
+  'same_account',
+  'account_exists',
+  'account_not_found',
+  'validation_failed',
+  'currency_mismatch',
+  'account_closed',
+  'account_frozen',
+  'account_not_frozen',
+  'balance_not_zero',
+  'insufficient_funds',
+  'invalid_alert_transition',
+] as const;
+
+export type DomainErrorCode = (typeof REFUSAL_PRECEDENCE)[number];
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

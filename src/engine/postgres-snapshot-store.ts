@@ -20,8 +20,9 @@ export class PostgresSnapshotStore implements SnapshotStore {
     const rows = await this.db.select().from(engineSnapshots).where(eq(engineSnapshots.logId, this.logId)).orderBy(desc(engineSnapshots.id)).limit(1);
     const row = rows[0];
     if (!row) return null;
-    const parsed = JSON.parse((await unzip(row.data)).toString('utf8')) as EngineSnapshot;
-    return parsed.format === 1 ? parsed : null;
+    const parsed = JSON.parse((await unzip(row.data)).toString('utf8')) as { format?: unknown };
+    // An older format is not an error: the engine replays the log instead (and writes the new format).
+    return parsed.format === 2 ? (parsed as EngineSnapshot) : null;
   }
 
   async save(snapshot: EngineSnapshot): Promise<void> {

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { ApiDeps, App, AppEnv } from './context.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -74,6 +75,7 @@ export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
     if (err instanceof ApiProblem) return problem(instance, err.code, err.message, err.errors, err.headers);
     if (err instanceof DomainError) return problem(instance, err.code, err.message, err.field ? [{ field: err.field, message: err.message }] : []);
     if (err instanceof LogUnavailableError) return problem(instance, 'log_unavailable', 'the event log could not be reached; the command was not applied', [], { 'Retry-After': '1' });
+    if (err instanceof AppError && err.code !== 'usage') return problem(instance, err.code, err.message, err.field ? [{ field: err.field, message: err.message }] : []);
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's own validator: malformed JSON and the like.
       const code: ProblemCode = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'validation_failed';

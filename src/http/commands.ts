@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import { uuidv7 } from 'uuidv7';
-import type { AccountEvent } from '../domain/account/events.ts';
 import type { CommandContext } from '../engine/ledger-engine.ts';
-import { type StoredEvent, canonicalJson, sha256Hex } from '../log/envelope.ts';
+import { canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';
 
 /**
@@ -31,18 +30,4 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
   };
 }
 
-export type StoredOf<T extends AccountEvent['type']> = Omit<StoredEvent, 'type' | 'data'> & Extract<AccountEvent, { type: T }>;
-
-/** Finds the event of a type in a command's result (the command produced it, or the domain is broken). */
-export function eventOf<T extends AccountEvent['type']>(events: readonly StoredEvent[], type: T): StoredOf<T> {
-  const found = events.find((e) => e.type === type);
-  if (!found) throw new Error(`command result has no ${type} event`);
-  return found as unknown as StoredOf<T>;
-}
-
-export function lastOf(events: readonly StoredEvent[]): StoredEvent {
-  const last = events[events.length - 1];
-  if (!last) throw new Error('command produced no event');
-  return last;
-}
-
+export { eventOf, lastOf } from '../log/envelope.ts';

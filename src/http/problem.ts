@@ -1,8 +1,10 @@
 import type { DomainErrorCode } from '../domain/errors.ts';
+import type { AppErrorCode } from '../errors.ts';
 
 /** Codes the HTTP layer adds to the domain's. Stable: clients switch on them. */
 export type ProblemCode =
   | DomainErrorCode
+  | Exclude<AppErrorCode, 'usage'>
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

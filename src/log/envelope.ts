@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../auth/roles.ts';
+import { assert } from '../assert.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
 import { type AlertEvent, isAlertEventType } from '../domain/alert/events.ts';
+import type { DomainEvent } from '../domain/decider.ts';
+import { isEventType } from '../domain/registry.ts';
 
-/** Everything the log holds: account events and alert lifecycle events. */
-export type LogEvent = AccountEvent | AlertEvent;
+/** Everything the log holds: the events of every aggregate. */
+export type LogEvent = DomainEvent;
 
 /** Who caused a command and from where: recorded on every event it produced. */
 export interface EventMetadata {
@@ -21,23 +24,50 @@ export interface EventMetadata {
   origin: { ip: string | null; userAgent: string | null; requestId: string | null };
 }
 
-/** An event as the writer hands it to the log: enveloped and chained, not yet positioned. */
-export interface NewEvent {
+interface Envelope {
   eventId: string;
-  type: LogEvent['type'];
   streamId: string;
   streamVersion: number;
   partition: number;
   occurredAt: string;
-  data: LogEvent['data'];
   metadata: EventMetadata;
   prevHash: string;
   hash: string;
 }
 
+/**
+ * An event as the writer hands it to the log: enveloped and chained, not yet positioned. A union
+ * over the event types, so `switch (e.type)` narrows `e.data` with no cast.
+ */
+export type NewEvent<E extends LogEvent = LogEvent> = E extends LogEvent ? Envelope & { type: E['type']; data: E['data'] } : never;
+
 /** An event as the log stored it: with its position (offset) in its partition. */
-export interface StoredEvent extends NewEvent {
-  position: number;
+export type StoredEvent<E extends LogEvent = LogEvent> = NewEvent<E> & { position: number };
+
+/**
+ * The one place where a record read back from a log becomes a typed event. A type the ledger does
+ * not know means a corrupt log or a newer writer: stop rather than pass it on.
+ */
+export function storedEvent(fields: Omit<StoredEvent, 'type' | 'data'> & { type: string; data: unknown }): StoredEvent {
+  assert(isEventType(fields.type), () => `event ${fields.eventId} at ${fields.partition}/${fields.position} has unknown type ${fields.type}`);
+  return fields as StoredEvent;
+}
+
+/** The stored event of one type. */
+export type StoredOf<T extends LogEvent['type']> = StoredEvent<Extract<LogEvent, { type: T }>>;
+
+/** The event of a type in a command's result; the command produced it, or the domain is broken. */
+export function eventOf<T extends LogEvent['type']>(events: readonly StoredEvent[], type: T): StoredOf<T> {
+  const found = events.find((e): e is StoredOf<T> => e.type === type);
+  assert(found, () => `command result has no ${type} event`);
+  return found;
+}
+
+/** The last event of a command's result. */
+export function lastOf(events: readonly StoredEvent[]): StoredEvent {
+  const last = events[events.length - 1];
+  assert(last, 'command produced no event');
+  return last;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -52,7 +82,7 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-type Hashable = Omit<NewEvent, 'hash' | 'prevHash'>;
+type Hashable = Pick<Envelope, 'eventId' | 'streamId' | 'streamVersion' | 'partition' | 'occurredAt' | 'metadata'> & { type: string; data: unknown };
 
 /**
  * The hash chain: each event's hash covers its content and the previous event's hash in the same

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.ts';
 import type { NewEvent, StoredEvent } from './envelope.ts';
 
 /**
@@ -33,8 +34,12 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
-export class LogUnavailableError extends Error {
+/** The log could not be reached or did not answer: nothing was written (or the writer re-reads the tail to know). */
+export class LogUnavailableError extends AppError {
   override readonly name = 'LogUnavailableError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('log_unavailable', message, undefined, options);
+  }
 }
 
 /** Another writer took over (fenced): this writer must stop appending. */

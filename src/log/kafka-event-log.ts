@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Admin, type IHeaders, Kafka, type Message, type Producer, type RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
-import type { NewEvent, StoredEvent } from './envelope.ts';
+import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError, partitionOf } from './event-log.ts';
 import { type InternalCluster, READ_COMMITTED, createCluster, newBatch } from './kafkajs-internals.ts';
 
@@ -520,19 +520,19 @@ export function decodeEvent(value: Buffer | null, position: number, partition: n
     if (typeof parsed[k] !== 'string') throw new Error(`record at ${partition}/${position}: ${k} is not a string`);
   }
   if (typeof parsed.streamVersion !== 'number' || !isRecord(parsed.data) || !isRecord(parsed.metadata)) throw new Error(`record at ${partition}/${position} is malformed`);
-  return {
+  return storedEvent({
     eventId: parsed.eventId as string,
-    type: parsed.type as StoredEvent['type'],
+    type: parsed.type as string,
     streamId: parsed.streamId as string,
     streamVersion: parsed.streamVersion,
     partition,
     position,
     occurredAt: parsed.occurredAt as string,
-    data: parsed.data as unknown as StoredEvent['data'],
+    data: parsed.data,
     metadata: parsed.metadata as unknown as StoredEvent['metadata'],
     prevHash: parsed.prevHash as string,
     hash: parsed.hash as string,
-  };
+  });
 }
 
 // ── Errors and timing ───────────────────────────────────────────────────────────────────────────

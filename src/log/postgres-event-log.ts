@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events, writerLease } from '../db/schema.ts';
-import type { NewEvent, StoredEvent } from './envelope.ts';
+import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError } from './event-log.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
@@ -166,17 +166,17 @@ function toJsonRow(e: StoredEvent): Record<string, unknown> {
 }
 
 function fromRow(r: Row): StoredEvent {
-  return {
+  return storedEvent({
     eventId: r.eventId,
-    type: r.type as StoredEvent['type'],
+    type: r.type,
     streamId: r.streamId,
     streamVersion: r.streamVersion,
     partition: r.partition,
     position: r.position,
     occurredAt: r.occurredAt,
-    data: r.data as unknown as StoredEvent['data'],
+    data: r.data,
     metadata: r.metadata,
     prevHash: r.prevHash,
     hash: r.hash,
-  };
+  });
 }

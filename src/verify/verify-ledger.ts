@@ -1,14 +1,19 @@
 import type { Db } from '../db/client.ts';
 import { balances } from '../db/schema.ts';
-import { type AccountState, evolve, initialState } from '../domain/account/index.ts';
+import { AssertionError } from '../assert.ts';
+import type { AccountState } from '../domain/account/index.ts';
+import type { AggregateName, AggregateStates } from '../domain/decider.ts';
 import { formatAmount } from '../domain/money.ts';
-import { GENESIS_HASH, chainHash, isAlertEvent, toAccountEvent } from '../log/envelope.ts';
+import { deciderForEvent } from '../domain/registry.ts';
+import { GENESIS_HASH, type StoredEvent, chainHash } from '../log/envelope.ts';
 import type { EventLog } from '../log/event-log.ts';
+
+export const CHAIN_BREAK_REASONS = ['hash_mismatch', 'prev_hash_mismatch', 'stream_version_gap', 'invalid_event'] as const;
 
 export interface ChainBreak {
   partition: number;
   position: number;
-  reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'stream_version_gap';
+  reason: (typeof CHAIN_BREAK_REASONS)[number];
   detail: string;
 }
 
@@ -20,10 +25,15 @@ export interface VerifyReport {
   balances: { ok: boolean; mismatches: Array<{ accountId: string; log: string; readModel: string | null }> };
 }
 
-/** Recomputes the hash chain of every partition and reports the first broken link. */
-export async function verifyChain(log: EventLog, onState?: (s: Map<string, AccountState>) => void): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; states: Map<string, AccountState> }> {
-  const states = new Map<string, AccountState>();
-  const alertVersions = new Map<string, number>();
+type Stream = { kind: AggregateName; version: number; state: AggregateStates[AggregateName] };
+
+/**
+ * Recomputes the hash chain of every partition and replays every stream through its decider,
+ * reporting the first broken link: a hash, a link to the previous event, a gap in a stream's
+ * versions, or an event its stream's state cannot take.
+ */
+export async function verifyChain(log: EventLog): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; accounts: Map<string, { state: AccountState; version: number }> }> {
+  const streams = new Map<string, Stream>();
   let firstBreak: ChainBreak | null = null;
   let count = 0;
   for (let p = 0; p < log.partitions; p++) {
@@ -35,32 +45,38 @@ export async function verifyChain(log: EventLog, onState?: (s: Map<string, Accou
       for (const e of page) {
         count++;
         after = e.position;
-        if (!firstBreak) {
-          if (e.prevHash !== prev) firstBreak = { partition: p, position: e.position, reason: 'prev_hash_mismatch', detail: `event ${e.eventId} links to ${e.prevHash}, previous hash is ${prev}` };
-          else if (chainHash(prev, e) !== e.hash) firstBreak = { partition: p, position: e.position, reason: 'hash_mismatch', detail: `event ${e.eventId} content does not match its hash` };
-        }
-        if (isAlertEvent(e)) {
-          // Alert lifecycle streams: only their version sequence is checked here.
-          const expected = (alertVersions.get(e.streamId) ?? 0) + 1;
-          if (!firstBreak && e.streamVersion !== expected) {
-            firstBreak = { partition: p, position: e.position, reason: 'stream_version_gap', detail: `stream ${e.streamId} jumps to version ${e.streamVersion}, expected ${expected}` };
-          }
-          alertVersions.set(e.streamId, e.streamVersion);
-          prev = e.hash;
-          continue;
-        }
-        const before = states.get(e.streamId) ?? initialState();
-        const expectedVersion = before.status === 'none' ? 1 : before.version + 1;
-        if (!firstBreak && e.streamVersion !== expectedVersion) {
-          firstBreak = { partition: p, position: e.position, reason: 'stream_version_gap', detail: `stream ${e.streamId} jumps to version ${e.streamVersion}, expected ${expectedVersion}` };
-        }
-        states.set(e.streamId, evolve(before, toAccountEvent(e)));
+        const found = checkLink(prev, e) ?? replay(streams, e);
+        firstBreak ??= found;
         prev = e.hash;
       }
     }
   }
-  onState?.(states);
-  return { ok: firstBreak === null, firstBreak, events: count, states };
+  const accounts = new Map<string, { state: AccountState; version: number }>();
+  for (const [id, s] of streams) if (s.kind === 'account') accounts.set(id, { state: s.state as AccountState, version: s.version });
+  return { ok: firstBreak === null, firstBreak, events: count, accounts };
+}
+
+function checkLink(prev: string, e: StoredEvent): ChainBreak | null {
+  if (e.prevHash !== prev) return { partition: e.partition, position: e.position, reason: 'prev_hash_mismatch', detail: `event ${e.eventId} links to ${e.prevHash}, previous hash is ${prev}` };
+  if (chainHash(prev, e) !== e.hash) return { partition: e.partition, position: e.position, reason: 'hash_mismatch', detail: `event ${e.eventId} content does not match its hash` };
+  return null;
+}
+
+/** Evolves the event's stream; a version gap or an event the state cannot take is a break (the stream keeps its last good state). */
+function replay(streams: Map<string, Stream>, e: StoredEvent): ChainBreak | null {
+  const decider = deciderForEvent(e.type);
+  const before = streams.get(e.streamId) ?? { kind: decider.name, version: 0, state: decider.initialState() };
+  const at = { partition: e.partition, position: e.position };
+  if (e.streamVersion !== before.version + 1) {
+    return { ...at, reason: 'stream_version_gap', detail: `stream ${e.streamId} jumps to version ${e.streamVersion}, expected ${before.version + 1}` };
+  }
+  try {
+    streams.set(e.streamId, { kind: decider.name, version: e.streamVersion, state: decider.evolve(before.state, e) });
+    return null;
+  } catch (err) {
+    if (err instanceof AssertionError) return { ...at, reason: 'invalid_event', detail: err.message };
+    throw err;
+  }
 }
 
 /** `ledger verify`: the hash chain, then the balances read model against a full replay of the log. */
@@ -68,19 +84,19 @@ export async function verifyLedger(log: EventLog, db: Db): Promise<VerifyReport>
   const chain = await verifyChain(log);
   const projected = new Map((await db.select().from(balances)).map((b) => [b.accountId, b]));
   const mismatches: VerifyReport['balances']['mismatches'] = [];
-  for (const [id, state] of chain.states) {
+  for (const [id, { state, version }] of chain.accounts) {
     if (state.status === 'none') continue;
     const row = projected.get(id);
     const expected = formatAmount(state.balance, state.currency);
     const actual = row ? formatAmount(row.balance, state.currency) : null;
-    if (actual !== expected || row?.version !== state.version) mismatches.push({ accountId: id, log: `${expected} v${state.version}`, readModel: row ? `${actual} v${row.version}` : null });
+    if (actual !== expected || row?.version !== version) mismatches.push({ accountId: id, log: `${expected} v${version}`, readModel: row ? `${actual} v${row.version}` : null });
     projected.delete(id);
   }
   for (const [id, row] of projected) mismatches.push({ accountId: id, log: 'absent', readModel: `${row.balance.toFixed()} v${row.version}` });
   return {
     ok: chain.ok && mismatches.length === 0,
     events: chain.events,
-    accounts: chain.states.size,
+    accounts: chain.accounts.size,
     chain: { ok: chain.ok, firstBreak: chain.firstBreak },
     balances: { ok: mismatches.length === 0, mismatches: mismatches.slice(0, 100) },
   };

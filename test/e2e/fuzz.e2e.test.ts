@@ -220,7 +220,7 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
       }
     }
     const chain = await verifyChain(ledger.system.log);
-    for (const s of chain.states.values()) if (s.status !== 'none') balances = balances.plus(s.balance.toString());
+    for (const { state: s } of chain.accounts.values()) if (s.status !== 'none') balances = balances.plus(s.balance.toString());
     expect(balances.toFixed()).toBe(flows.toFixed());
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountEvent } from '../../src/domain/account/index.ts';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
 import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash, sha256Hex } from '../../src/log/envelope.ts';
 import { type EventLog, WriterFencedError, partitionOf } from '../../src/log/event-log.ts';
@@ -42,19 +43,15 @@ class EventFactory {
       staged.set(streamId, streamVersion);
       const partition = partitionOf(streamId, this.partitions);
       const prevHash = stagedHash.get(partition) ?? GENESIS_HASH;
-      const body = {
-        eventId: randomUUID(),
-        type: 'FundsDeposited' as const,
-        streamId,
-        streamVersion,
-        partition,
-        occurredAt: new Date().toISOString(),
-        data: { accountId: streamId, transactionId: `${commandId}-${i}`, amount: '1.00', currency: 'EUR', balanceAfter: `${streamVersion}.00`, reference: null, metadata: {}, channel: null },
-        metadata: meta(commandId),
-      };
+      // A valid domain log (the engine replays it in the last test): each stream opens, then takes deposits.
+      const event: AccountEvent =
+        streamVersion === 1
+          ? { type: 'AccountOpened', data: { accountId: streamId, currency: 'EUR', overdraftLimit: '0.00', ownerId: null, metadata: {} } }
+          : { type: 'FundsDeposited', data: { accountId: streamId, transactionId: `${commandId}-${i}`, amount: '1.00', currency: 'EUR', balanceAfter: `${streamVersion - 1}.00`, reference: null, metadata: {}, channel: null } };
+      const body = { eventId: randomUUID(), ...event, streamId, streamVersion, partition, occurredAt: new Date().toISOString(), metadata: meta(commandId) };
       const hash = chainHash(prevHash, body);
       stagedHash.set(partition, hash);
-      return { ...body, prevHash, hash };
+      return { ...body, prevHash, hash } as NewEvent;
     });
     return events;
   }

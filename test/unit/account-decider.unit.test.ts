@@ -1,18 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type AccountCommand,
-  type AccountEvent,
-  type AccountState,
-  type Decided,
-  type TransferCommand,
-  decide,
-  decideTransfer,
-  evolve,
-  initialState,
-} from '../../src/domain/account/index.ts';
-import { DomainError } from '../../src/domain/errors.ts';
+import type { AccountCommand, AccountEvent, TransferCommand } from '../../src/domain/account/index.ts';
 import { Dec } from '../../src/domain/money.ts';
+import { given } from '../support/decider-spec.ts';
+import { type Machine, newMachine, run } from '../support/state-machine.ts';
 
 const A = 'acc-a';
 const B = 'acc-b';
@@ -27,32 +18,6 @@ const deposited = (accountId: string, amount: string, balanceAfter: string): Acc
 });
 const frozen = (accountId: string): AccountEvent => ({ type: 'AccountFrozen', data: { accountId, reason: null } });
 const closed = (accountId: string): AccountEvent => ({ type: 'AccountClosed', data: { accountId, reason: null } });
-
-const stateOf = (events: AccountEvent[]): AccountState => events.reduce(evolve, initialState());
-
-/** given(events).when(command).then(events) / .thenThrows(code) */
-function given(...history: AccountEvent[]) {
-  const state = stateOf(history);
-  return {
-    when(command: AccountCommand) {
-      const run = (): Decided[] => decide(command, state);
-      return {
-        then: (...expected: AccountEvent[]) => expect(run().map((d) => d.event)).toEqual(expected),
-        thenThrows: (code: string, field?: string) => {
-          try {
-            run();
-          } catch (e) {
-            expect(e).toBeInstanceOf(DomainError);
-            expect((e as DomainError).code).toBe(code);
-            if (field) expect((e as DomainError).field).toBe(field);
-            return;
-          }
-          throw new Error(`expected ${code}`);
-        },
-      };
-    },
-  };
-}
 
 const deposit = (amount: string, accountId = A): AccountCommand => ({ type: 'Deposit', accountId, transactionId: 't1', amount, reference: null, channel: null, metadata: {} });
 const withdraw = (amount: string, accountId = A): AccountCommand => ({ type: 'Withdraw', accountId, transactionId: 't1', amount, reference: null, channel: null, metadata: {} });
@@ -106,27 +71,25 @@ describe('account decider', () => {
 
 describe('transfer decider', () => {
   const transfer = (amount: string, from = A, to = B): TransferCommand => ({ type: 'Transfer', transactionId: 'tx', fromAccountId: from, toAccountId: to, amount, reference: 'r', metadata: {} });
-  const funded = stateOf([opened(A), deposited(A, '100.00', '100.00')]);
+  const funded = [opened(A), deposited(A, '100.00', '100.00')];
 
   it('debits and credits together', () => {
-    const out = decideTransfer(transfer('40'), funded, stateOf([opened(B)]));
+    const out = given(...funded, opened(B)).when(transfer('40')).decided();
     expect(out.map((d) => [d.streamId, d.event.type, (d.event.data as { balanceAfter: string }).balanceAfter])).toEqual([
       [A, 'TransferDebited', '60.00'],
       [B, 'TransferCredited', '40.00'],
     ]);
   });
 
-  const refusals: Array<[string, () => Decided[]]> = [
-    ['same_account', () => decideTransfer(transfer('1', A, A), funded, funded)],
-    ['account_not_found', () => decideTransfer(transfer('1'), funded, initialState())],
-    ['currency_mismatch', () => decideTransfer(transfer('1'), funded, stateOf([opened(B, 'EUR')]))],
-    ['insufficient_funds', () => decideTransfer(transfer('100.01'), funded, stateOf([opened(B)]))],
-    ['account_frozen', () => decideTransfer(transfer('1'), funded, stateOf([opened(B), frozen(B)]))],
-    ['account_closed', () => decideTransfer(transfer('1'), funded, stateOf([opened(B), closed(B)]))],
+  const refusals: Array<[string, AccountEvent[], TransferCommand]> = [
+    ['same_account', funded, transfer('1', A, A)],
+    ['account_not_found', funded, transfer('1')],
+    ['currency_mismatch', [...funded, opened(B, 'EUR')], transfer('1')],
+    ['insufficient_funds', [...funded, opened(B)], transfer('100.01')],
+    ['account_frozen', [...funded, opened(B), frozen(B)], transfer('1')],
+    ['account_closed', [...funded, opened(B), closed(B)], transfer('1')],
   ];
-  it.each(refusals)('refuses with %s', (code, run) => {
-    expect(run).toThrowError(expect.objectContaining({ code }) as unknown as Error);
-  });
+  it.each(refusals)('refuses with %s', (code, history, command) => given(...history).when(command).thenThrows(code));
 });
 
 describe('ledger properties', () => {
@@ -144,37 +107,29 @@ describe('ledger properties', () => {
   );
   const limits = ['0', '0', '50', '1000'];
 
-  it('for any command sequence: sum of balances = deposits - withdrawals, and no balance below -limit', () => {
+  it('for any command sequence through the state machine: sum of balances = deposits - withdrawals, and no balance below -limit', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-        const states = new Map<string, AccountState>();
+        const machine: Machine = newMachine();
         const id = (i: number) => `acc-${i}`;
-        const apply = (decided: Decided[]) => {
-          for (const d of decided) states.set(d.streamId, evolve(states.get(d.streamId) ?? initialState(), d.event));
-        };
-        for (let i = 0; i < N; i++) apply(decide({ type: 'OpenAccount', accountId: id(i), currency: 'USD', overdraftLimit: limits[i]!, ownerId: null, metadata: {} }, initialState()));
+        for (let i = 0; i < N; i++) run(machine, { type: 'OpenAccount', accountId: id(i), currency: 'USD', overdraftLimit: limits[i]!, ownerId: null, metadata: {} });
         let deposits = new Dec(0);
         let withdrawals = new Dec(0);
         for (const o of ops) {
-          try {
-            const amount = 'cents' in o ? new Dec(o.cents).div(100).toFixed(2) : '';
-            if (o.kind === 'deposit') {
-              apply(decide(deposit(amount, id(o.account)), states.get(id(o.account))!));
-              deposits = deposits.plus(amount);
-            } else if (o.kind === 'withdraw') {
-              apply(decide(withdraw(amount, id(o.account)), states.get(id(o.account))!));
-              withdrawals = withdrawals.plus(amount);
-            } else if (o.kind === 'transfer') {
-              apply(decideTransfer({ type: 'Transfer', transactionId: 't', fromAccountId: id(o.from), toAccountId: id(o.to), amount, reference: null, metadata: {} }, states.get(id(o.from))!, states.get(id(o.to))!));
-            } else {
-              apply(decide({ type: o.kind === 'freeze' ? 'FreezeAccount' : 'UnfreezeAccount', accountId: id(o.account), reason: null }, states.get(id(o.account))!));
-            }
-          } catch (e) {
-            if (!(e instanceof DomainError)) throw e;
+          const amount = 'cents' in o ? new Dec(o.cents).div(100).toFixed(2) : '';
+          if (o.kind === 'deposit') {
+            if (run(machine, deposit(amount, id(o.account))).kind === 'accepted') deposits = deposits.plus(amount);
+          } else if (o.kind === 'withdraw') {
+            if (run(machine, withdraw(amount, id(o.account))).kind === 'accepted') withdrawals = withdrawals.plus(amount);
+          } else if (o.kind === 'transfer') {
+            run(machine, { type: 'Transfer', transactionId: 't', fromAccountId: id(o.from), toAccountId: id(o.to), amount, reference: null, metadata: {} });
+          } else {
+            run(machine, { type: o.kind === 'freeze' ? 'FreezeAccount' : 'UnfreezeAccount', accountId: id(o.account), reason: null });
           }
         }
         let sum = new Dec(0);
-        for (const s of states.values()) {
+        for (let i = 0; i < N; i++) {
+          const s = machine.state('account', id(i));
           if (s.status === 'none') return false;
           if (s.balance.lt(s.overdraftLimit.neg())) return false;
           sum = sum.plus(s.balance);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { MovementKind } from '../../src/domain/account/events.ts';
-import { decideAlert, evolveAlert, initialAlertState } from '../../src/domain/alert/index.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import {
   type AccountProfile,
@@ -249,24 +248,5 @@ describe('configuration', () => {
   });
   it('scales built-in thresholds for JPY', () => {
     expect(new FraudConfig().forCurrency('JPY').large_transaction.threshold).toBe('1000000');
-  });
-});
-
-describe('alert lifecycle (decider)', () => {
-  const given = (...statuses: Array<'investigating' | 'dismissed' | 'escalated'>) =>
-    statuses.reduce((s, to) => evolveAlert(s, { type: 'AlertStatusChanged', data: { alertId: 'x', from: s.status, to, note: null } }), initialAlertState('x'));
-  it('open → investigating → escalated', () => {
-    expect(decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: 'investigating', note: 'looking' }, given())[0]!.event.data).toEqual({ alertId: 'x', from: 'open', to: 'investigating', note: 'looking' });
-    expect(decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: 'escalated', note: null }, given('investigating'))[0]!.event.data.from).toBe('investigating');
-    expect(given('investigating', 'escalated')).toEqual({ id: 'x', status: 'escalated', version: 2 });
-  });
-  it('refuses moves out of a final status, and back to investigating twice', () => {
-    for (const [state, to] of [
-      [given('dismissed'), 'investigating'],
-      [given('escalated'), 'dismissed'],
-      [given('investigating'), 'investigating'],
-    ] as const) {
-      expect(() => decideAlert({ type: 'ChangeAlertStatus', alertId: 'x', status: to, note: null }, state)).toThrow(expect.objectContaining({ code: 'invalid_alert_transition' }));
-    }
   });
 });

@@ -7,7 +7,8 @@ export type AccountCommand =
   | { type: 'Withdraw'; accountId: string; transactionId: string; amount: string; reference: string | null; channel: string | null; metadata: Metadata }
   | { type: 'FreezeAccount'; accountId: string; reason: string | null }
   | { type: 'UnfreezeAccount'; accountId: string; reason: string | null }
-  | { type: 'CloseAccount'; accountId: string; reason: string | null };
+  | { type: 'CloseAccount'; accountId: string; reason: string | null }
+  | TransferCommand;
 
 /** A transfer touches two accounts; it is decided against both states at once. */
 export interface TransferCommand {
@@ -20,5 +21,4 @@ export interface TransferCommand {
   metadata: Metadata;
 }
 
-export type LedgerCommand = AccountCommand | TransferCommand;
-
+export const ACCOUNT_COMMAND_TYPES = ['OpenAccount', 'Deposit', 'Withdraw', 'FreezeAccount', 'UnfreezeAccount', 'CloseAccount', 'Transfer'] as const satisfies readonly AccountCommand['type'][];

@@ -1,13 +1,104 @@
+import { unreachable } from '../../assert.ts';
+import type { Decided, StateView } from '../decider.ts';
 import { DomainError } from '../errors.ts';
 import { type Dec, formatAmount, isSupportedCurrency, parseAmount, parseNonNegative } from '../money.ts';
 import type { AccountCommand, TransferCommand } from './commands.ts';
-import type { AccountEvent, TransferCredited, TransferDebited } from './events.ts';
-import { type AccountState, type ExistingAccount, available } from './state.ts';
+import type { AccountEvent, Metadata } from './events.ts';
+import { type AccountState, type ExistingAccount, availableBalance } from './state.ts';
 
-/** An event produced by a decision, addressed to the stream (account) it belongs to. */
-export interface Decided {
-  streamId: string;
-  event: AccountEvent;
+/**
+ * decide(command, view) → events, or a DomainError. Pure: no I/O, no clock. Checks run in the
+ * order of REFUSAL_PRECEDENCE (src/domain/errors.ts), so when several rules are broken the first
+ * one listed there is the refusal.
+ */
+export function decide(command: AccountCommand, view: StateView): Decided<AccountEvent>[] {
+  const account = (id: string): AccountState => view.get('account', id);
+  switch (command.type) {
+    case 'OpenAccount':
+      return [openAccount(command, account(command.accountId))];
+    case 'Deposit':
+    case 'Withdraw':
+      return [cashMovement(command, mustExist(account(command.accountId), command.accountId))];
+    case 'FreezeAccount':
+    case 'UnfreezeAccount':
+    case 'CloseAccount':
+      return [statusChange(command, mustExist(account(command.accountId), command.accountId))];
+    case 'Transfer':
+      return transfer(command, account(command.fromAccountId), account(command.toAccountId));
+    default:
+      return unreachable(command, 'account command');
+  }
+}
+
+function openAccount(command: Extract<AccountCommand, { type: 'OpenAccount' }>, state: AccountState): Decided<AccountEvent> {
+  if (state.status !== 'none') throw new DomainError('account_exists', `account ${command.accountId} already exists`);
+  if (!isSupportedCurrency(command.currency)) throw new DomainError('validation_failed', `unsupported currency ${command.currency}`, 'currency');
+  const limit = parseNonNegative(command.overdraftLimit, command.currency);
+  if (!limit.ok) throw new DomainError('validation_failed', "overdraftLimit must be a non-negative decimal string in the currency's scale", 'overdraftLimit');
+  const { accountId, currency, ownerId, metadata } = command;
+  return { streamId: accountId, event: { type: 'AccountOpened', data: { accountId, currency, overdraftLimit: formatAmount(limit.value, currency), ownerId, metadata } } };
+}
+
+function cashMovement(command: Extract<AccountCommand, { type: 'Deposit' | 'Withdraw' }>, account: ExistingAccount): Decided<AccountEvent> {
+  const amount = amountIn(command.amount, account.currency, 'amount');
+  mustBeOpen(account);
+  const deposit = command.type === 'Deposit';
+  if (!deposit) mustCover(account, amount);
+  const data = {
+    ...movement(account, command, amount, deposit ? account.balance.plus(amount) : account.balance.minus(amount)),
+    channel: command.channel,
+  };
+  return { streamId: account.id, event: deposit ? { type: 'FundsDeposited', data } : { type: 'FundsWithdrawn', data } };
+}
+
+function statusChange(command: Extract<AccountCommand, { type: 'FreezeAccount' | 'UnfreezeAccount' | 'CloseAccount' }>, account: ExistingAccount): Decided<AccountEvent> {
+  const data = { accountId: account.id, reason: command.reason };
+  const already = command.type === 'CloseAccount' ? ' already' : '';
+  if (account.status === 'closed') throw new DomainError('account_closed', `account ${account.id} is${already} closed`);
+  switch (command.type) {
+    case 'FreezeAccount':
+      if (account.status === 'frozen') throw new DomainError('account_frozen', `account ${account.id} is already frozen`);
+      return { streamId: account.id, event: { type: 'AccountFrozen', data } };
+    case 'UnfreezeAccount':
+      if (account.status !== 'frozen') throw new DomainError('account_not_frozen', `account ${account.id} is not frozen`);
+      return { streamId: account.id, event: { type: 'AccountUnfrozen', data } };
+    case 'CloseAccount':
+      if (!account.balance.isZero()) {
+        throw new DomainError('balance_not_zero', `account ${account.id} holds ${formatAmount(account.balance, account.currency)} ${account.currency}; only an account at zero balance can be closed`);
+      }
+      return { streamId: account.id, event: { type: 'AccountClosed', data } };
+    default:
+      return unreachable(command, 'status command');
+  }
+}
+
+/** A transfer is decided against both accounts: the debit and the credit are produced together or not at all. */
+function transfer(command: TransferCommand, from: AccountState, to: AccountState): Decided<AccountEvent>[] {
+  if (command.fromAccountId === command.toAccountId) throw new DomainError('same_account', 'a transfer needs two different accounts', 'toAccountId');
+  const source = mustExist(from, command.fromAccountId);
+  const target = mustExist(to, command.toAccountId);
+  const amount = amountIn(command.amount, source.currency, 'amount');
+  if (source.currency !== target.currency) {
+    throw new DomainError('currency_mismatch', `account ${source.id} is in ${source.currency}, account ${target.id} in ${target.currency}`);
+  }
+  mustBeOpen(source, target);
+  mustCover(source, amount);
+  return [
+    { streamId: source.id, event: { type: 'TransferDebited', data: { ...movement(source, command, amount, source.balance.minus(amount)), counterpartyAccountId: target.id } } },
+    { streamId: target.id, event: { type: 'TransferCredited', data: { ...movement(target, command, amount, target.balance.plus(amount)), counterpartyAccountId: source.id } } },
+  ];
+}
+
+function movement(account: ExistingAccount, command: { transactionId: string; reference: string | null; metadata: Metadata }, amount: Dec, balanceAfter: Dec) {
+  return {
+    accountId: account.id,
+    transactionId: command.transactionId,
+    amount: formatAmount(amount, account.currency),
+    currency: account.currency,
+    balanceAfter: formatAmount(balanceAfter, account.currency),
+    reference: command.reference,
+    metadata: command.metadata,
+  };
 }
 
 function mustExist(state: AccountState, accountId: string): ExistingAccount {
@@ -15,9 +106,17 @@ function mustExist(state: AccountState, accountId: string): ExistingAccount {
   return state;
 }
 
-function mustBeOpen(state: ExistingAccount): void {
-  if (state.status === 'frozen') throw new DomainError('account_frozen', `account ${state.id} is frozen`);
-  if (state.status === 'closed') throw new DomainError('account_closed', `account ${state.id} is closed`);
+/** Closed outranks frozen (REFUSAL_PRECEDENCE), across every account the command touches. */
+function mustBeOpen(...accounts: ExistingAccount[]): void {
+  for (const a of accounts) if (a.status === 'closed') throw new DomainError('account_closed', `account ${a.id} is closed`);
+  for (const a of accounts) if (a.status === 'frozen') throw new DomainError('account_frozen', `account ${a.id} is frozen`);
+}
+
+function mustCover(account: ExistingAccount, amount: Dec): void {
+  const available = availableBalance(account);
+  if (available.lt(amount)) {
+    throw new DomainError('insufficient_funds', `account ${account.id} has ${formatAmount(available, account.currency)} ${account.currency} available`);
+  }
 }
 
 function amountIn(text: string, currency: string, field: string): Dec {
@@ -30,154 +129,7 @@ function amountIn(text: string, currency: string, field: string): Dec {
       throw new DomainError('validation_failed', `${currency} amounts have at most the currency's minor units of decimals`, field);
     case 'not_positive':
       throw new DomainError('validation_failed', 'amount must be greater than zero', field);
+    default:
+      return unreachable(parsed.problem, 'amount problem');
   }
-}
-
-function mustCover(state: ExistingAccount, amount: Dec): void {
-  if (available(state).lt(amount)) {
-    throw new DomainError('insufficient_funds', `account ${state.id} has ${formatAmount(available(state), state.currency)} ${state.currency} available`);
-  }
-}
-
-/** decide(command, state) → events, or a DomainError. Pure: no I/O, no clock. */
-export function decide(command: AccountCommand, state: AccountState): Decided[] {
-  switch (command.type) {
-    case 'OpenAccount': {
-      if (state.status !== 'none') throw new DomainError('account_exists', `account ${command.accountId} already exists`);
-      if (!isSupportedCurrency(command.currency)) throw new DomainError('validation_failed', `unsupported currency ${command.currency}`, 'currency');
-      const limit = parseNonNegative(command.overdraftLimit, command.currency);
-      if (!limit.ok) throw new DomainError('validation_failed', 'overdraftLimit must be a non-negative decimal string in the currency\'s scale', 'overdraftLimit');
-      return [
-        {
-          streamId: command.accountId,
-          event: {
-            type: 'AccountOpened',
-            data: {
-              accountId: command.accountId,
-              currency: command.currency,
-              overdraftLimit: formatAmount(limit.value, command.currency),
-              ownerId: command.ownerId,
-              metadata: command.metadata,
-            },
-          },
-        },
-      ];
-    }
-    case 'Deposit': {
-      const account = mustExist(state, command.accountId);
-      const amount = amountIn(command.amount, account.currency, 'amount');
-      mustBeOpen(account);
-      return [
-        {
-          streamId: account.id,
-          event: {
-            type: 'FundsDeposited',
-            data: {
-              accountId: account.id,
-              transactionId: command.transactionId,
-              amount: formatAmount(amount, account.currency),
-              currency: account.currency,
-              balanceAfter: formatAmount(account.balance.plus(amount), account.currency),
-              reference: command.reference,
-              channel: command.channel,
-              metadata: command.metadata,
-            },
-          },
-        },
-      ];
-    }
-    case 'Withdraw': {
-      const account = mustExist(state, command.accountId);
-      const amount = amountIn(command.amount, account.currency, 'amount');
-      mustBeOpen(account);
-      mustCover(account, amount);
-      return [
-        {
-          streamId: account.id,
-          event: {
-            type: 'FundsWithdrawn',
-            data: {
-              accountId: account.id,
-              transactionId: command.transactionId,
-              amount: formatAmount(amount, account.currency),
-              currency: account.currency,
-              balanceAfter: formatAmount(account.balance.minus(amount), account.currency),
-              reference: command.reference,
-              channel: command.channel,
-              metadata: command.metadata,
-            },
-          },
-        },
-      ];
-    }
-    case 'FreezeAccount': {
-      const account = mustExist(state, command.accountId);
-      if (account.status === 'closed') throw new DomainError('account_closed', `account ${account.id} is closed`);
-      if (account.status === 'frozen') throw new DomainError('account_frozen', `account ${account.id} is already frozen`);
-      return [{ streamId: account.id, event: { type: 'AccountFrozen', data: { accountId: account.id, reason: command.reason } } }];
-    }
-    case 'UnfreezeAccount': {
-      const account = mustExist(state, command.accountId);
-      if (account.status === 'closed') throw new DomainError('account_closed', `account ${account.id} is closed`);
-      if (account.status !== 'frozen') throw new DomainError('account_not_frozen', `account ${account.id} is not frozen`);
-      return [{ streamId: account.id, event: { type: 'AccountUnfrozen', data: { accountId: account.id, reason: command.reason } } }];
-    }
-    case 'CloseAccount': {
-      const account = mustExist(state, command.accountId);
-      if (account.status === 'closed') throw new DomainError('account_closed', `account ${account.id} is already closed`);
-      if (!account.balance.isZero()) {
-        throw new DomainError('balance_not_zero', `account ${account.id} holds ${formatAmount(account.balance, account.currency)} ${account.currency}; only an account at zero balance can be closed`);
-      }
-      return [{ streamId: account.id, event: { type: 'AccountClosed', data: { accountId: account.id, reason: command.reason } } }];
-    }
-    default: {
-      const never: never = command;
-      return never;
-    }
-  }
-}
-
-/** A transfer is decided against both accounts: the debit and the credit are produced together or not at all. */
-export function decideTransfer(command: TransferCommand, from: AccountState, to: AccountState): Decided[] {
-  if (command.fromAccountId === command.toAccountId) throw new DomainError('same_account', 'a transfer needs two different accounts', 'toAccountId');
-  const source = mustExist(from, command.fromAccountId);
-  const target = mustExist(to, command.toAccountId);
-  const amount = amountIn(command.amount, source.currency, 'amount');
-  if (source.currency !== target.currency) {
-    throw new DomainError('currency_mismatch', `account ${source.id} is in ${source.currency}, account ${target.id} in ${target.currency}`);
-  }
-  mustBeOpen(source);
-  mustBeOpen(target);
-  mustCover(source, amount);
-  const formatted = formatAmount(amount, source.currency);
-  const debit: TransferDebited = {
-    type: 'TransferDebited',
-    data: {
-      accountId: source.id,
-      transactionId: command.transactionId,
-      amount: formatted,
-      currency: source.currency,
-      balanceAfter: formatAmount(source.balance.minus(amount), source.currency),
-      counterpartyAccountId: target.id,
-      reference: command.reference,
-      metadata: command.metadata,
-    },
-  };
-  const credit: TransferCredited = {
-    type: 'TransferCredited',
-    data: {
-      accountId: target.id,
-      transactionId: command.transactionId,
-      amount: formatted,
-      currency: target.currency,
-      balanceAfter: formatAmount(target.balance.plus(amount), target.currency),
-      counterpartyAccountId: source.id,
-      reference: command.reference,
-      metadata: command.metadata,
-    },
-  };
-  return [
-    { streamId: source.id, event: debit },
-    { streamId: target.id, event: credit },
-  ];
 }

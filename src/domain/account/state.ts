@@ -1,3 +1,4 @@
+import { assert, unreachable } from '../../assert.ts';
 import { Dec } from '../money.ts';
 import type { AccountEvent } from './events.ts';
 
@@ -12,17 +13,22 @@ export type AccountState =
       balance: Dec;
       overdraftLimit: Dec;
       ownerId: string | null;
-      /** Number of events in the account's stream. */
-      version: number;
     };
 
 export type ExistingAccount = Exclude<AccountState, { status: 'none' }>;
 
 export const initialState = (): AccountState => ({ status: 'none' });
 
+function existing(state: AccountState, event: AccountEvent): ExistingAccount {
+  assert(state.status !== 'none', () => `${event.type} on account ${event.data.accountId}, which was never opened`);
+  return state;
+}
+
+/** evolve(state, event) → state. Pure; an event the state cannot take means a corrupt log or a bug, and stops. */
 export function evolve(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'AccountOpened':
+      assert(state.status === 'none', () => `account ${event.data.accountId} opened twice`);
       return {
         status: 'open',
         id: event.data.accountId,
@@ -30,27 +36,23 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
         balance: new Dec(0),
         overdraftLimit: new Dec(event.data.overdraftLimit),
         ownerId: event.data.ownerId,
-        version: 1,
       };
     case 'FundsDeposited':
     case 'FundsWithdrawn':
     case 'TransferDebited':
-    case 'TransferCredited':
-      if (state.status === 'none') return state;
-      return { ...state, balance: new Dec(event.data.balanceAfter), version: state.version + 1 };
-    case 'AccountFrozen':
-      if (state.status === 'none') return state;
-      return { ...state, status: 'frozen', version: state.version + 1 };
-    case 'AccountUnfrozen':
-      if (state.status === 'none') return state;
-      return { ...state, status: 'open', version: state.version + 1 };
-    case 'AccountClosed':
-      if (state.status === 'none') return state;
-      return { ...state, status: 'closed', version: state.version + 1 };
-    default: {
-      const never: never = event;
-      return never;
+    case 'TransferCredited': {
+      const account = existing(state, event);
+      assert(account.currency === event.data.currency, () => `${event.type} in ${event.data.currency} on ${account.currency} account ${account.id}`);
+      return { ...account, balance: new Dec(event.data.balanceAfter) };
     }
+    case 'AccountFrozen':
+      return { ...existing(state, event), status: 'frozen' };
+    case 'AccountUnfrozen':
+      return { ...existing(state, event), status: 'open' };
+    case 'AccountClosed':
+      return { ...existing(state, event), status: 'closed' };
+    default:
+      return unreachable(event, 'account event');
   }
 }
 
@@ -62,7 +64,15 @@ export function availableBalance(a: { status: AccountStatus; balance: Dec; overd
   return a.status === 'open' ? a.balance.plus(a.overdraftLimit) : new Dec(0);
 }
 
-/** @deprecated use availableBalance */
-export function available(state: ExistingAccount): Dec {
-  return availableBalance(state);
+type EncodedAccount = [id: string, status: AccountStatus, currency: string, balance: string, overdraftLimit: string, ownerId: string | null];
+
+export function encodeAccount(state: AccountState): EncodedAccount {
+  assert(state.status !== 'none', 'only opened accounts are snapshotted');
+  return [state.id, state.status, state.currency, state.balance.toFixed(), state.overdraftLimit.toFixed(), state.ownerId];
+}
+
+export function decodeAccount(json: unknown): AccountState {
+  assert(Array.isArray(json) && json.length === 6, 'an account in a snapshot is a 6-tuple');
+  const [id, status, currency, balance, overdraftLimit, ownerId] = json as EncodedAccount;
+  return { id, status, currency, balance: new Dec(balance), overdraftLimit: new Dec(overdraftLimit), ownerId };
 }

@@ -9,6 +9,4 @@ export interface ChangeAlertStatus {
 
 export type AlertCommand = ChangeAlertStatus;
 
-export function isAlertCommand(c: { type: string }): c is AlertCommand {
-  return c.type === 'ChangeAlertStatus';
-}
+export const ALERT_COMMAND_TYPES = ['ChangeAlertStatus'] as const satisfies readonly AlertCommand['type'][];

@@ -1,7 +1,8 @@
+import { unreachable } from '../../assert.ts';
+import type { Decided, StateView } from '../decider.ts';
 import { DomainError } from '../errors.ts';
 import type { AlertCommand } from './commands.ts';
 import type { AlertEvent, AlertStatus, AlertTargetStatus } from './events.ts';
-import type { AlertState } from './state.ts';
 
 /** The lifecycle: open → investigating | dismissed | escalated; investigating → dismissed | escalated. Dismissed and escalated are final. */
 export const ALERT_TRANSITIONS: Readonly<Record<AlertStatus, readonly AlertTargetStatus[]>> = {
@@ -11,18 +12,17 @@ export const ALERT_TRANSITIONS: Readonly<Record<AlertStatus, readonly AlertTarge
   escalated: [],
 };
 
-/** decide(command, state) → events, or a DomainError. Pure. */
-export function decideAlert(command: AlertCommand, state: AlertState): Array<{ streamId: string; event: AlertEvent }> {
+/** decide(command, view) → events, or a DomainError. Pure. */
+export function decideAlert(command: AlertCommand, view: StateView): Decided<AlertEvent>[] {
   switch (command.type) {
     case 'ChangeAlertStatus': {
+      const state = view.get('alert', command.alertId);
       if (!ALERT_TRANSITIONS[state.status].includes(command.status)) {
         throw new DomainError('invalid_alert_transition', `alert ${command.alertId} is ${state.status}; it cannot become ${command.status}`, 'status');
       }
       return [{ streamId: command.alertId, event: { type: 'AlertStatusChanged', data: { alertId: command.alertId, from: state.status, to: command.status, note: command.note } } }];
     }
-    default: {
-      const never: never = command.type;
-      return never;
-    }
+    default:
+      return unreachable(command.type, 'alert command');
   }
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
-import { formatAmount } from '../../domain/money.ts';
+import { availableBalance } from '../../domain/account/index.ts';
+import { Dec, formatAmount } from '../../domain/money.ts';
 import type { AccountView } from '../../read/account-queries.ts';
 import { eventOf, commandContext, lastOf } from '../commands.ts';
 import type { ApiDeps, App } from '../context.ts';
@@ -50,13 +51,14 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
       );
       const e = eventOf(events, 'AccountOpened');
       const zero = formatAmount('0', e.data.currency);
+      const available = availableBalance({ status: 'open', balance: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
       return c.json(
         {
           id: e.data.accountId,
           currency: e.data.currency,
           status: 'open' as const,
           balance: zero,
-          available: e.data.overdraftLimit,
+          available: formatAmount(available, e.data.currency),
           overdraftLimit: e.data.overdraftLimit,
           ownerId: e.data.ownerId,
           metadata: e.data.metadata,

@@ -4,7 +4,7 @@ import { accounts } from '../../db/schema.ts';
 import { readCheckpoint } from '../../projections/checkpoints.ts';
 import { type AuditCursor, auditPage, auditWhere, toAuditEntry } from '../../read/audit-queries.ts';
 import { parsePeriod } from '../../reports/period.ts';
-import { verifyChain } from '../../verify/verify-ledger.ts';
+import { CHAIN_BREAK_REASONS, verifyChain } from '../../verify/verify-ledger.ts';
 import type { ApiDeps, App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { waitForProjection } from '../read-your-writes.ts';
@@ -34,7 +34,7 @@ const AuditEntry = z
   .openapi('AuditEntry');
 
 const ChainBreak = z
-  .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'stream_version_gap']), detail: z.string() })
+  .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(CHAIN_BREAK_REASONS), detail: z.string() })
   .openapi('ChainBreak');
 
 const CURSOR = /^([0-9]{1,4}):([0-9]{1,15})$/;

@@ -1,0 +1,263 @@
+import { assert } from '../assert.ts';
+import type { AggregateName, AggregateStates, DomainCommand, StateView } from '../domain/decider.ts';
+import { DomainError } from '../domain/errors.ts';
+import { DECIDERS, deciderForCommand, deciderForEvent } from '../domain/registry.ts';
+import { type AppError, idempotencyConflict } from '../errors.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
+import { partitionOf } from '../log/event-log.ts';
+import type { EngineSnapshot } from './snapshot.ts';
+
+/** Who sent a command, under which idempotency key, from where. */
+export type CommandContext = EventMetadata;
+
+export interface Submitted {
+  command: DomainCommand;
+  ctx: CommandContext;
+}
+
+/** [partition, position] of an event in the log. */
+export type LogPosition = [partition: number, position: number];
+
+/** What became of one command of a batch. */
+export type Outcome =
+  /** Decided: these events go into the batch's append. */
+  | { kind: 'accepted'; events: NewEvent[] }
+  /** The same key and body as an earlier command of this batch: it gets that command's answer. */
+  | { kind: 'follows'; leader: number }
+  /** Applied before: its first result is in the log at these positions. */
+  | { kind: 'replay'; at: LogPosition[] }
+  | { kind: 'refused'; error: DomainError | AppError };
+
+/** A decided batch, not yet applied to the state machine: commit() applies it once its append is durable. */
+export interface PreparedBatch {
+  readonly outcomes: readonly Outcome[];
+  /** The events of every accepted command, in order: what to append. */
+  readonly events: readonly NewEvent[];
+  readonly batch: readonly Submitted[];
+  readonly staged: Staged;
+}
+
+interface Stream<S> {
+  state: S;
+  /** Number of events in the stream. */
+  version: number;
+}
+type Streams = { [K in AggregateName]: Map<string, Stream<AggregateStates[K]>> };
+const emptyStreams = (): Streams => Object.fromEntries(DECIDERS.map((d) => [d.name, new Map()])) as Streams;
+
+/** What a batch changed, kept apart from the committed state until its append is durable. */
+interface Staged {
+  streams: Streams;
+  heads: Map<number, string>;
+  /** Command id → index in the batch, for keys seen twice in one batch. */
+  seen: Map<string, number>;
+}
+
+export interface StateMachineOptions {
+  partitions: number;
+  /** Event ids (UUIDv7 in production; deterministic in tests). */
+  newId: () => string;
+  /** How many refused commands to remember for idempotent retries (in memory only). */
+  refusalCacheSize?: number;
+}
+
+/**
+ * The engine's core: pure and synchronous. A batch of commands goes in, each is decided by its
+ * aggregate's decider against the state as staged so far, and out come the outcomes and the
+ * enveloped, hash-chained events to append. Nothing changes until commit() is told where the log
+ * stored them; a failed append simply drops the prepared batch. The idempotency index lives here.
+ * The shell (ledger-engine.ts) does the queueing, the I/O and the snapshots.
+ */
+export class LedgerStateMachine {
+  private readonly streams: Streams = emptyStreams();
+  private readonly lastHash = new Map<number, string>();
+  private readonly lastPosition = new Map<number, number>();
+  private readonly applied = new Map<string, { requestHash: string; at: LogPosition[] }>();
+  private readonly refusals = new Map<string, { requestHash: string; error: DomainError }>();
+  private readonly refusalCacheSize: number;
+
+  constructor(private readonly options: StateMachineOptions) {
+    assert(Number.isInteger(options.partitions) && options.partitions >= 1, 'a log has at least one partition');
+    this.refusalCacheSize = options.refusalCacheSize ?? 100_000;
+  }
+
+  get partitions(): number {
+    return this.options.partitions;
+  }
+
+  state<K extends AggregateName>(kind: K, id: string): AggregateStates[K] {
+    return this.stream(kind, id).state;
+  }
+
+  /** Number of events in a stream (0: none). */
+  version(kind: AggregateName, id: string): number {
+    return this.stream(kind, id).version;
+  }
+
+  count(kind: AggregateName): number {
+    return this.streams[kind].size;
+  }
+
+  /** The last position applied per partition (-1: none). */
+  position(partition: number): number {
+    return this.lastPosition.get(partition) ?? -1;
+  }
+
+  /** Decides a batch against the committed state plus what the batch itself staged. */
+  prepare(batch: readonly Submitted[], now: string): PreparedBatch {
+    const staged: Staged = { streams: emptyStreams(), heads: new Map(), seen: new Map() };
+    const outcomes: Outcome[] = [];
+    const events: NewEvent[] = [];
+    for (const [index, submitted] of batch.entries()) {
+      const outcome = this.decideOne(submitted, batch, staged, now);
+      staged.seen.set(submitted.ctx.commandId, staged.seen.get(submitted.ctx.commandId) ?? index);
+      if (outcome.kind === 'accepted') events.push(...outcome.events);
+      outcomes.push(outcome);
+    }
+    return { outcomes, events, batch, staged };
+  }
+
+  private decideOne({ command, ctx }: Submitted, batch: readonly Submitted[], staged: Staged, now: string): Outcome {
+    const prior = this.applied.get(ctx.commandId);
+    if (prior) return prior.requestHash === ctx.requestHash ? { kind: 'replay', at: prior.at } : { kind: 'refused', error: idempotencyConflict() };
+    const leader = staged.seen.get(ctx.commandId);
+    if (leader !== undefined) return batch[leader]!.ctx.requestHash === ctx.requestHash ? { kind: 'follows', leader } : { kind: 'refused', error: idempotencyConflict() };
+    const refused = this.refusals.get(ctx.commandId);
+    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? refused.error : idempotencyConflict() };
+
+    const view = this.viewOf(staged);
+    let decided;
+    try {
+      decided = deciderForCommand(command.type).decide(command, view, { now });
+    } catch (err) {
+      if (err instanceof DomainError) return { kind: 'refused', error: err };
+      throw err;
+    }
+    assert(decided.length > 0, () => `${command.type} was accepted but produced no event`);
+    const events = decided.map(({ streamId, event }) => {
+      const decider = deciderForEvent(event.type);
+      const stream = this.stagedStream(staged, decider.name, streamId);
+      stream.state = decider.evolve(stream.state, event);
+      stream.version++;
+      const partition = partitionOf(streamId, this.partitions);
+      const prevHash = staged.heads.get(partition) ?? this.head(partition);
+      const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
+      const hash = chainHash(prevHash, body);
+      staged.heads.set(partition, hash);
+      return { ...body, prevHash, hash } as NewEvent;
+    });
+    return { kind: 'accepted', events };
+  }
+
+  /**
+   * Applies a prepared batch whose events the log stored (in the order given). Returns, per
+   * outcome, the stored events of an accepted command (null for the others).
+   */
+  commit(prepared: PreparedBatch, stored: readonly StoredEvent[]): Array<StoredEvent[] | null> {
+    assert(stored.length === prepared.events.length, () => `the log stored ${stored.length} events of ${prepared.events.length}`);
+    stored.forEach((e, i) => assert(e.eventId === prepared.events[i]!.eventId, () => `the log stored event ${e.eventId} where ${prepared.events[i]!.eventId} was appended`));
+    for (const kind of Object.keys(prepared.staged.streams) as AggregateName[]) {
+      for (const [id, stream] of prepared.staged.streams[kind]) this.setStream(kind, id, stream);
+    }
+    for (const [partition, hash] of prepared.staged.heads) this.lastHash.set(partition, hash);
+    for (const e of stored) this.lastPosition.set(e.partition, Math.max(this.position(e.partition), e.position));
+
+    let offset = 0;
+    return prepared.outcomes.map((outcome, index) => {
+      if (outcome.kind === 'refused') this.rememberRefusal(prepared.batch[index]!.ctx, outcome.error);
+      if (outcome.kind !== 'accepted') return null;
+      const mine = stored.slice(offset, offset + outcome.events.length);
+      offset += outcome.events.length;
+      const { commandId, requestHash } = mine[0]!.metadata;
+      this.applied.set(commandId, { requestHash, at: mine.map((e): LogPosition => [e.partition, e.position]) });
+      return mine;
+    });
+  }
+
+  /** Applies an event read from the log (start, resync). The log must continue where this state ends. */
+  apply(e: StoredEvent): void {
+    assert(e.partition >= 0 && e.partition < this.partitions, () => `event ${e.eventId} in partition ${e.partition} of ${this.partitions}`);
+    assert(e.position > this.position(e.partition), () => `event ${e.eventId} at ${e.partition}/${e.position} is not after ${this.position(e.partition)}`);
+    assert(e.prevHash === this.head(e.partition), () => `event ${e.eventId} at ${e.partition}/${e.position} does not continue the hash chain`);
+    const decider = deciderForEvent(e.type);
+    const stream = this.stream(decider.name, e.streamId);
+    assert(e.streamVersion === stream.version + 1, () => `event ${e.eventId} has version ${e.streamVersion} in ${e.streamId}, expected ${stream.version + 1}`);
+    this.setStream(decider.name, e.streamId, { state: decider.evolve(stream.state, e), version: e.streamVersion });
+    this.lastHash.set(e.partition, e.hash);
+    this.lastPosition.set(e.partition, e.position);
+    // A command's events may span partitions: they join one entry.
+    const { commandId, requestHash } = e.metadata;
+    const entry = this.applied.get(commandId);
+    if (entry && entry.requestHash === requestHash) entry.at.push([e.partition, e.position]);
+    else this.applied.set(commandId, { requestHash, at: [[e.partition, e.position]] });
+  }
+
+  snapshot(): EngineSnapshot {
+    const streams: EngineSnapshot['streams'] = [];
+    for (const d of DECIDERS) for (const [id, s] of this.streams[d.name]) streams.push([d.name, id, s.version, d.encode(s.state)]);
+    return {
+      format: 2,
+      heads: Array.from({ length: this.partitions }, (_, partition) => ({ partition, position: this.position(partition), hash: this.head(partition) })),
+      streams,
+      commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
+    };
+  }
+
+  restore(snapshot: EngineSnapshot): void {
+    assert(snapshot.format === 2 && snapshot.heads.length === this.partitions, 'snapshot does not fit this log');
+    assert(this.applied.size === 0 && DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
+    const byName = new Map(DECIDERS.map((d) => [d.name, d]));
+    for (const [kind, id, version, encoded] of snapshot.streams) {
+      const decider = byName.get(kind);
+      assert(decider, () => `snapshot holds streams of unknown aggregate ${kind}`);
+      this.setStream(kind, id, { state: decider.decode(encoded), version });
+    }
+    for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
+    for (const head of snapshot.heads) {
+      this.lastPosition.set(head.partition, head.position);
+      this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
+    }
+  }
+
+  private viewOf(staged: Staged): StateView {
+    return { get: (kind, id) => (staged.streams[kind].get(id) ?? this.stream(kind, id)).state };
+  }
+
+  private head(partition: number): string {
+    return this.lastHash.get(partition) ?? GENESIS_HASH;
+  }
+
+  private stream<K extends AggregateName>(kind: K, id: string): Stream<AggregateStates[K]> {
+    const streams: Map<string, Stream<AggregateStates[K]>> = this.streams[kind];
+    return streams.get(id) ?? { state: this.initial(kind), version: 0 };
+  }
+
+  private stagedStream<K extends AggregateName>(staged: Staged, kind: K, id: string): Stream<AggregateStates[K]> {
+    const streams: Map<string, Stream<AggregateStates[K]>> = staged.streams[kind];
+    let stream = streams.get(id);
+    if (!stream) {
+      stream = { ...this.stream(kind, id) };
+      streams.set(id, stream);
+    }
+    return stream;
+  }
+
+  private setStream<K extends AggregateName>(kind: K, id: string, stream: Stream<AggregateStates[K]>): void {
+    const streams: Map<string, Stream<AggregateStates[K]>> = this.streams[kind];
+    streams.set(id, stream);
+  }
+
+  private initial<K extends AggregateName>(kind: K): AggregateStates[K] {
+    return DECIDERS.find((d) => d.name === kind)!.initialState() as AggregateStates[K];
+  }
+
+  private rememberRefusal(ctx: CommandContext, error: DomainError | AppError): void {
+    // Conflicts and malformed input are answered afresh each time; business refusals are remembered (bounded, oldest out).
+    if (!(error instanceof DomainError) || error.code === 'validation_failed') return;
+    if (this.refusals.size >= this.refusalCacheSize) {
+      const oldest = this.refusals.keys().next();
+      if (!oldest.done) this.refusals.delete(oldest.value);
+    }
+    this.refusals.set(ctx.commandId, { requestHash: ctx.requestHash, error });
+  }
+}

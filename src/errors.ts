@@ -1,0 +1,22 @@
+/**
+ * Errors of the application around the domain: an idempotency key reused with another body, the
+ * log out of reach, a bad command line. A business refusal is a DomainError (src/domain/errors.ts);
+ * a broken invariant is an AssertionError (src/assert.ts).
+ */
+export type AppErrorCode = 'idempotency_conflict' | 'log_unavailable' | 'validation_failed' | 'not_found' | 'usage';
+
+export class AppError extends Error {
+  override readonly name: string = 'AppError';
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly field?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function idempotencyConflict(): AppError {
+  return new AppError('idempotency_conflict', 'this Idempotency-Key was already used with a different request', 'Idempotency-Key');
+}

@@ -1,0 +1,55 @@
+import { expect } from 'vitest';
+import type { AggregateName, AggregateStates, Decided, DomainCommand, DomainEvent, StateView } from '../../src/domain/decider.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import { DECIDERS, deciderForCommand, deciderForEvent } from '../../src/domain/registry.ts';
+
+/** The stream an event belongs to, when a spec gives a bare event: its account or alert. */
+function streamOf(event: DomainEvent): string {
+  const data = event.data as { accountId?: string; alertId?: string };
+  const id = data.accountId ?? data.alertId;
+  if (!id) throw new Error(`give ${event.type} as { streamId, event }`);
+  return id;
+}
+
+/** States built by evolving a history through the registry's deciders. */
+export function stateViewOf(history: ReadonlyArray<DomainEvent | Decided>): StateView {
+  const states = new Map<string, unknown>();
+  for (const item of history) {
+    const { streamId, event } = 'event' in item ? item : { streamId: streamOf(item), event: item };
+    const decider = deciderForEvent(event.type);
+    const key = `${decider.name}:${streamId}`;
+    states.set(key, decider.evolve((states.get(key) as AggregateStates[AggregateName] | undefined) ?? decider.initialState(), event));
+  }
+  return {
+    get: <K extends AggregateName>(kind: K, id: string) => (states.get(`${kind}:${id}`) ?? DECIDERS.find((d) => d.name === kind)!.initialState()) as AggregateStates[K],
+  };
+}
+
+/**
+ * given(events).when(command).then(events) / .thenThrows(code, field?): a decider spec for any
+ * aggregate of the registry. Events are bare (their stream is their account or alert) or
+ * `{ streamId, event }`.
+ */
+export function given(...history: ReadonlyArray<DomainEvent | Decided>) {
+  const view = stateViewOf(history);
+  return {
+    when(command: DomainCommand, now = '2026-01-01T00:00:00.000Z') {
+      const run = (): Decided[] => deciderForCommand(command.type).decide(command, view, { now });
+      return {
+        decided: run,
+        then: (...expected: DomainEvent[]) => expect(run().map((d) => d.event)).toEqual(expected),
+        thenThrows: (code: string, field?: string) => {
+          let thrown: unknown = null;
+          try {
+            run();
+          } catch (e) {
+            thrown = e;
+          }
+          expect(thrown, `expected ${code}`).toBeInstanceOf(DomainError);
+          expect((thrown as DomainError).code).toBe(code);
+          if (field) expect((thrown as DomainError).field).toBe(field);
+        },
+      };
+    },
+  };
+}
