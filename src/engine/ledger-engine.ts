@@ -3,7 +3,8 @@ import { assert, unreachable } from '../assert.ts';
 import type { AccountState } from '../domain/account/index.ts';
 import type { DomainCommand } from '../domain/decider.ts';
 import type { StoredEvent } from '../log/envelope.ts';
-import { type EventLog, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
+import { AppError } from '../errors.ts';
+import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
 import type { EngineSnapshot, SnapshotStore } from './snapshot.ts';
 import { type CommandContext, type LogPosition, LedgerStateMachine, type Outcome, type PreparedBatch } from './state-machine.ts';
 
@@ -25,6 +26,8 @@ export interface EngineOptions {
   /** Take a snapshot after this many appended events (default 250,000). */
   snapshotEvery?: number;
   onSnapshotError?: (err: unknown) => void;
+  /** Told when the log refused a command's data (logged: it names the cause). */
+  onRejected?: (err: LogRejectedError) => void;
 }
 
 export interface ExecuteResult {
@@ -181,6 +184,7 @@ export class LedgerEngine {
       try {
         stored = await this.log.append(prepared.events);
       } catch (err) {
+        if (err instanceof LogRejectedError) return this.isolate(batch, err);
         await this.appendFailed(err, batch, prepared);
         return;
       }
@@ -188,6 +192,20 @@ export class LedgerEngine {
     const results = this.machine.commit(prepared, stored);
     this.count(prepared, stored.length);
     await this.answer(batch, prepared.outcomes, results, null);
+  }
+
+  /**
+   * The log refused the batch's data and wrote nothing: decide and append each half again, down to
+   * the one command that carries the data, so one client's bad input never fails another's command.
+   */
+  private async isolate(batch: Pending[], err: LogRejectedError): Promise<void> {
+    if (batch.length === 1) {
+      this.options.onRejected?.(err);
+      return batch[0]!.reject(new AppError('validation_failed', 'the event log cannot store this command\'s data (for example a NUL character); nothing was written'));
+    }
+    const half = Math.ceil(batch.length / 2);
+    await this.process(batch.slice(0, half));
+    await this.process(batch.slice(half));
   }
 
   /** The append failed: nothing of the batch is kept; a replay is still answered, every other command gets the failure. */

@@ -42,6 +42,14 @@ export class LogUnavailableError extends AppError {
   }
 }
 
+/**
+ * The log refused the content of a batch (PostgreSQL: a data exception such as a NUL in jsonb)
+ * while working normally; nothing was written. The engine then isolates the command that carries it.
+ */
+export class LogRejectedError extends Error {
+  override readonly name = 'LogRejectedError';
+}
+
 /** Another writer took over (fenced): this writer must stop appending. */
 export class WriterFencedError extends Error {
   override readonly name = 'WriterFencedError';

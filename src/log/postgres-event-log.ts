@@ -3,7 +3,7 @@ import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events, writerLease } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
-import { type EventLog, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
@@ -81,6 +81,8 @@ export class PostgresEventLog implements EventLog {
         this.epoch = null;
         throw err;
       }
+      // One statement that failed on its data wrote nothing: the log is fine, the batch is not.
+      if (isDataException(err)) throw new LogRejectedError(`the log refused the batch's data: ${(err as Error).message}`, { cause: err });
       // The outcome may be unknown (connection lost during COMMIT): re-read the tail before the next append.
       const last = await this.last(0).catch(() => undefined);
       if (last !== undefined) this.nextPosition = last ? last.position + 1 : 0;
@@ -179,4 +181,13 @@ function fromRow(r: Row): StoredEvent {
     prevHash: r.prevHash,
     hash: r.hash,
   });
+}
+
+/** SQLSTATE class 22 (data exception: untranslatable character, invalid text, …), on the error or its cause. */
+function isDataException(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) return true;
+  }
+  return false;
 }

@@ -96,6 +96,21 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
     expect((await verifyChain(log)).ok).toBe(true);
   });
 
+  it('isolates a command whose data the log refuses: the rest of its group commit lands', async () => {
+    const rejected: Error[] = [];
+    const isolating = new LedgerEngine(log, { onRejected: (err) => rejected.push(err) });
+    await isolating.start();
+    const poisoned = { ...deposit('a', '1.00'), reference: 'nul \u0000 here' } as EngineCommand;
+    const burst = Array.from({ length: 9 }, (_, i) => (i === 4 ? poisoned : deposit('b', '1.00')));
+    const results = await Promise.allSettled(burst.map((c) => isolating.execute(c, ctx())));
+    expect(results.map((r) => r.status)).toEqual(burst.map((c) => (c === poisoned ? 'rejected' : 'fulfilled')));
+    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'validation_failed' });
+    expect(rejected.length).toBeGreaterThan(0);
+    const b = isolating.account('b');
+    expect(b.status !== 'none' && b.balance.toFixed(2)).toBe('8.00');
+    expect((await verifyChain(log)).ok).toBe(true);
+  });
+
   it('decides a burst in group commits, in arrival order', async () => {
     const appendsBefore = engine.stats.appends;
     const results = await Promise.allSettled(Array.from({ length: 200 }, () => engine.execute(transfer('a', 'b', '1.00'), ctx())));

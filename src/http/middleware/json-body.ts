@@ -3,16 +3,68 @@ import type { AppEnv } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 
 const JSON_TYPE = /^application\/(.+\+)?json(\s*;.*)?$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A NUL, or a UTF-16 surrogate without its pair: text that PostgreSQL (and most consumers) cannot store. */
+// eslint-disable-next-line no-control-regex -- the NUL is what this pattern is for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A body declared as anything but JSON is refused before anything reads it. */
+/**
+ * Bodies are JSON or nothing, and every text a request carries can be stored: a body declared as
+ * anything but JSON, a body that is not UTF-8, and a NUL or lone surrogate in any string, object
+ * key or query parameter are refused here, before anything reads them, with the field that was wrong.
+ */
 export function requireJsonBody(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (values.some((v) => UNSTORABLE.test(v)) || UNSTORABLE.test(name)) throw unstorable(name);
+    }
     if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
       const type = c.req.header('content-type');
       if (type !== undefined && type !== '' && !JSON_TYPE.test(type)) {
         throw new ApiProblem('unsupported_media_type', 'send the body as application/json');
       }
+      if (type !== undefined && type !== '') checkText(await c.req.arrayBuffer());
     }
     await next();
   };
+}
+
+function checkText(bytes: ArrayBuffer): void {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ApiProblem('validation_failed', 'the body is not valid UTF-8', [{ field: 'body', message: 'not valid UTF-8' }]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return; // malformed JSON: the route's validator answers with its own message
+  }
+  const at = findUnstorable(value, []);
+  if (at) throw unstorable(at.length ? at.join('.') : 'body');
+}
+
+function findUnstorable(value: unknown, path: string[]): string[] | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = findUnstorable(v, [...path, String(i)]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (UNSTORABLE.test(k)) return [...path, k];
+    const found = findUnstorable(v, [...path, k]);
+    if (found) return found;
+  }
+  return null;
+}
+
+function unstorable(field: string): ApiProblem {
+  const message = 'must not contain a NUL character or an unpaired UTF-16 surrogate';
+  return new ApiProblem('validation_failed', `${field} ${message}`, [{ field, message }]);
 }
