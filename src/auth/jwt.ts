@@ -14,6 +14,18 @@ export interface JwtConfig {
 
 export type JwtVerifier = (token: string) => Promise<Principal | null>;
 
+/** How far a token's iat/nbf may lie in the future (clocks drift), and how far past exp it still counts. */
+export const JWT_CLOCK_SKEW_S = 30;
+
+/** What an operator should hear at start about a JWT setup that verifies less than it could. */
+export function jwtWarnings(config: JwtConfig): string[] {
+  if (!config.jwksUrl && !config.secret && !config.publicKeyPem) return [];
+  const warnings: string[] = [];
+  if (!config.issuer) warnings.push('LEDGER_JWT_ISSUER is not set: tokens of any issuer that the key verifies are accepted');
+  if (!config.audience) warnings.push('LEDGER_JWT_AUDIENCE is not set: tokens meant for other services are accepted');
+  return warnings;
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export function looksLikeJwt(token: string): boolean {
@@ -42,8 +54,10 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | null {
   const resolved = key;
   return async (token) => {
     try {
-      const options = { issuer: config.issuer ?? undefined, audience: config.audience ?? undefined, algorithms };
+      // exp is required; iss and aud are checked whenever configured; nbf and iat may not lie in the future.
+      const options = { issuer: config.issuer ?? undefined, audience: config.audience ?? undefined, algorithms, requiredClaims: ['exp'], clockTolerance: JWT_CLOCK_SKEW_S };
       const { payload } = typeof resolved === 'function' ? await jwtVerify(token, resolved, options) : await jwtVerify(token, resolved, options);
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + JWT_CLOCK_SKEW_S) return null;
       const role = payload[config.roleClaim];
       if (!isRole(role) || typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128) return null;
       const scope = payload[config.accountsClaim];

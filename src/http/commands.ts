@@ -15,8 +15,7 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
   const principal = c.get('principal');
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return {
-    // Idempotency keys are namespaced per caller: `key:<keyId>:<Idempotency-Key>`.
-    commandId: key ? `${principal.actor}:${key}` : uuidv7(),
+    commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : uuidv7(),
     requestHash: sha256Hex(canonicalJson({ operation, input })),
     correlationId: c.req.header('x-correlation-id')?.slice(0, 128) ?? requestId,
     causationId: null,
@@ -28,6 +27,15 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
       requestId,
     },
   };
+}
+
+/**
+ * Idempotency keys are namespaced per caller, unambiguously: `key:<keyId>:<Idempotency-Key>` for an
+ * API key (key ids are hex), `jwt:<percent-encoded subject>:<Idempotency-Key>` for a JWT, so subject
+ * `alice:x` with key `k1` and subject `alice` with key `x:k1` are two commands.
+ */
+export function idempotencyNamespace(actor: string): string {
+  return actor.startsWith('jwt:') ? `jwt:${encodeURIComponent(actor.slice(4))}` : actor;
 }
 
 export { eventOf, lastOf } from '../log/envelope.ts';

@@ -34,7 +34,7 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     appendBatch: new Histogram({ name: 'ledger_append_batch_events', help: 'Events per atomic append (group commit size)', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], registers }),
     appendDuration: new Histogram({ name: 'ledger_append_duration_seconds', help: 'Time of one atomic append', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers }),
     alertsRaised: new Counter({ name: 'ledger_alerts_raised_total', help: 'Anomaly alerts raised, by rule and severity', labelNames: ['rule', 'severity'] as const, registers }),
-    authFailures: new Counter({ name: 'ledger_auth_failures_total', help: 'Requests refused with 401, by reason', labelNames: ['reason'] as const, registers }),
+    authFailures: new Counter({ name: 'ledger_auth_failures_total', help: 'Failed authentications (401), and requests refused 429 after too many from one address (reason throttled)', labelNames: ['reason'] as const, registers }),
     authzDenied: new Counter({ name: 'ledger_authz_denied_total', help: 'Requests refused with 403, by reason', labelNames: ['reason'] as const, registers }),
     rateLimited: new Counter({ name: 'ledger_rate_limited_total', help: 'Requests refused with 429', registers }),
     /** Where the projector lag gauges read from (set once the runners exist). */

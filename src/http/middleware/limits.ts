@@ -8,7 +8,8 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ApiProblem('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
+      // The rest of the body is not read: say so, so a client does not reuse this connection.
+      throw new ApiProblem('payload_too_large', `the request body is larger than ${maxBytes} bytes`, [], { Connection: 'close' });
     },
   });
 }
