@@ -16,7 +16,7 @@ import type { EventLog } from '../src/log/event-log.ts';
 import { KafkaEventLog } from '../src/log/kafka-event-log.ts';
 import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
 import { KafkaProjectionRunner } from '../src/projections/kafka-runner.ts';
-import { ledgerProjection } from '../src/projections/ledger-projection.ts';
+import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
 import { ProjectionRunner } from '../src/projections/runner.ts';
 import { createTestDatabase } from '../test/support/pg.ts';
 

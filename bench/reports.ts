@@ -19,7 +19,7 @@ import { accounts as accountsTable, balances as balancesTable } from '../src/db/
 import { Dec } from '../src/domain/money.ts';
 import { type EventMetadata, GENESIS_HASH, type StoredEvent, chainHash } from '../src/log/envelope.ts';
 import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
-import { auditRow } from '../src/projections/audit-projection.ts';
+import { auditRow } from '../src/read-models/audit/projection.ts';
 import { planAccountStatement } from '../src/reports/account-statement.ts';
 import { tableAlertSource } from '../src/reports/alerts-source.ts';
 import { planAuditTrail } from '../src/reports/audit-trail.ts';

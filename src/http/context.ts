@@ -8,7 +8,7 @@ import type { AlertCommand } from '../domain/alert/commands.ts';
 import type { CommandContext, ExecuteResult } from '../engine/ledger-engine.ts';
 import type { EventLog } from '../log/event-log.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AccountQueries } from '../read/account-queries.ts';
+import type { AccountQueries } from '../read-models/ledger/queries.ts';
 import type { FraudQueries } from '../read/fraud-queries.ts';
 import type { ReportContext } from '../reports/report.ts';
 

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { auditLog, accounts } from '../db/schema.ts';
 import { eq } from 'drizzle-orm';
-import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read/audit-queries.ts';
+import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
 import { boundedLog } from './bounded-log.ts';
 import type { Column, Line, Row } from './columns.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema.ts';
-import { auditProjection } from '../../src/projections/audit-projection.ts';
+import { auditProjection } from '../../src/read-models/audit/projection.ts';
 import { ProjectionRunner } from '../../src/projections/runner.ts';
 import { BACKENDS } from '../support/pg.ts';
 import { type Ledger, move, openAccount, startLedger, transfer } from '../support/ledger.ts';

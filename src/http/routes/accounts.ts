@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
 import { formatAmount } from '../../domain/money.ts';
-import type { AccountView } from '../../read/account-queries.ts';
+import type { AccountView } from '../../read-models/ledger/queries.ts';
 import { eventOf, commandContext, lastOf } from '../commands.ts';
 import type { ApiDeps, App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { accounts } from '../../db/schema.ts';
 import { readCheckpoint } from '../../projections/checkpoints.ts';
-import { type AuditCursor, auditPage, auditWhere, toAuditEntry } from '../../read/audit-queries.ts';
+import { type AuditCursor, auditPage, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
 import { parsePeriod } from '../../reports/period.ts';
 import { verifyChain } from '../../verify/verify-ledger.ts';
 import type { ApiDeps, App } from '../context.ts';

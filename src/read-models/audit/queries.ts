@@ -1,7 +1,7 @@
 import { type SQL, and, asc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { auditLog } from '../db/schema.ts';
-import { formatAmount, isSupportedCurrency } from '../domain/money.ts';
+import type { Db } from '../../db/client.ts';
+import { auditLog } from '../../db/schema.ts';
+import { formatAmount, isSupportedCurrency } from '../../domain/money.ts';
 
 export interface AuditFilter {
   from: string | null;

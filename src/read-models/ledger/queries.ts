@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, lte } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { accounts, balances, journalEntries } from '../db/schema.ts';
-import { Dec, formatAmount } from '../domain/money.ts';
+import type { Db } from '../../db/client.ts';
+import { accounts, balances, journalEntries } from '../../db/schema.ts';
+import { Dec, formatAmount } from '../../domain/money.ts';
 
 export interface AccountView {
   id: string;
