@@ -22,8 +22,8 @@ export interface KafkaRunnerOptions {
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
   /** The log this group consumes: catchUp() waits for the checkpoints to reach its end. */
   log?: Pick<EventLog, 'partitions' | 'last'>;
-  /** How long catchUp() waits before it gives up (default 30 s). */
-  catchUpTimeoutMs?: number;
+  /** How long catchUp() waits without the checkpoint moving before it gives up (default 30 s). */
+  catchUpStallMs?: number;
 }
 
 /**
@@ -101,11 +101,14 @@ export class KafkaProjectionRunner implements Projector {
   async catchUp(): Promise<void> {
     const log = this.options.log;
     if (!log) throw new Error('KafkaProjectionRunner.catchUp needs options.log');
-    const deadline = Date.now() + (this.options.catchUpTimeoutMs ?? 30_000);
+    const stallMs = this.options.catchUpStallMs ?? 30_000;
     for (let p = 0; p < log.partitions; p++) {
       const head = (await log.last(p))?.position ?? -1;
-      while ((await readCheckpoint(this.db, this.projection.name, p)) < head) {
-        if (Date.now() > deadline) throw new Error(`projection ${this.projection.name} did not reach position ${head} of partition ${p} in time`);
+      let seen: number | null = null;
+      let deadline = 0;
+      for (let at = await readCheckpoint(this.db, this.projection.name, p); at < head; at = await readCheckpoint(this.db, this.projection.name, p)) {
+        if (at !== seen) [seen, deadline] = [at, Date.now() + stallMs];
+        else if (Date.now() > deadline) throw new Error(`projection ${this.projection.name} is stuck at position ${at} of partition ${p}, short of ${head}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     }

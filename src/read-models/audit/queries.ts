@@ -64,6 +64,16 @@ export async function auditCount(db: Db, where: SQL): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** The audit log's queries with the database bound (the slice's `queries`). */
+export function auditQueries(db: Db) {
+  return {
+    page: (where: SQL, after: AuditCursor | null, limit: number) => auditPage(db, where, after, limit),
+    count: (where: SQL) => auditCount(db, where),
+  };
+}
+
+export type AuditQueries = ReturnType<typeof auditQueries>;
+
 /** The amount in its currency's scale, as on the wire. */
 export function auditAmount(r: Pick<AuditRow, 'amount' | 'currency'>): string | null {
   if (r.amount === null) return null;
