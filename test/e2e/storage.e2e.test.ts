@@ -92,6 +92,13 @@ describe('CLI tools open storage like the service', () => {
           expect(read.body.partition).toBe(partition);
         }
         expect(seen.size).toBeGreaterThan(1);
+        // System.catchUp(): every projector (Kafka consumer groups here) reaches the log's end in every partition.
+        await ledger.system.catchUp();
+        const { log, readModels } = ledger.system;
+        for (let p = 0; p < log.partitions; p++) {
+          const head = (await log.last(p))?.position ?? -1;
+          for (const model of [readModels.ledger, readModels.audit, readModels.anomaly]) expect(await model.position(p), `${model.name} p${p}`).toBe(head);
+        }
       } finally {
         await ledger.close();
       }
