@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // (and by `ledger migrate`). The same SQL runs on PGlite and on a PostgreSQL server.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/tables',
+  schema: './src/db/schema.ts',
   out: './migrations',
 });

@@ -38,7 +38,7 @@ async function setup(name: string, security: 'on' | 'off'): Promise<Setup> {
   await call(ADMIN, `/v1/accounts/${a}/deposits`, { amount: '100000000.00' });
   await call(ADMIN, `/v1/accounts/${b}/deposits`, { amount: '100000000.00' });
   // The write path only: projectors of three systems in one process would compete for the CPU.
-  await Promise.all(system.runners.map((r) => r.stop()));
+  await Promise.all(system.projectors.map((p) => p.stop()));
   return { name, system, token, a, b };
 }
 

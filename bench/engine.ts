@@ -7,17 +7,14 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { openStorage } from '../src/app/storage.ts';
+import { loadEnv } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/client.ts';
 import type { EngineCommand } from '../src/engine/ledger-engine.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../src/engine/postgres-snapshot-store.ts';
 import { Kafka, logLevel } from 'kafkajs';
-import type { EventLog } from '../src/log/event-log.ts';
-import { KafkaEventLog } from '../src/log/kafka-event-log.ts';
-import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
-import { KafkaProjectionRunner } from '../src/projections/kafka-runner.ts';
-import { ledgerProjection } from '../src/projections/ledger-projection.ts';
-import { ProjectionRunner } from '../src/projections/runner.ts';
+import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
 import { createTestDatabase } from '../test/support/pg.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, log: { type: 'string', default: 'postgres' }, accounts: { type: 'string', default: '10000' } } });
@@ -33,11 +30,12 @@ async function main() {
   const database = await openDatabase({ url: created?.url ?? null, dataDir: null });
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const topic = `ledger.bench.${Date.now()}.events`;
-  const openLog = async (): Promise<EventLog> =>
-    values.log === 'kafka' ? new KafkaEventLog({ brokers, topic, partitions: 1 }).start() : new PostgresEventLog(database).start();
+  const env = loadEnv(values.log === 'kafka' ? { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic } : {});
+  // Each storage opened on the bench's database is a fresh log instance over it (the cold starts open more).
+  const open = () => openStorage(env, { database });
   try {
-    await database.migrate();
-    const log = await openLog();
+    const storage = await open();
+    const log = storage.log;
     const store = new PostgresSnapshotStore(database.db, 'events');
     const engine = new LedgerEngine(log, { snapshots: store, snapshotEvery: Number.MAX_SAFE_INTEGER });
     await engine.start();
@@ -93,15 +91,14 @@ async function main() {
 
     // Projector catch-up: the ledger projection from position -1 to the end of the log, into empty tables.
     {
-      const end = (await log.last(0))!.position;
       const c0 = performance.now();
-      if (values.log === 'kafka') {
-        const runner = new KafkaProjectionRunner(database.db, ledgerProjection, { brokers, topic, groupId: `${topic}.bench-projector` });
-        await runner.start();
-        while ((runner.positions.get(0) ?? -1) < end) await new Promise((r) => setTimeout(r, 20));
-        await runner.stop();
+      if (storage.kafka) {
+        // A consumer group, as `ledger serve` runs it.
+        const projector = await storage.startProjector(ledgerProjection);
+        await projector.catchUp();
+        await projector.stop();
       } else {
-        await new ProjectionRunner(database.db, log, ledgerProjection, { batchSize: 2000 }).catchUp();
+        await storage.catchUp([ledgerProjection]);
       }
       const cSecs = (performance.now() - c0) / 1000;
       console.log(`projector catch-up (ledger projection): ${Math.round(engine.stats.eventsAppended / cSecs)} events/s (${engine.stats.eventsAppended} events in ${cSecs.toFixed(1)} s)`);
@@ -113,8 +110,8 @@ async function main() {
     console.log(`snapshot write: ${Math.round(performance.now() - t)} ms (${engine.accountCount} accounts, ${seq} commands)`);
 
     for (const withSnapshot of [false, true]) {
-      const coldLog = await openLog();
-      const cold = new LedgerEngine(coldLog, withSnapshot ? { snapshots: store } : {});
+      const coldStorage = await open();
+      const cold = new LedgerEngine(coldStorage.log, withSnapshot ? { snapshots: store } : {});
       const rss0 = process.memoryUsage().rss;
       t = performance.now();
       await cold.start();
@@ -122,9 +119,9 @@ async function main() {
       console.log(
         `cold start ${withSnapshot ? 'from snapshot' : 'full replay  '}: ${(ms / 1000).toFixed(2)} s for ${total} events (${Math.round(total / (ms / 1000))} events/s; replayed ${cold.startInfo.replayedEvents}; rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB)`,
       );
-      await coldLog.close();
+      await coldStorage.close();
     }
-    await log.close();
+    await storage.close();
   } finally {
     await database.close();
     await created?.drop();

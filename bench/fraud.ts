@@ -14,9 +14,9 @@ const TOKEN = 'bench-admin-token-0123456789abcdef';
 import { alerts } from '../src/db/schema.ts';
 import { SimulatedClock, drivePopulation } from '../src/demo/fraud-population-driver.ts';
 import { generatePopulation } from '../src/demo/fraud-population.ts';
-import { FraudConfig, RULE_IDS, SEVERITIES } from '../src/domain/fraud/config.ts';
+import { RULE_IDS, SEVERITIES } from '../src/domain/fraud/config.ts';
 import { Dec } from '../src/domain/money.ts';
-import { anomalyProjection } from '../src/projections/anomaly-projection.ts';
+import { resetProjection } from '../src/projections/checkpoints.ts';
 import { ProjectionRunner } from '../src/projections/runner.ts';
 import { type Backend, openTestDatabase } from '../test/support/pg.ts';
 
@@ -27,17 +27,17 @@ const { database, cleanup } = await openTestDatabase(backend);
 const pop = generatePopulation({ seed: 7, accounts, perRule: 10 });
 const clock = new SimulatedClock(pop.start);
 const system = await startSystem(loadEnv({ LEDGER_BOOTSTRAP_TOKEN: TOKEN }), { database, logger: silentLogger, clock: clock.now });
-for (const r of system.runners) await r.stop();
+for (const p of system.projectors) await p.stop();
 const run = await drivePopulation(system.app, TOKEN, clock, pop);
 const events = system.engine!.stats.eventsAppended;
 console.log(`[${backend}] population: ${run.ops} commands → ${events} events (${run.failed} refused) in ${(run.ms / 1000).toFixed(1)} s`);
 
 // (1) The anomaly projector alone, from position -1, all rules on.
 for (const batchSize of [1000, 5000]) {
-  await database.db.execute(sql`truncate alerts, fraud_accounts, fraud_activity, fraud_counterparties, fraud_flow_tags`);
-  await database.db.execute(sql`delete from projection_checkpoints where projection = 'anomaly'`);
+  const { projection } = system.readModels.anomaly;
+  await resetProjection(database.db, projection);
   const t = performance.now();
-  await new ProjectionRunner(database.db, system.log, anomalyProjection(new FraudConfig()), { batchSize }).catchUp();
+  await new ProjectionRunner(database.db, system.log, projection, { batchSize }).catchUp();
   const s = (performance.now() - t) / 1000;
   const n = (await database.db.select({ n: sql<number>`count(*)::int` }).from(alerts))[0]!.n;
   console.log(`[${backend}] anomaly projector, batch ${batchSize}: ${events} events in ${s.toFixed(2)} s = ${Math.round(events / s)} events/s (${n} alerts)`);

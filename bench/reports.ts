@@ -14,16 +14,17 @@ import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { openDatabase } from '../src/db/client.ts';
+import { openStorage } from '../src/app/storage.ts';
+import { loadEnv } from '../src/config/env.ts';
 import { accounts as accountsTable, balances as balancesTable } from '../src/db/schema.ts';
 import { Dec } from '../src/domain/money.ts';
 import { type EventMetadata, GENESIS_HASH, type StoredEvent, chainHash, storedEvent } from '../src/log/envelope.ts';
-import { PostgresEventLog } from '../src/log/postgres-event-log.ts';
-import { auditRow } from '../src/projections/audit-projection.ts';
+import { auditRow } from '../src/read-models/audit/projection.ts';
 import { planAccountStatement } from '../src/reports/account-statement.ts';
-import { tableAlertSource } from '../src/reports/alerts-source.ts';
 import { planAuditTrail } from '../src/reports/audit-trail.ts';
-import { type ReportFormat, renderReport } from '../src/reports/report.ts';
+import { FraudConfig } from '../src/domain/fraud/config.ts';
+import { readModels } from '../src/read-models/registry.ts';
+import { type ReportFormat, renderReport, reportContext } from '../src/reports/report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -84,11 +85,11 @@ try {
 
 async function measure(kase: string, url: string, account: string, outDir: string): Promise<void> {
   const [report, format] = kase.split(':') as ['statement' | 'audit', ReportFormat];
-  const database = await openDatabase({ url, dataDir: null, poolSize: 2 });
-  const log = await new PostgresEventLog(database).start();
+  const { database, log, close } = await openStorage(loadEnv({ DATABASE_URL: url }));
   const baseRss = process.memoryUsage.rss();
   const started = performance.now();
-  const ctx = { db: database.db, log, alerts: tableAlertSource(database.db), pageSize: 2000 };
+  const { ledger } = readModels(database.db, { partitions: log.partitions, fraud: new FraudConfig() });
+  const ctx = reportContext(database.db, log, ledger, 2000);
   const period = { from: null, to: null };
   const plan = report === 'statement' ? await planAccountStatement(ctx, { accountId: account, period }) : await planAuditTrail(ctx, { period });
   const planned = performance.now();
@@ -110,8 +111,7 @@ async function measure(kase: string, url: string, account: string, outDir: strin
       dataSha256: result.dataSha256,
     }),
   );
-  await log.close();
-  await database.close();
+  await close();
 }
 
 /** COPY text format: tab-separated, \N for null, backslash escapes. */
@@ -128,8 +128,7 @@ function cents(c: bigint): string {
 
 async function seed(url: string, total: number, statementTarget: number, accountCount: number): Promise<{ ms: number; statement: number }> {
   const started = Date.now();
-  const database = await openDatabase({ url, dataDir: null, poolSize: 5 });
-  await database.migrate();
+  const { database, close } = await openStorage(loadEnv({ DATABASE_URL: url }));
   const sql = database.sql!;
   const ids = Array.from({ length: accountCount }, (_, i) => (i === 0 ? STATEMENT_ACCOUNT : `acct-${String(i).padStart(6, '0')}`));
   const balance = new Map<string, bigint>(ids.map((id) => [id, 0n]));
@@ -206,6 +205,6 @@ async function seed(url: string, total: number, statementTarget: number, account
   }
   await sql`insert into projection_checkpoints (projection, partition, position) values ('ledger', 0, ${total - 1}), ('audit', 0, ${total - 1})`;
   await sql`analyze`;
-  await database.close();
+  await close();
   return { ms: Date.now() - started, statement };
 }

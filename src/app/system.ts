@@ -4,33 +4,23 @@ import { Registry } from 'prom-client';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { createJwtVerifier } from '../auth/jwt.ts';
 import { KeyStore } from '../auth/key-store.ts';
+import type { CommandBus } from '../commands/command-bus.ts';
 import type { Env } from '../config/env.ts';
-import { type Database, openDatabase } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../engine/postgres-snapshot-store.ts';
 import { type CreateAppOptions, createApp } from '../http/app.ts';
 import type { App } from '../http/context.ts';
 import { type EventLog, LogUnavailableError } from '../log/event-log.ts';
-import { PostgresEventLog } from '../log/postgres-event-log.ts';
-import { kafkaEventLogOptions } from '../log/kafka-config.ts';
-import { KafkaEventLog } from '../log/kafka-event-log.ts';
-import { KafkaProjectionRunner } from '../projections/kafka-runner.ts';
-import type { CommandBus } from '../commands/command-bus.ts';
-import { KafkaCommandBus } from '../commands/kafka-command-bus.ts';
-import { KafkaCommandServer } from '../commands/kafka-command-server.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
-import { readCheckpoint } from '../projections/checkpoints.ts';
-import { anomalyProjection } from '../projections/anomaly-projection.ts';
-import { auditProjection } from '../projections/audit-projection.ts';
-import { ledgerProjection } from '../projections/ledger-projection.ts';
-import { fraudQueries } from '../read/fraud-queries.ts';
-import { loadFraudConfig } from './fraud-config.ts';
+import type { Projector } from '../projections/projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
-import { accountQueries } from '../read/account-queries.ts';
-import { tableAlertSource } from '../reports/alerts-source.ts';
-import { acquireDataDirLock } from './data-dir-lock.ts';
+import { projectedPositions } from '../read-models/read-model.ts';
+import { type ReadModels, projections, readModels } from '../read-models/registry.ts';
+import { reportContext } from '../reports/report.ts';
+import { loadFraudConfig } from './fraud-config.ts';
 import type { Logger } from './logger.ts';
-
+import { type Storage, openStorage } from './storage.ts';
 /** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
 export type Role = 'engine' | 'projector' | 'api';
 export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
@@ -43,26 +33,23 @@ export function parseRoles(text: string): Set<Role> {
   return new Set(parts as Role[]);
 }
 
-/** A projector loop, fed by the PostgreSQL log or by a Kafka consumer group. */
-export interface Runner {
-  readonly name: string;
-  readonly positions: ReadonlyMap<number, number>;
-  stop(): Promise<void>;
-}
-
 export interface System {
   app: App;
   /** The writer, when this process has the engine role. */
   engine: LedgerEngine | null;
   database: Database;
   log: EventLog;
-  /** PostgreSQL-log projectors (they can also catch up on demand). */
-  runners: ProjectionRunner[];
+  /** Every read model of this process (ledger, audit, anomaly), each with its projection, queries and position. */
+  readModels: ReadModels;
   /** Every projector of this process, whichever log feeds it. */
-  projectors: Runner[];
+  projectors: Projector[];
+  /** The embedded log's projectors (a subset of projectors; empty on Kafka). Prefer catchUp(). */
+  runners: ProjectionRunner[];
   roles: ReadonlySet<Role>;
   keys: KeyStore;
   metrics: Metrics;
+  /** Every projector of this process catches up to the log's current end (tests, tools). */
+  catchUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,77 +72,107 @@ export interface SystemOptions {
   clock?: () => Date;
 }
 
+/** Stops what was started, newest first. */
+type Closers = Array<() => Promise<void>>;
+
 /** The composition root: everything is wired here and nowhere else. */
 export async function startSystem(env: Env, options: SystemOptions): Promise<System> {
-  const { logger } = options;
-  const releaseLock = options.database || env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
-  const database = options.database ?? (await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }));
-  await database.migrate();
-
-  const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);
-  const fraudConfig = loadFraudConfig(env.LEDGER_FRAUD_RULES);
-  const metrics = createMetrics(new Registry());
-  const kafka = kafkaEventLogOptions(env);
-  const rawLog: EventLog = kafka ? await new KafkaEventLog(kafka).start() : await new PostgresEventLog(database).start();
-  const log = instrumentLog(rawLog, metrics);
-  const closers: Array<() => Promise<void>> = [];
-  // <prefix>.events → <prefix>.commands / <prefix>.replies, and consumer groups named after the prefix,
-  // so several ledgers (or test runs) can share a cluster.
-  const prefix = (kafka?.topic ?? 'ledger.events').replace(/\.events$/, '');
-  const topology = kafka ? { brokers: kafka.brokers, replicationFactor: kafka.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies` } : null;
-
-  let engine: LedgerEngine | null = null;
-  if (roles.has('engine')) {
-    engine = new LedgerEngine(log, {
-      ...(options.clock ? { clock: options.clock } : {}),
-      snapshots: new PostgresSnapshotStore(database.db, kafka ? `kafka:${kafka.topic ?? 'ledger.events'}` : 'events'),
-      onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+  const storage = await openStorage(env, options.database ? { database: options.database } : {});
+  const closers: Closers = [() => storage.close()];
+  try {
+    const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);
+    const metrics = createMetrics(new Registry());
+    const log = instrumentLog(storage.log, metrics);
+    const engine = roles.has('engine') ? await startEngine(storage, log, options, closers) : null;
+    const projectors: Projector[] = [];
+    const models = readModels(storage.database.db, {
+      partitions: log.partitions,
+      fraud: loadFraudConfig(env.LEDGER_FRAUD_RULES),
+      onAlerts: (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })),
+      positions: projectedPositions(storage.database.db, projectors),
     });
-    engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
-    const started = Date.now();
-    await engine.start();
-    logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
-    if (kafka) {
-      // Stateless API nodes elsewhere reach this writer through ledger.commands / ledger.replies.
-      const server = await new KafkaCommandServer(engine, topology!, `${prefix}.engine`).start();
-      closers.push(() => server.close());
-      // A fenced writer leaves the commands group, so the writer that took over receives the commands.
-      engine.onFenced(() => void server.close());
-    }
+    if (roles.has('projector')) projectors.push(...(await startProjectors(storage, models, options.logger, closers)));
+    metrics.setProjectorLagSource(projectorLagSource(log, projectors));
+    const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
+    const keys = new KeyStore(storage.database.db);
+    await bootstrapAdmin(keys, env, options);
+    const app = createApp(
+      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env), metrics, logger: options.logger, ready: async () => !engine?.isFenced, config: apiConfig(env) },
+      options.app,
+    );
+    return {
+      app,
+      engine,
+      database: storage.database,
+      log,
+      readModels: models,
+      projectors,
+      runners: projectors.filter((p): p is ProjectionRunner => p instanceof ProjectionRunner),
+      roles,
+      keys,
+      metrics,
+      catchUp: async () => void (await Promise.all(projectors.map((p) => p.catchUp()))),
+      close: () => closeAll(closers),
+    };
+  } catch (err) {
+    await closeAll(closers).catch(() => {});
+    throw err;
   }
+}
 
-  const projections = [ledgerProjection, auditProjection, anomalyProjection(fraudConfig, (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })))];
+async function closeAll(closers: Closers): Promise<void> {
+  for (const close of closers.splice(0).reverse()) await close();
+}
+
+/** The writer: rebuilt from the log (and snapshots); on Kafka it also serves ledger.commands. */
+async function startEngine(storage: Storage, log: EventLog, options: SystemOptions, closers: Closers): Promise<LedgerEngine> {
+  const { logger } = options;
+  const engine = new LedgerEngine(log, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    snapshots: new PostgresSnapshotStore(storage.database.db, storage.kafka ? `kafka:${storage.kafka.topic}` : 'events'),
+    onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+  });
+  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
+  const started = Date.now();
+  await engine.start();
+  logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
+  closers.push(async () => {
+    await engine.drain();
+    await engine.snapshot();
+  });
+  if (storage.kafka) {
+    // Stateless API nodes elsewhere reach this writer through <prefix>.commands / <prefix>.replies.
+    const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
+    const server = await new KafkaCommandServer(engine, storage.kafka, `${storage.kafka.prefix}.engine`).start();
+    closers.push(() => server.close());
+    // A fenced writer leaves the commands group, so the writer that took over receives the commands.
+    engine.onFenced(() => void server.close());
+  }
+  return engine;
+}
+
+/** One projector per read model, fed by this storage's log. */
+async function startProjectors(storage: Storage, models: ReadModels, logger: Logger, closers: Closers): Promise<Projector[]> {
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
-  const runners: ProjectionRunner[] = [];
-  const projectors: Runner[] = [];
-  if (roles.has('projector')) {
-    for (const projection of projections) {
-      if (kafka) {
-        const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${prefix}.projector.${projection.name}`, onError });
-        await runner.start();
-        projectors.push(runner);
-      } else {
-        const runner = new ProjectionRunner(database.db, log, projection, { coalesceMs: database.kind === 'pglite' ? 20 : 2, onError });
-        runner.start();
-        runners.push(runner);
-        projectors.push(runner);
-      }
-    }
-  }
-  metrics.setProjectorLagSource(projectorLagSource(log, projectors));
-  const ledgerRunner = projectors.find((r) => r.name === ledgerProjection.name);
-  const anomalyRunner = projectors.find((r) => r.name === 'anomaly');
+  const started: Projector[] = [];
+  for (const projection of projections(models)) started.push(await storage.startProjector(projection, { onError }));
+  closers.push(async () => void (await Promise.all(started.map((p) => p.stop()))));
+  return started;
+}
 
-  let commands: CommandBus;
-  if (engine) commands = engine;
-  else if (kafka && roles.has('api')) {
-    const bus = await new KafkaCommandBus(topology!).start();
+/** Where commands go: the engine in this process, or over Kafka to the engine elsewhere, or nowhere. */
+async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: ReadonlySet<Role>, closers: Closers): Promise<CommandBus> {
+  if (engine) return engine;
+  if (storage.kafka && roles.has('api')) {
+    const { KafkaCommandBus } = await import('../commands/kafka-command-bus.ts');
+    const bus = await new KafkaCommandBus(storage.kafka).start();
     closers.push(() => bus.close());
-    commands = bus;
-  } else commands = { execute: () => Promise.reject(new LogUnavailableError(`this process (role ${[...roles].join(',')}) takes no commands`)) };
+    return bus;
+  }
+  return { execute: () => Promise.reject(new LogUnavailableError(`this process (role ${[...roles].join(',')}) takes no commands`)) };
+}
 
-  const keys = new KeyStore(database.db);
-  await bootstrapAdmin(keys, env, options);
+function authenticator(keys: KeyStore, env: Env) {
   const jwt = createJwtVerifier({
     issuer: env.LEDGER_JWT_ISSUER ?? null,
     audience: env.LEDGER_JWT_AUDIENCE ?? null,
@@ -165,58 +182,18 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     roleClaim: env.LEDGER_JWT_ROLE_CLAIM,
     accountsClaim: env.LEDGER_JWT_ACCOUNTS_CLAIM,
   });
+  return createAuthenticator(keys, jwt);
+}
 
-  const app = createApp(
-    {
-      commands: instrumentBus(commands, metrics),
-      accounts: accountQueries(database.db),
-      log,
-      keys,
-      authenticator: createAuthenticator(keys, jwt),
-      metrics,
-      logger,
-      projectedPosition: async (partition) => ledgerRunner?.positions.get(partition) ?? readCheckpoint(database.db, ledgerProjection.name, partition),
-      ready: async () => !engine?.isFenced,
-      config: {
-        minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS,
-        security: {
-          bodyLimitBytes: env.LEDGER_BODY_LIMIT_BYTES,
-          rateLimit: { ratePerSecond: env.LEDGER_RATE_LIMIT_RPS, burst: env.LEDGER_RATE_LIMIT_BURST },
-          requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS,
-          corsOrigins: env.LEDGER_CORS_ORIGINS,
-          metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
-        },
-      },
-      fraud: {
-        queries: fraudQueries(database.db, fraudConfig),
-        commands: instrumentBus(commands, metrics),
-        projectedPosition: async (partition) => anomalyRunner?.positions.get(partition) ?? readCheckpoint(database.db, 'anomaly', partition),
-      },
-      reports: { db: database.db, log, alerts: tableAlertSource(database.db) },
-    },
-    options.app,
-  );
-
+function apiConfig(env: Env) {
   return {
-    app,
-    engine,
-    database,
-    log,
-    runners,
-    projectors,
-    roles,
-    keys,
-    metrics,
-    async close() {
-      for (const close of closers) await close();
-      if (engine) {
-        await engine.drain();
-        await engine.snapshot();
-      }
-      await Promise.all(projectors.map((r) => r.stop()));
-      await log.close();
-      if (!options.database) await database.close();
-      releaseLock?.();
+    minPositionWaitMs: env.LEDGER_MIN_POSITION_WAIT_MS,
+    security: {
+      bodyLimitBytes: env.LEDGER_BODY_LIMIT_BYTES,
+      rateLimit: { ratePerSecond: env.LEDGER_RATE_LIMIT_RPS, burst: env.LEDGER_RATE_LIMIT_BURST },
+      requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS,
+      corsOrigins: env.LEDGER_CORS_ORIGINS,
+      metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
     },
   };
 }

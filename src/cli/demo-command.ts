@@ -50,7 +50,7 @@ export async function demoCommand(env: Env, logger: Logger, args: string[]): Pro
         process.stdout.write(`  ${pct * 10}%\n`);
       }
     });
-    for (const r of system.runners) await r.catchUp();
+    await system.catchUp();
     const alerts = await fetchAllAlerts(system.app, token);
     console.log(`${run.ops} operations (${run.failed} refused) in ${(run.ms / 1000).toFixed(1)} s; ${alerts.length} alerts\n`);
     console.log(qualityTable(measureQuality(pop, run.ids, alerts)));

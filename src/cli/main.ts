@@ -1,22 +1,14 @@
-import { sql } from 'drizzle-orm';
 import { parseRoles, startSystem } from '../app/system.ts';
 import { createLogger } from '../app/logger.ts';
-import { acquireDataDirLock } from '../app/data-dir-lock.ts';
+import type { Storage } from '../app/storage.ts';
 import { type Env, loadEnv } from '../config/env.ts';
-import { openDatabase } from '../db/client.ts';
 import { startHttpServer } from '../http/server.ts';
-import type { EventLog } from '../log/event-log.ts';
-import { kafkaEventLogOptions } from '../log/kafka-config.ts';
-import { KafkaEventLog } from '../log/kafka-event-log.ts';
-import { PostgresEventLog } from '../log/postgres-event-log.ts';
-import { loadFraudConfig } from '../app/fraud-config.ts';
-import { anomalyProjection } from '../projections/anomaly-projection.ts';
-import { auditProjection } from '../projections/audit-projection.ts';
-import { ledgerProjection } from '../projections/ledger-projection.ts';
-import { ProjectionRunner } from '../projections/runner.ts';
+import { resetProjection } from '../projections/checkpoints.ts';
+import { projections } from '../read-models/registry.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
 import { demoCommand } from './demo-command.ts';
 import { reportCommand } from './report-command.ts';
+import { toolReadModels, withStorage } from './tool-storage.ts';
 
 const USAGE = `usage: ledger <command>
   serve [--role all|engine|projector|api[,...]]
@@ -28,22 +20,18 @@ const USAGE = `usage: ledger <command>
   demo      --fraud: sample population with planted fraud patterns, on a simulated clock
   report    write a report (PDF or CSV) to reports/: ledger report --help`;
 
-async function openForTool(env: Env) {
-  const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
-  const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR });
-  await database.migrate();
-  // Read-only use of the log: no writer role is taken, so a running engine is not fenced.
-  const kafka = kafkaEventLogOptions(env);
-  const log: EventLog = kafka ? await new KafkaEventLog(kafka).start() : await new PostgresEventLog(database).start();
-  return {
-    database,
-    log,
-    close: async () => {
-      await log.close();
-      await database.close();
-      release?.();
-    },
-  };
+/** `ledger rebuild`: empty every read model's tables and replay the log into them. */
+async function rebuild(storage: Storage, env: Env): Promise<number> {
+  const all = projections(toolReadModels(env, storage));
+  for (const projection of all) await resetProjection(storage.database.db, projection);
+  await storage.catchUp(all, (name, ms) => console.log(`rebuilt ${name} in ${ms} ms`));
+  return 0;
+}
+
+async function verify(storage: Storage): Promise<number> {
+  const report = await verifyLedger(storage.log, storage.database.db);
+  console.log(JSON.stringify(report, null, 2));
+  return report.ok ? 0 : 1;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -76,39 +64,13 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       return -1;
     }
-    case 'migrate': {
-      const t = await openForTool(env);
-      await t.close();
-      console.log('migrations applied');
+    case 'migrate':
+      await withStorage(env, async () => console.log('migrations applied'));
       return 0;
-    }
-    case 'verify': {
-      const t = await openForTool(env);
-      try {
-        const report = await verifyLedger(t.log, t.database.db);
-        console.log(JSON.stringify(report, null, 2));
-        return report.ok ? 0 : 1;
-      } finally {
-        await t.close();
-      }
-    }
-    case 'rebuild': {
-      const t = await openForTool(env);
-      try {
-        for (const projection of [ledgerProjection, auditProjection, anomalyProjection(loadFraudConfig(env.LEDGER_FRAUD_RULES))]) {
-          const started = Date.now();
-          await t.database.db.transaction(async (tx) => {
-            await tx.execute(sql.raw(`truncate ${projection.tables.join(', ')}`));
-            await tx.execute(sql`delete from projection_checkpoints where projection = ${projection.name}`);
-          });
-          await new ProjectionRunner(t.database.db, t.log, projection, { batchSize: 2000 }).catchUp();
-          console.log(`rebuilt ${projection.name} in ${Date.now() - started} ms`);
-        }
-        return 0;
-      } finally {
-        await t.close();
-      }
-    }
+    case 'verify':
+      return withStorage(env, verify);
+    case 'rebuild':
+      return withStorage(env, (storage) => rebuild(storage, env));
     case 'demo':
       return demoCommand(env, logger, argv.slice(1));
     case 'report':

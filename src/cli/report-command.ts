@@ -1,22 +1,17 @@
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { acquireDataDirLock } from '../app/data-dir-lock.ts';
 import type { Env } from '../config/env.ts';
-import { openDatabase } from '../db/client.ts';
 import { DomainError } from '../domain/errors.ts';
-import { PostgresEventLog } from '../log/postgres-event-log.ts';
-import { auditProjection } from '../projections/audit-projection.ts';
-import { ledgerProjection } from '../projections/ledger-projection.ts';
-import { ProjectionRunner } from '../projections/runner.ts';
+import { projections } from '../read-models/registry.ts';
 import { planAccountStatement } from '../reports/account-statement.ts';
-import { tableAlertSource } from '../reports/alerts-source.ts';
 import { planAuditTrail } from '../reports/audit-trail.ts';
 import { parseThresholds, planLargeTransactions } from '../reports/large-transactions.ts';
 import { parsePeriod } from '../reports/period.ts';
-import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport } from '../reports/report.ts';
+import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../reports/trial-balance.ts';
+import { toolReadModels, withStorage } from './tool-storage.ts';
 
 export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
   --from DATE|DATETIME   start of the period (inclusive)
@@ -63,37 +58,32 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
   const format: ReportFormat = values.format;
   const position = values.position === undefined ? undefined : Number(values.position);
 
-  const release = env.DATABASE_URL ? null : acquireDataDirLock(env.LEDGER_DATA_DIR);
-  const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR });
-  const log = await new PostgresEventLog(database).start();
+  return withStorage(env, async (storage) => {
+    // Bring every read model up to the log first (the same exactly-once step as a running
+    // projector, so a service running beside this is not disturbed): a report reflects the whole log.
+    const models = toolReadModels(env, storage);
+    await storage.catchUp(projections(models));
+    return writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
+  });
+}
+
+async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat, values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
+  let plan: ReportPlan;
   try {
-    await database.migrate();
-    if (!env.DATABASE_URL) {
-      // Embedded: no service can be running (we hold the data-dir lock), so bring the read models up to the log first.
-      for (const projection of [ledgerProjection, auditProjection]) await new ProjectionRunner(database.db, log, projection, { batchSize: 2000 }).catchUp();
+    plan = await makePlan(ctx, name, values, position);
+  } catch (err) {
+    if (err instanceof DomainError) {
+      console.error(`${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}`);
+      return err.code === 'account_not_found' ? 3 : 2;
     }
-    const ctx: ReportContext = { db: database.db, log, alerts: tableAlertSource(database.db) };
-    let plan: ReportPlan;
-    try {
-      plan = await makePlan(ctx, name, values, position);
-    } catch (err) {
-      if (err instanceof DomainError) {
-        console.error(`${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}`);
-        return err.code === 'account_not_found' ? 3 : 2;
-      }
-      throw err;
-    }
-    mkdirSync(values.out, { recursive: true });
-    const file = path.join(values.out, `${plan.fileStem}.${format}`);
-    const started = Date.now();
-    const result = await renderReport(plan, format, createWriteStream(file));
-    console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
-    return 0;
-  } finally {
-    await log.close();
-    await database.close();
-    release?.();
+    throw err;
   }
+  mkdirSync(values.out, { recursive: true });
+  const file = path.join(values.out, `${plan.fileStem}.${format}`);
+  const started = Date.now();
+  const result = await renderReport(plan, format, createWriteStream(file));
+  console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
+  return 0;
 }
 
 function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string | undefined>, position: number | undefined): Promise<ReportPlan> {

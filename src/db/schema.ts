@@ -1,6 +1,8 @@
-// The whole database schema: one file per feature under tables/ (drizzle-kit reads that folder).
-export * from './tables/ledger.ts';
+// The whole database schema, and drizzle-kit's entry (drizzle.config.ts): the write side's tables
+// here under tables/, each read model's in its slice under src/read-models/.
+export * from './tables/log.ts';
 export * from './tables/engine.ts';
 export * from './tables/auth.ts';
 export * from './tables/fraud.ts';
-export * from './tables/audit.ts';
+export * from '../read-models/ledger/tables.ts';
+export * from '../read-models/audit/tables.ts';

@@ -4,7 +4,15 @@ import { requestId } from 'hono/request-id';
 import { DomainError } from '../domain/errors.ts';
 import { AppError } from '../errors.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
-import type { ApiDeps, App, AppEnv } from './context.ts';
+import type { Logger } from '../app/logger.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { KeyStore } from '../auth/key-store.ts';
+import type { CommandBus } from '../commands/command-bus.ts';
+import type { EventLog } from '../log/event-log.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ReadModels } from '../read-models/registry.ts';
+import type { ReportContext } from '../reports/report.ts';
+import type { App, AppEnv, SecurityConfig } from './context.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { authorize } from './middleware/authorize.ts';
@@ -31,8 +39,27 @@ export interface CreateAppOptions {
   security?: 'on' | 'off';
 }
 
+/** What the HTTP API is built from, handed in by the composition root; each route group gets only its part. */
+export interface AppDeps {
+  commands: CommandBus;
+  readModels: ReadModels;
+  /** Report generators' context (read models, the log for chain verification, the alerts store). */
+  reports: ReportContext;
+  log: EventLog;
+  keys: KeyStore;
+  authenticator: Authenticator;
+  metrics: Metrics | null;
+  logger: Logger;
+  ready(): Promise<boolean>;
+  config: {
+    /** How long a read with ?minPosition= waits for its read model before answering 409. */
+    minPositionWaitMs: number;
+    security: SecurityConfig;
+  };
+}
+
 /** Builds the whole HTTP API. Tests call app.request(...) on it without a socket. */
-export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
+export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   const { logger, metrics } = deps;
   const security = deps.config.security;
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
@@ -59,15 +86,7 @@ export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
   app.use('/v1/*', requireJsonBody());
   if (options.security !== 'off') app.use('/v1/*', authorize((reason) => metrics?.authzDenied.inc({ reason })));
 
-  accountRoutes(app, deps);
-  transferRoutes(app, deps);
-  eventRoutes(app, deps);
-  keyRoutes(app, deps);
-  fraudRoutes(app, deps);
-  systemRoutes(app, deps);
-  metricsRoutes(app, deps);
-  auditRoutes(app, deps);
-  reportRoutes(app, deps);
+  routes(app, deps);
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {
@@ -85,6 +104,21 @@ export function createApp(deps: ApiDeps, options: CreateAppOptions = {}): App {
     return problem(instance, 'internal_error', 'an internal error occurred; it has been logged', []);
   });
   return app;
+}
+
+/** Each route group with exactly what it uses. */
+function routes(app: App, deps: AppDeps): void {
+  const { commands, readModels, log } = deps;
+  const waitMs = deps.config.minPositionWaitMs;
+  accountRoutes(app, { commands, ledger: readModels.ledger, waitMs });
+  transferRoutes(app, { commands });
+  eventRoutes(app, { log });
+  keyRoutes(app, { keys: deps.keys, logger: deps.logger });
+  fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });
+  systemRoutes(app, { ready: deps.ready });
+  metricsRoutes(app, { metrics: deps.metrics, token: deps.config.security.metricsToken });
+  auditRoutes(app, { audit: readModels.audit, ledger: readModels.ledger, log, waitMs });
+  reportRoutes(app, deps.reports);
 }
 
 export function problem(instance: string, code: ProblemCode, detail: string, errors: FieldError[], headers: Record<string, string> = {}): Response {

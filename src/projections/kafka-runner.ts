@@ -1,10 +1,9 @@
 import { type Consumer, type EachBatchPayload, Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import type { StoredEvent } from '../log/envelope.ts';
+import type { EventLog } from '../log/event-log.ts';
 import { decodeEvent } from '../log/kafka-event-log.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import type { Projection } from './projection.ts';
+import { applyOnce, readCheckpoint } from './checkpoints.ts';
+import type { Projection, Projector } from './projection.ts';
 
 export interface KafkaRunnerOptions {
   brokers: string[];
@@ -21,20 +20,24 @@ export interface KafkaRunnerOptions {
   onError?: (err: unknown, projection: string) => void;
   /** Called after each committed batch (metrics, tests). */
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
+  /** The log this group consumes: catchUp() waits for the checkpoints to reach its end. */
+  log?: Pick<EventLog, 'partitions' | 'last'>;
+  /** How long catchUp() waits without the checkpoint moving before it gives up (default 30 s). */
+  catchUpStallMs?: number;
 }
 
 /**
  * Feeds one projection as a member of a Kafka consumer group (read_committed). Kafka's committed
  * offsets are not used: on every assignment the member seeks to the checkpoints stored in
  * PostgreSQL, and each batch is applied with its checkpoint in one PostgreSQL transaction — the
- * same contract as ProjectionRunner. Inside that transaction the checkpoint is re-read under a
- * lock and only events past it are applied, so a late seek, a redelivery or a zombie member after
+ * same contract as ProjectionRunner (applyOnce): inside that transaction the checkpoint is re-read
+ * under a lock and only events past it are applied, so a late seek, a redelivery or a zombie member after
  * a rebalance cannot apply an event twice. Nothing is skipped because every member reads its
  * partitions contiguously from a seek to checkpoint + 1 taken when they were assigned, and
  * checkpoints only grow. (A check on the fetch's start offset would not work: control records
  * make offsets jump, and kafkajs does not hand marker-only batches to eachBatch.)
  */
-export class KafkaProjectionRunner {
+export class KafkaProjectionRunner implements Projector {
   readonly positions = new Map<number, number>();
   private readonly consumer: Consumer;
   private readonly topic: string;
@@ -94,6 +97,23 @@ export class KafkaProjectionRunner {
     await this.consumer.disconnect();
   }
 
+  /** Waits until this projection's checkpoints reach the last event of every partition of the log. */
+  async catchUp(): Promise<void> {
+    const log = this.options.log;
+    if (!log) throw new Error('KafkaProjectionRunner.catchUp needs options.log');
+    const stallMs = this.options.catchUpStallMs ?? 30_000;
+    for (let p = 0; p < log.partitions; p++) {
+      const head = (await log.last(p))?.position ?? -1;
+      let seen: number | null = null;
+      let deadline = 0;
+      for (let at = await readCheckpoint(this.db, this.projection.name, p); at < head; at = await readCheckpoint(this.db, this.projection.name, p)) {
+        if (at !== seen) [seen, deadline] = [at, Date.now() + stallMs];
+        else if (Date.now() > deadline) throw new Error(`projection ${this.projection.name} is stuck at position ${at} of partition ${p}, short of ${head}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
   private report(err: unknown): void {
     if (!this.stopped) this.options.onError?.(err, this.projection.name);
   }
@@ -109,24 +129,11 @@ export class KafkaProjectionRunner {
   private async eachBatch({ batch, isRunning, isStale, heartbeat, resolveOffset }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const partition = batch.partition;
-    let outcome: { applied: StoredEvent[]; checkpoint: number } = { applied: [], checkpoint: -1 };
-    await this.db.transaction(async (tx) => {
-      // One applier per (projection, partition) at a time, even across processes.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`projection:${this.projection.name}:${partition}`}))`);
-      const checkpoint = await readCheckpoint(tx, this.projection.name, partition);
-      const fresh = batch.messages.filter((m) => Number(m.offset) > checkpoint).map((m) => decodeEvent(m.value, Number(m.offset), partition));
-      if (fresh.length === 0) {
-        outcome = { applied: [], checkpoint };
-        return;
-      }
-      const last = fresh[fresh.length - 1]!.position;
-      await this.projection.apply(tx, fresh);
-      await writeCheckpoint(tx, this.projection.name, partition, last);
-      outcome = { applied: fresh, checkpoint: last };
-    });
-    this.positions.set(partition, outcome.checkpoint);
+    const events = batch.messages.map((m) => decodeEvent(m.value, Number(m.offset), partition));
+    const applied = await applyOnce(this.db, this.projection, partition, events);
+    this.positions.set(partition, applied.position);
     resolveOffset(batch.lastOffset());
-    if (outcome.applied.length > 0) this.options.onBatch?.(this.projection.name, partition, outcome.checkpoint, outcome.applied.length);
+    if (applied.count > 0) this.options.onBatch?.(this.projection.name, partition, applied.position, applied.count);
     await heartbeat();
   }
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { EventLog } from '../log/event-log.ts';
-import { lockCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import type { Projection } from './projection.ts';
+import { applyOnce, readCheckpoint } from './checkpoints.ts';
+import type { Projection, Projector } from './projection.ts';
 
 export interface RunnerOptions {
   batchSize?: number;
@@ -18,9 +18,9 @@ export interface RunnerOptions {
 
 /**
  * Feeds one projection from the log, partition by partition, resuming at the checkpoint stored
- * in PostgreSQL. Each batch and its checkpoint commit in one transaction.
+ * in PostgreSQL. Each batch and its checkpoint commit in one transaction (applyOnce).
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements Projector {
   private stopped = false;
   private loops: Promise<void>[] = [];
   readonly positions = new Map<number, number>();
@@ -60,17 +60,10 @@ export class ProjectionRunner {
   private async step(partition: number, position: number): Promise<number> {
     const batch = await this.log.read(partition, position, this.options.batchSize ?? 1000);
     if (batch.length === 0) return position;
-    const last = batch[batch.length - 1]!.position;
-    const applied = await this.db.transaction(async (tx) => {
-      const current = await lockCheckpoint(tx, this.projection.name, partition);
-      if (current !== position) return current; // another runner got here first: its batch stands
-      await this.projection.apply(tx, batch);
-      await writeCheckpoint(tx, this.projection.name, partition, last);
-      return last;
-    });
-    this.positions.set(partition, applied);
-    if (applied === last) this.options.onBatch?.(this.projection.name, partition, last, batch.length);
-    return applied;
+    const applied = await applyOnce(this.db, this.projection, partition, batch);
+    this.positions.set(partition, applied.position);
+    if (applied.count > 0) this.options.onBatch?.(this.projection.name, partition, applied.position, applied.count);
+    return applied.position;
   }
 
   private async run(partition: number): Promise<void> {

@@ -1,7 +1,6 @@
 import { DomainError } from '../domain/errors.ts';
-import { auditLog, accounts } from '../db/schema.ts';
-import { eq } from 'drizzle-orm';
-import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read/audit-queries.ts';
+import { auditLog } from '../db/schema.ts';
+import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
 import { boundedLog } from './bounded-log.ts';
 import type { Column, Line, Row } from './columns.ts';
@@ -44,7 +43,7 @@ const COLUMNS: Column[] = [
  */
 export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParams): Promise<ReportPlan> {
   const { db } = ctx;
-  if (params.accountId && (await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, params.accountId))).length === 0) {
+  if (params.accountId && !(await ctx.ledger.exists(params.accountId))) {
     throw new DomainError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
   }
   const snapshot = await resolveSnapshot(db, 'audit', ctx.log.partitions, params.position);

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Db } from '../db/client.ts';
 import type { EventLog } from '../log/event-log.ts';
-import type { AlertSource } from './alerts-source.ts';
+import { type AlertSource, tableAlertSource } from './alerts-source.ts';
 import type { Column, Line, Row } from './columns.ts';
 import { CsvWriter, csvRows } from './csv.ts';
 import { DataHash } from './data-hash.ts';
@@ -18,6 +18,8 @@ export interface ReportContext {
   db: Db;
   log: EventLog;
   alerts: AlertSource;
+  /** Whether an account exists (the ledger read model's check). */
+  ledger: { exists(accountId: string): Promise<boolean> };
   /** Rows per keyset page read from PostgreSQL. */
   pageSize?: number;
 }
@@ -114,4 +116,9 @@ export function stemPart(text: string): string {
 
 export function periodStem(period: Period): string {
   return `${period.from ? stemPart(period.from) : 'start'}_${period.to ? stemPart(period.to) : 'open'}`;
+}
+
+/** The context every report entry point (API, CLI, benchmarks) builds the same way. */
+export function reportContext(db: Db, log: EventLog, ledger: ReportContext['ledger'], pageSize?: number): ReportContext {
+  return { db, log, alerts: tableAlertSource(db), ledger, ...(pageSize === undefined ? {} : { pageSize }) };
 }

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema.ts';
-import { auditProjection } from '../../src/projections/audit-projection.ts';
+import { auditProjection } from '../../src/read-models/audit/projection.ts';
+import { resetProjection } from '../../src/projections/checkpoints.ts';
 import { ProjectionRunner } from '../../src/projections/runner.ts';
 import { BACKENDS } from '../support/pg.ts';
 import { type Ledger, move, openAccount, startLedger, transfer } from '../support/ledger.ts';
@@ -82,8 +83,8 @@ describe.each(BACKENDS)('audit log on %s', (backend) => {
     await ledger.database.db.transaction(async (tx) => auditProjection.apply(tx, events));
     expect(await ledger.database.db.select().from(auditLog).orderBy(auditLog.position)).toEqual(before);
     // Rebuild from scratch.
-    await ledger.database.db.execute(sql`truncate audit_log`);
-    await ledger.database.db.execute(sql`delete from projection_checkpoints where projection = 'audit'`);
+    await resetProjection(ledger.database.db, auditProjection);
+    expect(await ledger.database.db.select().from(auditLog)).toEqual([]);
     await new ProjectionRunner(ledger.database.db, ledger.system.log, auditProjection).catchUp();
     expect(await ledger.database.db.select().from(auditLog).orderBy(auditLog.position)).toEqual(before);
   });

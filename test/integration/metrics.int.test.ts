@@ -20,7 +20,7 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     for (let i = 0; i < 5; i++) await ledger.call(teller.token, 'POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' });
     await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/withdrawals`, { amount: '999.00' });
     await ledger.call(null, 'GET', `/v1/accounts/${a}`);
-    for (const r of ledger.system.runners) await r.catchUp();
+    await ledger.system.catchUp();
     const res = await ledger.system.app.request('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
@@ -57,13 +57,13 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     const big = await ledger.account('25000.00');
     const dep = await ledger.call(BOOTSTRAP_TOKEN, 'GET', `/v1/fraud/alerts?accountId=${big}`);
     expect(dep.status).toBe(200);
-    await Promise.all(ledger.system.runners.map((r) => r.catchUp()));
+    await ledger.system.catchUp();
     const now = await (await ledger.system.app.request('/metrics')).text();
     expect(sample(now, 'ledger_alerts_raised_total{rule="large_transaction"')).toBeGreaterThanOrEqual(1);
   });
 
   it('shows lag while a projector is behind', async () => {
-    await Promise.all(ledger.system.runners.map((r) => r.stop()));
+    await Promise.all(ledger.system.projectors.map((p) => p.stop()));
     const teller = await ledger.key('teller');
     const a = await ledger.account();
     await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/deposits`, { amount: '1.00' });

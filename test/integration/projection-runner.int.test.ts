@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.ts';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
-import { readCheckpoint } from '../../src/projections/checkpoints.ts';
+import { applyOnce, readCheckpoint } from '../../src/projections/checkpoints.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 import { ProjectionRunner } from '../../src/projections/runner.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
@@ -36,6 +36,15 @@ describe.each(BACKENDS)('projection runner on %s', (backend) => {
       const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
       expect(row!.n).toBe(301);
       expect(await readCheckpoint(database.db, 'counting', 0)).toBe(300);
+      // Overlapping batches (a redelivery, a late seek): only what is past the checkpoint is applied.
+      const events = await log.read(0, 290, 100);
+      expect(await applyOnce(database.db, counting, 0, events)).toEqual({ position: 300, count: 0 });
+      const [again] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
+      expect(again!.n).toBe(301);
+      await engine.execute({ type: 'Deposit', accountId: 'a', transactionId: 't-last', amount: '1', reference: null, channel: null, metadata: {} }, ctx(999));
+      expect(await applyOnce(database.db, counting, 0, await log.read(0, 295, 100))).toEqual({ position: 301, count: 1 });
+      const [last] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
+      expect(last!.n).toBe(302);
       await log.close();
     } finally {
       await cleanup();

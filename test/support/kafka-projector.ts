@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { logLevel } from 'kafkajs';
 import { openDatabase } from '../../src/db/client.ts';
 import { KafkaProjectionRunner } from '../../src/projections/kafka-runner.ts';
-import { ledgerProjection } from '../../src/projections/ledger-projection.ts';
+import { ledgerProjection } from '../../src/read-models/ledger/projection.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 
 const env = (name: string): string => {

@@ -2,9 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
 import { availableBalance } from '../../domain/account/index.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
-import type { AccountView } from '../../read/account-queries.ts';
+import type { CommandBus } from '../../commands/command-bus.ts';
+import type { AccountView, LedgerReadModel } from '../../read-models/ledger/index.ts';
 import { eventOf, commandContext, lastOf } from '../commands.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import {
   Account,
@@ -24,15 +25,25 @@ import { waitForProjection } from '../read-your-writes.ts';
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
 const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'Idempotent-Replayed': 'true' } : {});
 
-/** Every account read: wait for ?minPosition= if asked, then the account from the read model or 404. */
-async function readAccount(deps: ApiDeps, id: string, q: { partition?: number; minPosition?: number }): Promise<AccountView> {
-  await waitForProjection(deps, q.partition ?? 0, q.minPosition);
-  const account = await deps.accounts.account(id);
+export interface AccountRouteDeps {
+  commands: CommandBus;
+  ledger: LedgerReadModel;
+  /** How long a ?minPosition= read waits for the ledger read model. */
+  waitMs: number;
+}
+
+/**
+ * Every account read: wait for ?minPosition= if asked (in the account's partition unless ?partition=
+ * names another), then the account from the read model or 404.
+ */
+async function readAccount(deps: AccountRouteDeps, id: string, q: { partition?: number; minPosition?: number }): Promise<AccountView> {
+  await waitForProjection(deps.ledger, deps.waitMs, q.partition ?? deps.ledger.partitionOf(id), q.minPosition);
+  const account = await deps.ledger.queries.account(id);
   if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
   return account;
 }
 
-export function accountRoutes(app: App, deps: ApiDeps): void {
+export function accountRoutes(app: App, deps: AccountRouteDeps): void {
   app.openapi(
     createRoute({
       method: 'post',
@@ -183,7 +194,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
       await readAccount(deps, id, q);
-      const page = await deps.accounts.journal(id, q.limit, q.cursor ? Number(q.cursor) : null);
+      const page = await deps.ledger.queries.journal(id, q.limit, q.cursor ? Number(q.cursor) : null);
       return c.json({ items: page.items, nextCursor: page.nextVersion === null ? null : String(page.nextVersion) }, 200);
     },
   );
@@ -214,7 +225,7 @@ export function accountRoutes(app: App, deps: ApiDeps): void {
         return c.json({ accountId: id, currency: account.currency, balance: account.balance, asOf: new Date().toISOString(), version: account.version, position: account.position }, 200);
       }
       const asOf = new Date(q.asOf).toISOString();
-      const at = await deps.accounts.balanceAsOf(id, asOf);
+      const at = await deps.ledger.queries.balanceAsOf(id, asOf);
       return c.json(
         { accountId: id, currency: account.currency, balance: formatAmount(at.balance ?? '0', account.currency), asOf, version: at.version ?? 0, position: at.position },
         200,

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
-import { accounts } from '../../db/schema.ts';
-import { readCheckpoint } from '../../projections/checkpoints.ts';
-import { type AuditCursor, auditPage, auditWhere, toAuditEntry } from '../../read/audit-queries.ts';
+import type { AuditReadModel } from '../../read-models/audit/index.ts';
+import { type AuditCursor, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
+import type { LedgerReadModel } from '../../read-models/ledger/index.ts';
+import type { EventLog } from '../../log/event-log.ts';
 import { parsePeriod } from '../../reports/period.ts';
 import { CHAIN_BREAK_REASONS, verifyChain } from '../../verify/verify-ledger.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { waitForProjection } from '../read-your-writes.ts';
 import { MinPositionQuery, problemResponses } from '../schemas.ts';
@@ -40,9 +40,16 @@ const ChainBreak = z
 const CURSOR = /^([0-9]{1,4}):([0-9]{1,15})$/;
 
 /** The audit log (a read model of every event, with actor and origin) and hash-chain verification of the log. */
-export function auditRoutes(app: App, deps: ApiDeps): void {
-  const { db } = deps.reports;
-  const auditPosition = (partition: number) => readCheckpoint(db, 'audit', partition);
+export interface AuditRouteDeps {
+  audit: AuditReadModel;
+  /** Checks the ?accountId= filter names an account. */
+  ledger: Pick<LedgerReadModel, 'exists'>;
+  /** The log itself, for hash-chain verification. */
+  log: EventLog;
+  waitMs: number;
+}
+
+export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRouteDeps): void {
 
   app.openapi(
     createRoute({
@@ -69,9 +76,9 @@ export function auditRoutes(app: App, deps: ApiDeps): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      await waitForProjection({ ...deps, projectedPosition: auditPosition }, q.partition ?? 0, q.minPosition);
+      await waitForProjection(audit, waitMs, q.partition ?? 0, q.minPosition);
       const period = parsePeriod(q.from, q.to);
-      if (q.accountId && (await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, q.accountId))).length === 0) {
+      if (q.accountId && !(await ledger.exists(q.accountId))) {
         throw new ApiProblem('account_not_found', `account ${q.accountId} does not exist`, [{ field: 'accountId', message: 'no such account' }]);
       }
       let after: AuditCursor | null = null;
@@ -79,8 +86,8 @@ export function auditRoutes(app: App, deps: ApiDeps): void {
         const m = CURSOR.exec(q.cursor)!;
         after = { partition: Number(m[1]), position: Number(m[2]) };
       }
-      const position = await auditPosition(0);
-      const rows = await auditPage(db, auditWhere({ ...period, accountId: q.accountId, actor: q.actor, type: q.type }), after, q.limit + 1);
+      const position = await audit.position(0);
+      const rows = await audit.queries.page(auditWhere({ ...period, accountId: q.accountId, actor: q.actor, type: q.type }), after, q.limit + 1);
       const page = rows.slice(0, q.limit);
       const tail = page[page.length - 1];
       return c.json({ items: page.map(toAuditEntry), nextCursor: rows.length > q.limit && tail ? `${tail.partition}:${tail.position}` : null, position }, 200);
@@ -102,7 +109,7 @@ export function auditRoutes(app: App, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const result = await verifyChain(deps.log);
+      const result = await verifyChain(log);
       return c.json({ ok: result.ok, events: result.events, firstBreak: result.firstBreak, verifiedAt: new Date().toISOString() }, 200);
     },
   );

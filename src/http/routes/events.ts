@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { StoredEvent } from '../../log/envelope.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { EventLog } from '../../log/event-log.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { problemResponses } from '../schemas.ts';
 
@@ -29,7 +30,7 @@ function wire(e: StoredEvent): z.infer<typeof EventSchema> {
 }
 
 /** The raw log, for auditors and integrations: pages, and a live tail over Server-Sent Events. */
-export function eventRoutes(app: App, deps: ApiDeps): void {
+export function eventRoutes(app: App, deps: { log: EventLog }): void {
   app.openapi(
     createRoute({
       method: 'get',

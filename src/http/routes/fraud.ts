@@ -2,9 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { RULE_IDS, SEVERITIES } from '../../domain/fraud/config.ts';
 import { ALERT_STATUSES } from '../../domain/alert/events.ts';
 import { AMOUNT_PATTERN, SUPPORTED_CURRENCIES } from '../../domain/money.ts';
-import { decodeCursor } from '../../read/fraud-queries.ts';
+import { type FraudQueries, decodeCursor } from '../../read/fraud-queries.ts';
 import { commandContext, lastOf } from '../commands.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { CommandBus } from '../../commands/command-bus.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { waitForProjection } from '../read-your-writes.ts';
 import { AccountId, IdempotencyHeaders, MinPositionQuery, problemResponses } from '../schemas.ts';
@@ -82,10 +83,9 @@ function cursorOf(text: string | undefined): [string, string] | undefined {
 const iso = (s: string | undefined) => (s === undefined ? undefined : new Date(s).toISOString());
 
 /** Fraud and AML: alerts raised by the anomaly projector, their lifecycle, and analyst queries. */
-export function fraudRoutes(app: App, deps: ApiDeps): void {
+export function fraudRoutes(app: App, deps: { fraud: { queries: FraudQueries; commands: CommandBus; position(partition: number): Promise<number> }; waitMs: number }): void {
   const q = deps.fraud.queries;
-  const wait = (partition: number | undefined, minPosition: number | undefined) =>
-    waitForProjection({ ...deps, projectedPosition: deps.fraud.projectedPosition }, partition ?? 0, minPosition);
+  const wait = (partition: number | undefined, minPosition: number | undefined) => waitForProjection(deps.fraud, deps.waitMs, partition ?? 0, minPosition);
 
   app.openapi(
     createRoute({

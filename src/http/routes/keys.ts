@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { displayPrefix, KEY_ID_PATTERN } from '../../auth/api-keys.ts';
-import type { ApiKeyRecord } from '../../auth/key-store.ts';
+import type { ApiKeyRecord, KeyStore } from '../../auth/key-store.ts';
+import type { Logger } from '../../app/logger.ts';
 import { ROLES } from '../../auth/roles.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { Id, problemResponses } from '../schemas.ts';
 
@@ -37,7 +38,7 @@ function wire(k: ApiKeyRecord): z.infer<typeof ApiKey> {
 }
 
 /** Key management (admin). Recorded in the structured log, not in the log of money events. */
-export function keyRoutes(app: App, deps: ApiDeps): void {
+export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): void {
   app.openapi(
     createRoute({
       method: 'post',

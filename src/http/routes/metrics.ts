@@ -1,12 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ApiDeps, App } from '../context.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 
 /** GET /metrics: Prometheus text format; behind a bearer token when LEDGER_METRICS_TOKEN is set. */
-export function metricsRoutes(app: App, deps: ApiDeps): void {
-  const metrics = deps.metrics;
+export function metricsRoutes(app: App, { metrics, token }: { metrics: Metrics | null; token: string | null }): void {
   if (!metrics) return;
-  const expected = deps.config.security.metricsToken ? Buffer.from(`Bearer ${deps.config.security.metricsToken}`) : null;
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   app.get('/metrics', async (c) => {
     if (expected) {
       const given = Buffer.from(c.req.header('authorization') ?? '');

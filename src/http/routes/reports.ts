@@ -4,11 +4,11 @@ import { planAccountStatement } from '../../reports/account-statement.ts';
 import { planAuditTrail } from '../../reports/audit-trail.ts';
 import { parseThresholds, planLargeTransactions } from '../../reports/large-transactions.ts';
 import { parsePeriod } from '../../reports/period.ts';
-import { type ReportFormat, type ReportPlan, renderReport } from '../../reports/report.ts';
+import { type ReportContext, type ReportFormat, type ReportPlan, renderReport } from '../../reports/report.ts';
 import { SnapshotBehindError } from '../../reports/snapshot.ts';
 import { planSuspiciousActivity } from '../../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../../reports/trial-balance.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { Id, problemResponses } from '../schemas.ts';
 import { AccountFilter, Actor, EventType, PeriodBound, PeriodQuery } from './report-query.ts';
@@ -34,8 +34,7 @@ const REPORT_RESPONSE = {
 };
 
 /** Reports as PDF or CSV, streamed: validation happens before the first byte, so errors are still problem+json. */
-export function reportRoutes(app: App, deps: ApiDeps): void {
-  const ctx = deps.reports;
+export function reportRoutes(app: App, ctx: ReportContext): void {
 
   const route = <Q extends z.ZodObject>(name: string, summary: string, query: Q) =>
     createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(400, 401, 404, 409) } });

@@ -1,4 +1,4 @@
-import type { ApiDeps, App } from '../context.ts';
+import type { App } from '../context.ts';
 import { PROBLEM_CODES, type ProblemCode, problemStatus, problemTitle } from '../problem.ts';
 import { renderApiReference } from '../reference-page.ts';
 
@@ -11,7 +11,7 @@ const OPENAPI_INFO = {
   },
 };
 
-export function systemRoutes(app: App, deps: ApiDeps): void {
+export function systemRoutes(app: App, deps: { ready(): Promise<boolean> }): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

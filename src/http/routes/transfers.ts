@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
 import { commandContext, eventOf } from '../commands.ts';
-import type { ApiDeps, App } from '../context.ts';
+import type { CommandBus } from '../../commands/command-bus.ts';
+import type { App } from '../context.ts';
 import { IdempotencyHeaders, Transfer, TransferBody, problemResponses } from '../schemas.ts';
 
-export function transferRoutes(app: App, deps: ApiDeps): void {
+export function transferRoutes(app: App, deps: { commands: CommandBus }): void {
   app.openapi(
     createRoute({
       method: 'post',

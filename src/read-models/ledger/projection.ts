@@ -1,11 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import { insertMany } from '../db/bulk.ts';
-import type { Tx } from '../db/client.ts';
-import { accounts, balances, journalEntries, transactions } from '../db/schema.ts';
-import { type MovementEvent, movementKind } from '../domain/account/events.ts';
-import { Dec } from '../domain/money.ts';
-import { type StoredEvent, isAlertEvent, toAccountEvent } from '../log/envelope.ts';
-import type { Projection } from './projection.ts';
+import { insertMany } from '../../db/bulk.ts';
+import type { Tx } from '../../db/client.ts';
+import { accounts, balances, journalEntries, transactions } from '../../db/schema.ts';
+import { type MovementEvent, movementKind } from '../../domain/account/events.ts';
+import { Dec } from '../../domain/money.ts';
+import { type StoredEvent, isAlertEvent, toAccountEvent } from '../../log/envelope.ts';
+import type { Projection } from '../../projections/projection.ts';
 
 /** accounts, balances, journal_entries, transactions: the read models behind the account API and statements. */
 export const ledgerProjection: Projection = {

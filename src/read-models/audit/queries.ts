@@ -1,7 +1,7 @@
 import { type SQL, and, asc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { auditLog } from '../db/schema.ts';
-import { formatAmount, isSupportedCurrency } from '../domain/money.ts';
+import type { Db } from '../../db/client.ts';
+import { auditLog } from '../../db/schema.ts';
+import { formatAmount, isSupportedCurrency } from '../../domain/money.ts';
 
 export interface AuditFilter {
   from: string | null;
@@ -63,6 +63,16 @@ export async function auditCount(db: Db, where: SQL): Promise<number> {
   const rows = await db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(where);
   return Number(rows[0]?.n ?? 0);
 }
+
+/** The audit log's queries with the database bound (the slice's `queries`). */
+export function auditQueries(db: Db) {
+  return {
+    page: (where: SQL, after: AuditCursor | null, limit: number) => auditPage(db, where, after, limit),
+    count: (where: SQL) => auditCount(db, where),
+  };
+}
+
+export type AuditQueries = ReturnType<typeof auditQueries>;
 
 /** The amount in its currency's scale, as on the wire. */
 export function auditAmount(r: Pick<AuditRow, 'amount' | 'currency'>): string | null {

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { insertMany } from '../db/bulk.ts';
-import type { Tx } from '../db/client.ts';
-import { auditLog } from '../db/schema.ts';
-import { Dec } from '../domain/money.ts';
-import type { StoredEvent } from '../log/envelope.ts';
-import type { Projection } from './projection.ts';
+import { insertMany } from '../../db/bulk.ts';
+import type { Tx } from '../../db/client.ts';
+import { auditLog } from '../../db/schema.ts';
+import { Dec } from '../../domain/money.ts';
+import type { StoredEvent } from '../../log/envelope.ts';
+import type { Projection } from '../../projections/projection.ts';
 
 /**
  * audit_log: every event of the log with its actor, request origin, command id and hash. Insert-only:

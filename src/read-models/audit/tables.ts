@@ -1,5 +1,5 @@
 import { bigint, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
-import { decimal } from '../numeric.ts';
+import { decimal } from '../../db/numeric.ts';
 
 /**
  * The audit log read model: one row per event of the log, with who caused it, from where, and its

@@ -1,7 +1,9 @@
 import { and, desc, eq, lt, lte } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { accounts, balances, journalEntries } from '../db/schema.ts';
-import { Dec, formatAmount } from '../domain/money.ts';
+import type { Db } from '../../db/client.ts';
+import { accounts, balances, journalEntries } from '../../db/schema.ts';
+import { availableBalance } from '../../domain/account/state.ts';
+import { type Dec, formatAmount } from '../../domain/money.ts';
+import { partitionOf } from '../../log/event-log.ts';
 
 export interface AccountView {
   id: string;
@@ -22,9 +24,15 @@ export interface AccountView {
 
 const fmt = (d: Dec, currency: string) => formatAmount(d, currency);
 
-/** Queries over the read models only: never the write side. */
-export function accountQueries(db: Db) {
+/** Queries over the ledger read model only, never the write side; `partitions`: the log's partition count. */
+export function accountQueries(db: Db, partitions: number) {
   return {
+    async exists(id: string): Promise<boolean> {
+      const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id)).limit(1);
+      return rows.length > 0;
+    },
+
+
     async account(id: string): Promise<AccountView | null> {
       const rows = await db
         .select({ a: accounts, b: balances })
@@ -39,8 +47,7 @@ export function accountQueries(db: Db) {
         currency: a.currency,
         status: a.status,
         balance: fmt(b.balance, a.currency),
-        // What can still be spent now: nothing on a frozen or closed account.
-        available: fmt(a.status === 'open' ? b.balance.plus(a.overdraftLimit) : new Dec(0), a.currency),
+        available: fmt(availableBalance({ status: a.status, balance: b.balance, overdraftLimit: a.overdraftLimit }), a.currency),
         overdraftLimit: fmt(a.overdraftLimit, a.currency),
         ownerId: a.ownerId,
         metadata: a.metadata,
@@ -49,7 +56,7 @@ export function accountQueries(db: Db) {
         closedAt: a.closedAt,
         updatedAt: b.updatedAt > a.updatedAt ? b.updatedAt : a.updatedAt,
         position: b.lastPosition,
-        partition: 0,
+        partition: partitionOf(a.id, partitions),
       };
     },
 

@@ -1,0 +1,108 @@
+import type { KafkaTopology } from '../commands/kafka-command-bus.ts';
+import type { Env } from '../config/env.ts';
+import { type Database, openDatabase } from '../db/client.ts';
+import type { EventLog } from '../log/event-log.ts';
+import { kafkaEventLogOptions } from '../log/kafka-config.ts';
+import type { KafkaEventLogOptions } from '../log/kafka-event-log.ts';
+import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import type { Projection, Projector } from '../projections/projection.ts';
+import { ProjectionRunner } from '../projections/runner.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+
+/** The Kafka side of a deployment: the events topic and the commands/replies topics named after it. */
+export interface KafkaSetup extends KafkaTopology {
+  brokers: string[];
+  /** The events topic (`<prefix>.events`). */
+  topic: string;
+  /** Names the commands/replies topics and the consumer groups, so several ledgers can share a cluster. */
+  prefix: string;
+}
+
+export interface ProjectorOptions {
+  onError?: (err: unknown, projection: string) => void;
+  onBatch?: (projection: string, partition: number, position: number, count: number) => void;
+}
+
+/** The database (migrated) and the event log, opened the same way by every entry point. */
+export interface Storage {
+  readonly database: Database;
+  readonly log: EventLog;
+  /** Set when the log is Kafka; null for the embedded PostgreSQL log. */
+  readonly kafka: KafkaSetup | null;
+  /** Starts a projector fed by this log: a polling runner on the embedded log, a consumer group on Kafka. */
+  startProjector(projection: Projection, options?: ProjectorOptions): Promise<Projector>;
+  /** Brings projections up to the log's current end from this process, one after the other (tools, rebuild). */
+  catchUp(projections: readonly Projection[], onDone?: (projection: string, ms: number) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** Use this (already open) database instead of opening one from the environment; close() leaves it open. */
+  database?: Database;
+}
+
+/**
+ * Opens the database named by the environment (DATABASE_URL, else PGlite under LEDGER_DATA_DIR,
+ * guarded by the data-dir lock), migrates it, and opens the event log: Kafka when KAFKA_BROKERS is
+ * set, else the embedded log. kafkajs is loaded only in the Kafka case. No writer role is taken.
+ */
+export async function openStorage(env: Env, options: StorageOptions = {}): Promise<Storage> {
+  const embeddedOnDisk = !options.database && !env.DATABASE_URL;
+  const releaseLock = embeddedOnDisk ? acquireDataDirLock(env.LEDGER_DATA_DIR) : null;
+  let database: Database | null = options.database ?? null;
+  try {
+    database ??= await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: embeddedOnDisk ? env.LEDGER_DATA_DIR : null });
+    await database.migrate();
+    const kafkaOptions = kafkaEventLogOptions(env);
+    const log = kafkaOptions ? await openKafkaLog(kafkaOptions) : await new PostgresEventLog(database).start();
+    return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions) : null, async () => {
+      await log.close();
+      if (!options.database) await database!.close();
+      releaseLock?.();
+    });
+  } catch (err) {
+    if (database && !options.database) await database.close().catch(() => {});
+    releaseLock?.();
+    throw err;
+  }
+}
+
+async function openKafkaLog(options: KafkaEventLogOptions): Promise<EventLog> {
+  const { KafkaEventLog } = await import('../log/kafka-event-log.ts');
+  return new KafkaEventLog(options).start();
+}
+
+/** `<prefix>.events` → `<prefix>.commands` / `<prefix>.replies`, and consumer groups named after the prefix. */
+function kafkaSetup(options: KafkaEventLogOptions): KafkaSetup {
+  const topic = options.topic ?? 'ledger.events';
+  const prefix = topic.replace(/\.events$/, '');
+  return { brokers: options.brokers, topic, prefix, replicationFactor: options.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies` };
+}
+
+function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, close: () => Promise<void>): Storage {
+  return {
+    database,
+    log,
+    kafka,
+    async startProjector(projection, options = {}) {
+      if (kafka) {
+        const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
+        const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...options });
+        await runner.start();
+        return runner;
+      }
+      // PGlite shares one thread with the API: fewer, larger batches there.
+      const runner = new ProjectionRunner(database.db, log, projection, { coalesceMs: database.kind === 'pglite' ? 20 : 2, ...options });
+      runner.start();
+      return runner;
+    },
+    async catchUp(projections, onDone) {
+      for (const projection of projections) {
+        const started = Date.now();
+        await new ProjectionRunner(database.db, log, projection, { batchSize: 2000 }).catchUp();
+        onDone?.(projection.name, Date.now() - started);
+      }
+    },
+    close,
+  };
+}
