@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import { AccountId, MinPositionQuery, problemResponses } from '../../schemas.ts';
 import type { App } from '../../context.ts';
 import { type FraudRouteDeps, knownAccount } from './deps.ts';
@@ -24,14 +24,7 @@ export function accountRoutes(app: App, d: FraudRouteDeps): void {
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/fraud/accounts/{id}/counterparties',
-      tags: ['fraud'],
-      summary: 'Top counterparties of an account by money exchanged (both directions)',
-      request: { params: AccountId, query: MinPositionQuery.extend({ limit: Limit }) },
-      responses: { 200: { description: 'Counterparties', ...json(Counterparties) }, ...problemResponses(400, 401, 404, 409) },
-    }),
+    accountListRoute('/v1/fraud/accounts/{id}/counterparties', 'Top counterparties of an account by money exchanged (both directions)', 'Counterparties', Counterparties),
     async (c) => {
       const { id } = c.req.valid('param');
       const p = c.req.valid('query');
@@ -41,14 +34,7 @@ export function accountRoutes(app: App, d: FraudRouteDeps): void {
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/fraud/accounts/{id}/shared-counterparties',
-      tags: ['fraud'],
-      summary: 'Accounts that share counterparties with this (flagged) account, one hop, most shared first',
-      request: { params: AccountId, query: MinPositionQuery.extend({ limit: Limit }) },
-      responses: { 200: { description: 'Linked accounts', ...json(SharedCounterparties) }, ...problemResponses(400, 401, 404, 409) },
-    }),
+    accountListRoute('/v1/fraud/accounts/{id}/shared-counterparties', 'Accounts that share counterparties with this (flagged) account, one hop, most shared first', 'Linked accounts', SharedCounterparties),
     async (c) => {
       const { id } = c.req.valid('param');
       const p = c.req.valid('query');
@@ -56,4 +42,16 @@ export function accountRoutes(app: App, d: FraudRouteDeps): void {
       return c.json({ accountId: id, items: await d.queries.sharedCounterparties(id, p.limit) }, 200);
     },
   );
+}
+
+/** A list about one account: `?limit=` and read-your-writes in the query, `{ accountId, items }` back, 404 when the account is unknown. */
+function accountListRoute<P extends string, S extends z.ZodType>(path: P, summary: string, description: string, schema: S) {
+  return createRoute({
+    method: 'get',
+    path,
+    tags: ['fraud'],
+    summary,
+    request: { params: AccountId, query: MinPositionQuery.extend({ limit: Limit }) },
+    responses: { 200: { description, ...json(schema) }, ...problemResponses(400, 401, 404, 409) },
+  });
 }
