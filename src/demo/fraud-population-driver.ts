@@ -24,6 +24,8 @@ export interface DriveResult {
   refusals: Record<string, number>;
 }
 
+type Post = (path: string, body: unknown) => Promise<{ status: number; json: { id?: string; code?: string } }>;
+
 /**
  * Sends a population through the HTTP API in time order. Operations planned for the same instant
  * go together (one group commit), at most one per account so their order is kept; the clock is set
@@ -31,72 +33,77 @@ export interface DriveResult {
  */
 export async function drivePopulation(app: App, token: string, clock: SimulatedClock, pop: Population, onProgress?: (done: number, total: number) => void): Promise<DriveResult> {
   const started = Date.now();
-  const ids = new Map<string, string>();
-  let failed = 0;
-  let waves = 0;
-  const refusals: Record<string, number> = {};
-  let i = 0;
-  const post = async (path: string, body: unknown): Promise<{ status: number; json: { id?: string; code?: string } }> => {
+  const result: DriveResult = { ops: pop.ops.length, failed: 0, waves: 0, ms: 0, ids: new Map(), refusals: {} };
+  const post: Post = async (path, body) => {
     const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as { id?: string; code?: string } };
   };
   const send = async (op: Op): Promise<void> => {
-    const id = ids.get(op.account);
-    let r: { status: number; json: { id?: string; code?: string } };
-    switch (op.kind) {
-      case 'open':
-        r = await post('/v1/accounts', { currency: 'USD', ownerId: op.ownerId });
-        if (r.status === 201 && r.json.id) ids.set(op.account, r.json.id);
-        break;
-      case 'deposit':
-        r = await post(`/v1/accounts/${id}/deposits`, { amount: op.amount, channel: op.channel });
-        break;
-      case 'withdraw':
-        r = await post(`/v1/accounts/${id}/withdrawals`, { amount: op.amount, channel: op.channel });
-        break;
-      case 'transfer':
-        r = await post('/v1/transfers', { fromAccountId: id, toAccountId: ids.get(op.to), amount: op.amount });
-        break;
-      default: {
-        const never: never = op;
-        throw new Error(`unknown op ${(never as { kind: string }).kind}`);
-      }
-    }
-    if (r.status !== 201) {
-      failed++;
-      const code = `${op.kind}:${r.json.code ?? r.status}`;
-      refusals[code] = (refusals[code] ?? 0) + 1;
-    }
+    const r = await sendOp(post, op, result.ids);
+    if (r.status === 201) return;
+    result.failed++;
+    const code = `${op.kind}:${r.json.code ?? r.status}`;
+    result.refusals[code] = (result.refusals[code] ?? 0) + 1;
   };
+  let i = 0;
   while (i < pop.ops.length) {
     const at = pop.ops[i]!.at;
     let j = i;
     while (j < pop.ops.length && pop.ops[j]!.at === at) j++;
-    // Same instant: split into waves where each account appears once, keeping each account's order.
-    let pending = pop.ops.slice(i, j);
-    while (pending.length) {
-      const busy = new Set<string>();
-      const wave: Op[] = [];
-      const rest: Op[] = [];
-      for (const op of pending) {
-        const touches = op.kind === 'transfer' ? [op.account, op.to] : [op.account];
-        if (touches.some((a) => busy.has(a))) {
-          rest.push(op);
-          touches.forEach((a) => busy.add(a));
-        } else {
-          wave.push(op);
-          touches.forEach((a) => busy.add(a));
-        }
-      }
+    for (const wave of wavesOf(pop.ops.slice(i, j))) {
       clock.set(at);
       await Promise.all(wave.map(send));
-      waves++;
-      pending = rest;
+      result.waves++;
     }
     i = j;
     onProgress?.(i, pop.ops.length);
   }
-  return { ops: pop.ops.length, failed, waves, ms: Date.now() - started, ids, refusals };
+  return { ...result, ms: Date.now() - started };
+}
+
+/** One operation through the API; an account opened is remembered under its logical key in `ids`. */
+async function sendOp(post: Post, op: Op, ids: Map<string, string>): ReturnType<Post> {
+  const id = ids.get(op.account);
+  switch (op.kind) {
+    case 'open': {
+      const r = await post('/v1/accounts', { currency: 'USD', ownerId: op.ownerId });
+      if (r.status === 201 && r.json.id) ids.set(op.account, r.json.id);
+      return r;
+    }
+    case 'deposit':
+      return post(`/v1/accounts/${id}/deposits`, { amount: op.amount, channel: op.channel });
+    case 'withdraw':
+      return post(`/v1/accounts/${id}/withdrawals`, { amount: op.amount, channel: op.channel });
+    case 'transfer':
+      return post('/v1/transfers', { fromAccountId: id, toAccountId: ids.get(op.to), amount: op.amount });
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${(never as { kind: string }).kind}`);
+    }
+  }
+}
+
+/**
+ * Operations of one instant in waves where each account appears once, keeping each account's
+ * order: an operation waits for a later wave when an account it touches is busy in this one (or
+ * was skipped in it already).
+ */
+function wavesOf(ops: readonly Op[]): Op[][] {
+  const waves: Op[][] = [];
+  let pending = ops;
+  while (pending.length) {
+    const busy = new Set<string>();
+    const wave: Op[] = [];
+    const rest: Op[] = [];
+    for (const op of pending) {
+      const touches = op.kind === 'transfer' ? [op.account, op.to] : [op.account];
+      (touches.some((a) => busy.has(a)) ? rest : wave).push(op);
+      touches.forEach((a) => busy.add(a));
+    }
+    waves.push(wave);
+    pending = rest;
+  }
+  return waves;
 }
 
 export interface AlertLite {

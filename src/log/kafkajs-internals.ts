@@ -7,7 +7,9 @@ import type { Kafka } from 'kafkajs';
  * after position x" cost a group join per call. The cluster object behind every kafkajs client
  * can send a plain Fetch at an offset, and kafkajs's own Batch class drops control records and
  * aborted transactions exactly as its read_committed consumer does. Both are reached here, typed
- * narrowly, and checked at load time so a kafkajs upgrade that moves them fails loudly.
+ * narrowly, and checked when a Kafka log starts (checkKafkajsInternals), so a kafkajs upgrade that
+ * moves them fails loudly there. Importing this module reaches for nothing: the embedded log never
+ * touches these internals, so a kafkajs change cannot break it.
  */
 
 export interface FetchedMessage {
@@ -59,18 +61,38 @@ export const READ_COMMITTED = 1;
 type CreateCluster = (options: { isolationLevel: number; allowAutoTopicCreation: boolean; metadataMaxAge?: number }) => InternalCluster;
 type BatchConstructor = new (topic: string, fetchedOffset: string, partitionData: PartitionFetch) => InternalBatch;
 
-const require = createRequire(import.meta.url);
-const BatchClass: unknown = require('kafkajs/src/consumer/batch.js');
-if (typeof BatchClass !== 'function') throw new Error('kafkajs internals moved: kafkajs/src/consumer/batch.js is not a class');
+let batchClass: BatchConstructor | null = null;
+
+/** kafkajs's Batch class, loaded and checked on first use. */
+function loadBatchClass(): BatchConstructor {
+  if (batchClass) return batchClass;
+  const loaded: unknown = createRequire(import.meta.url)('kafkajs/src/consumer/batch.js');
+  if (typeof loaded !== 'function') throw new Error('kafkajs internals moved: kafkajs/src/consumer/batch.js is not a class');
+  batchClass = loaded as BatchConstructor;
+  return batchClass;
+}
+
+function clusterFactory(kafka: Kafka): CreateCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const factory: unknown = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof factory !== 'function') throw new Error('kafkajs internals moved: Kafka has no createCluster');
+  return factory as CreateCluster;
+}
+
+/**
+ * Throws when the internals this module reaches for are not where it expects them. Called when a
+ * Kafka log starts, so a kafkajs upgrade that moves them fails at start, not on the first read.
+ */
+export function checkKafkajsInternals(kafka: Kafka): void {
+  loadBatchClass();
+  clusterFactory(kafka);
+}
 
 export function newBatch(topic: string, fetchedOffset: string, data: PartitionFetch): InternalBatch {
-  return new (BatchClass as BatchConstructor)(topic, fetchedOffset, data);
+  return new (loadBatchClass())(topic, fetchedOffset, data);
 }
 
 /** A kafkajs Cluster configured like the Kafka instance's own clients (brokers, timeouts, retry). */
 export function createCluster(kafka: Kafka, isolationLevel: number): InternalCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const factory: unknown = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
-  if (typeof factory !== 'function') throw new Error('kafkajs internals moved: Kafka has no createCluster');
-  return (factory as CreateCluster)({ isolationLevel, allowAutoTopicCreation: false });
+  return clusterFactory(kafka)({ isolationLevel, allowAutoTopicCreation: false });
 }

@@ -1,5 +1,5 @@
 import { type SQL, and, desc, eq, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { type Db, rowsOf } from '../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../db/schema.ts';
 import type { FraudConfig } from '../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../domain/money.ts';
@@ -73,9 +73,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .where(where.length ? and(...where) : undefined)
         .orderBy(desc(alerts.raisedAt), desc(alerts.id))
         .limit(f.limit + 1);
-      const page = rows.slice(0, f.limit);
-      const last = page[page.length - 1];
-      return { items: page.map(alertView), nextCursor: rows.length > f.limit && last ? encodeCursor([last.raisedAt, last.id]) : null };
+      const page = pageOf(rows, f.limit, (last) => [last.raisedAt, last.id]);
+      return { items: page.items.map(alertView), nextCursor: page.nextCursor };
     },
 
     async alert(id: string): Promise<AlertView | null> {
@@ -177,10 +176,9 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .where(and(...where))
         .orderBy(desc(fraudActivity.occurredAt), desc(fraudActivity.eventId))
         .limit(q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
+      const page = pageOf(rows, q.limit, (last) => [last.occurredAt, last.eventId]);
       return {
-        items: page.map((r) => ({
+        items: page.items.map((r) => ({
           eventId: r.eventId,
           transactionId: r.transactionId,
           accountId: r.accountId,
@@ -192,7 +190,7 @@ export function fraudQueries(db: Db, config: FraudConfig) {
           occurredAt: r.occurredAt,
           position: r.position,
         })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor([last.occurredAt, last.eventId]) : null,
+        nextCursor: page.nextCursor,
       };
     },
 
@@ -252,9 +250,13 @@ function countBy(xs: string[]): Record<string, number> {
   return out;
 }
 
-/** drizzle's execute() returns rows directly on postgres-js and as { rows } on PGlite. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
+/**
+ * Keyset pagination: the query fetched limit + 1 rows; the page is the first `limit`, and when there
+ * were more, the cursor continues after the last row of the page (the sort key the query orders by).
+ */
+function pageOf<T>(rows: T[], limit: number, keyOf: (last: T) => string[]): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
 }
 

@@ -32,3 +32,12 @@ describe('isFencing', () => {
     expect(isFencing(loop)).toBe(false);
   });
 });
+
+describe('kafkajs internals', () => {
+  it('are found on the installed kafkajs, and a Kafka client without them fails the check', async () => {
+    const { Kafka } = await import('kafkajs');
+    const { checkKafkajsInternals } = await import('../../src/log/kafkajs-internals.ts');
+    expect(() => checkKafkajsInternals(new Kafka({ brokers: ['127.0.0.1:1'] }))).not.toThrow();
+    expect(() => checkKafkajsInternals({} as InstanceType<typeof Kafka>)).toThrow(/kafkajs internals moved/);
+  });
+});

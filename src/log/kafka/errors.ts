@@ -1,0 +1,48 @@
+import { LogUnavailableError } from '../event-log.ts';
+import { isRecord } from './codec.ts';
+
+const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+/** 47 INVALID_PRODUCER_EPOCH, 90 PRODUCER_FENCED (newer brokers; kafkajs 2.2 does not name it). */
+const FENCING_CODES = new Set([47, 90]);
+
+/** Walks an error and its causes (kafkajs wraps retried errors) looking for a fencing error. */
+export function isFencing(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (isRecord(e) || e instanceof Error) {
+    if (seen.has(e)) break;
+    seen.add(e);
+    const r = e as unknown as Record<string, unknown>;
+    if (typeof r.type === 'string' && FENCING_TYPES.has(r.type)) return true;
+    if (typeof r.code === 'number' && FENCING_CODES.has(r.code)) return true;
+    if (typeof r.name === 'string' && /ProducerFenced/i.test(r.name)) return true;
+    if (typeof r.message === 'string' && /producer.*fenced|fenced.*producer|producer's epoch|INVALID_PRODUCER_EPOCH/i.test(r.message)) return true;
+    e = r.cause ?? r.originalError ?? r.retriableError;
+  }
+  return false;
+}
+
+export function unavailable(what: string, err: unknown): LogUnavailableError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new LogUnavailableError(`${what}: ${msg}`, { cause: err });
+}
+
+export class DeadlineError extends Error {}
+
+/** `work`, or a DeadlineError after `ms`. */
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Best effort: waits at most `ms` for `work` and never throws (closing connections on the way out). */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  await withTimeout(work, ms).catch(() => {});
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,158 @@
+import type { alerts, fraudActivity, fraudFlowTags } from '../../db/schema.ts';
+import { type MovementEvent, isMovement, movementKind } from '../../domain/account/events.ts';
+import { type AccountProfile, type Activity, type Detection, type FraudConfig, alertIdOf, evaluate } from '../../domain/fraud/index.ts';
+import { Dec } from '../../domain/money.ts';
+import { type StoredEvent, isAlertEvent, toAccountEvent } from '../../log/envelope.ts';
+import { type Windows, iso, pairKey, pushTo } from './windows.ts';
+
+/** What one payer sent one payee (and got back) in a batch: added to the stored totals. */
+export interface PairDelta {
+  accountId: string;
+  counterpartyId: string;
+  currency: string;
+  outCount: number;
+  outAmount: Dec;
+  inCount: number;
+  inAmount: Dec;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** What a batch changes in the anomaly read models, gathered in memory for the bulk writes. */
+export interface Changes {
+  activity: Array<typeof fraudActivity.$inferInsert>;
+  /** Accounts whose profile (in Windows.profiles) changed. */
+  dirtyProfiles: Set<string>;
+  pairs: Map<string, PairDelta>;
+  newTags: Array<typeof fraudFlowTags.$inferInsert>;
+  newAlerts: Map<string, typeof alerts.$inferInsert>;
+  /** Event time of the last movement (else of the first one the windows reach back from). */
+  lastAt: string;
+}
+
+/**
+ * Step 3: every rule on every movement of the batch, in log order, against the windows; each
+ * movement then joins the windows, so the next one sees it exactly as it would in a later batch.
+ */
+export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, lookBackMs: number, firstAt: string): Changes {
+  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), lastAt: firstAt };
+  for (const stored of batch) {
+    if (isAlertEvent(stored)) continue;
+    const event = toAccountEvent(stored);
+    if (event.type === 'AccountOpened') {
+      windows.profiles.set(event.data.accountId, { accountId: event.data.accountId, ownerId: event.data.ownerId, currency: event.data.currency, openedAt: stored.occurredAt, lastActivityAt: null, lastAlertAt: {} });
+      changes.dirtyProfiles.add(event.data.accountId);
+    } else if (isMovement(event)) {
+      evaluateMovement(stored, event, windows, changes, config, lookBackMs);
+    }
+  }
+  return changes;
+}
+
+function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows, changes: Changes, config: FraudConfig, lookBackMs: number): void {
+  const d = event.data;
+  const profile = w.profiles.get(d.accountId) ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {} };
+  const activity = activityOf(stored, event, profile);
+  const from = iso(Date.parse(stored.occurredAt) - lookBackMs);
+  const params = config.forCurrency(d.currency);
+  const ownerList = profile.ownerId !== null ? (w.ownerCash.get(profile.ownerId) ?? []) : [];
+  const counterpartyId = activity.counterpartyId;
+  const result = evaluate(
+    {
+      movement: activity,
+      profile,
+      recent: (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from),
+      ownerRecent: ownerList.filter((a) => a.accountId !== d.accountId && a.occurredAt >= from),
+      paidBefore: counterpartyId !== null && w.paid.has(pairKey(d.accountId, counterpartyId)),
+      tags: activity.kind === 'transfer_out' ? (w.tags.get(d.accountId) ?? []) : [],
+    },
+    params,
+  );
+
+  const lastAlertAt = { ...profile.lastAlertAt };
+  for (const det of result.detections) {
+    lastAlertAt[det.rule] = stored.occurredAt;
+    const row = alertRowOf(det, stored, d.currency, params[det.rule] as unknown as Record<string, unknown>);
+    changes.newAlerts.set(row.id, row);
+  }
+  if (counterpartyId !== null) {
+    for (const tag of result.forward) {
+      pushTo(w.tags, counterpartyId, tag);
+      changes.newTags.push({ accountId: counterpartyId, ...tag });
+    }
+    recordPair(activity, counterpartyId, w, changes);
+  }
+  rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt }, w, changes);
+}
+
+/** The movement as the rules see it. */
+function activityOf(stored: StoredEvent, event: MovementEvent, profile: AccountProfile): Activity {
+  const d = event.data;
+  return {
+    eventId: stored.eventId,
+    transactionId: d.transactionId,
+    accountId: d.accountId,
+    ownerId: profile.ownerId,
+    kind: movementKind(event),
+    amount: new Dec(d.amount),
+    currency: d.currency,
+    balanceAfter: new Dec(d.balanceAfter),
+    counterpartyId: event.type === 'TransferDebited' || event.type === 'TransferCredited' ? event.data.counterpartyAccountId : null,
+    channel: event.type === 'FundsDeposited' || event.type === 'FundsWithdrawn' ? event.data.channel : null,
+    occurredAt: stored.occurredAt,
+    position: stored.position,
+  };
+}
+
+/** An open alert raised by `stored`; its id is derived from the rule and the event, so a rebuild raises the same one. */
+function alertRowOf(det: Detection, stored: StoredEvent, currency: string, params: Record<string, unknown>): typeof alerts.$inferInsert {
+  return {
+    id: alertIdOf(det.rule, stored.eventId),
+    rule: det.rule,
+    severity: det.severity,
+    score: det.score,
+    accountId: det.accountIds[0]!,
+    accountIds: det.accountIds,
+    currency,
+    amount: det.amount,
+    status: 'open',
+    summary: det.summary,
+    evidence: det.evidence,
+    params,
+    history: [{ status: 'open', at: stored.occurredAt, actor: 'system', note: det.summary, eventId: stored.eventId, position: stored.position }],
+    triggerEventId: stored.eventId,
+    raisedAt: stored.occurredAt,
+    updatedAt: stored.occurredAt,
+    partition: stored.partition,
+    position: stored.position,
+  };
+}
+
+/** Adds a transfer to the batch's totals of its (account, counterparty) pair; a payment marks the pair as paid. */
+function recordPair(activity: Activity, counterpartyId: string, w: Windows, changes: Changes): void {
+  const key = pairKey(activity.accountId, counterpartyId);
+  const out = activity.kind === 'transfer_out';
+  if (out) w.paid.add(key);
+  const at = activity.occurredAt;
+  const delta = changes.pairs.get(key) ?? { accountId: activity.accountId, counterpartyId, currency: activity.currency, outCount: 0, outAmount: new Dec(0), inCount: 0, inAmount: new Dec(0), firstAt: at, lastAt: at };
+  if (out) {
+    delta.outCount++;
+    delta.outAmount = delta.outAmount.plus(activity.amount);
+  } else {
+    delta.inCount++;
+    delta.inAmount = delta.inAmount.plus(activity.amount);
+  }
+  delta.lastAt = at;
+  changes.pairs.set(key, delta);
+}
+
+/** The movement joins its account's window (and its owner's cash window), and the account's profile moves on. */
+function rememberMovement(activity: Activity, profile: AccountProfile, w: Windows, changes: Changes): void {
+  w.profiles.set(activity.accountId, profile);
+  changes.dirtyProfiles.add(activity.accountId);
+  pushTo(w.recent, activity.accountId, { ...activity });
+  const ownerCash = profile.ownerId !== null ? w.ownerCash.get(profile.ownerId) : undefined;
+  if (ownerCash && (activity.kind === 'deposit' || activity.kind === 'withdrawal') && activity.channel !== null) ownerCash.push(activity);
+  changes.activity.push({ ...activity });
+  changes.lastAt = activity.occurredAt;
+}

@@ -1,0 +1,47 @@
+import { type MovementEvent, isMovement } from '../../domain/account/events.ts';
+import { type StoredEvent, isAlertEvent, toAccountEvent } from '../../log/envelope.ts';
+
+export interface Movement {
+  stored: StoredEvent;
+  event: MovementEvent;
+}
+
+/** What a batch touches: the keys of the windows to load before evaluating it. */
+export interface Touched {
+  /** The batch's movements, in log order. */
+  movements: Movement[];
+  /** Every account an account event of the batch is about. */
+  accountIds: Set<string>;
+  /** Payers and payees of the batch's transfers (counterparty history and funds in flight). */
+  sources: Set<string>;
+  targets: Set<string>;
+  /** Owners of the accounts the batch opens (the profile table does not know them yet). */
+  openedOwner: Map<string, string | null>;
+  /** Analysts' alert status changes, in log order. */
+  statusChanges: StoredEvent[];
+  /** Event time of the first movement (else of the first event): the windows reach back from it. */
+  firstAt: string;
+}
+
+/** Step 1: what the batch touches; null when it touches nothing (an empty batch). */
+export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
+  const touched: Touched = { movements: [], accountIds: new Set(), sources: new Set(), targets: new Set(), openedOwner: new Map(), statusChanges: [], firstAt: '' };
+  for (const stored of batch) {
+    if (isAlertEvent(stored)) {
+      touched.statusChanges.push(stored);
+      continue;
+    }
+    const event = toAccountEvent(stored);
+    touched.accountIds.add(event.data.accountId);
+    if (event.type === 'AccountOpened') touched.openedOwner.set(event.data.accountId, event.data.ownerId);
+    if (!isMovement(event)) continue;
+    touched.movements.push({ stored, event });
+    if (event.type === 'TransferDebited') {
+      touched.sources.add(event.data.accountId);
+      touched.targets.add(event.data.counterpartyAccountId);
+    }
+  }
+  if (touched.movements.length === 0 && touched.statusChanges.length === 0 && touched.accountIds.size === 0) return null;
+  touched.firstAt = touched.movements[0]?.stored.occurredAt ?? batch[0]!.occurredAt;
+  return touched;
+}

@@ -1,0 +1,127 @@
+import { and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.ts';
+import { fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags } from '../../db/schema.ts';
+import type { AccountProfile, Activity, FlowTag, RuleId } from '../../domain/fraud/index.ts';
+import type { Touched } from './touched.ts';
+
+/**
+ * The state the rules read, loaded for the accounts a batch touches and then kept up to date in
+ * memory while the batch is evaluated, event by event.
+ */
+export interface Windows {
+  /** Profiles of the touched accounts, as stored (before the batch). */
+  profiles: Map<string, AccountProfile>;
+  /** Per account that moves money in the batch: its activity since the longest window before the first movement. */
+  recent: Map<string, Activity[]>;
+  /** Per owner with a cash-like movement in the batch: the cash-like activity of all their accounts. */
+  ownerCash: Map<string, Activity[]>;
+  /** pairKey(payer, payee) of the batch's transfer pairs that had a payment before. */
+  paid: Set<string>;
+  /** Per payer of the batch: the funds in flight it holds. */
+  tags: Map<string, FlowTag[]>;
+}
+
+export interface Horizons {
+  /** The longest rule window (ms). */
+  lookBackMs: number;
+  /** The longest round-trip window (ms): funds in flight older than that are dead. */
+  tagWindowMs: number;
+}
+
+export const iso = (t: number): string => new Date(t).toISOString();
+
+export function pairKey(a: string, b: string): string {
+  return `${a}|${b}`;
+}
+
+/** Adds `item` to the list of `key`. */
+export function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
+/** Step 2: the windows of everything the batch touches, in one query per table. */
+export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons): Promise<Windows> {
+  const since = iso(Date.parse(touched.firstAt) - horizons.lookBackMs);
+  const profiles = await loadProfiles(tx, [...touched.accountIds]);
+  const owners = cashOwners(touched, profiles);
+  return {
+    profiles,
+    recent: await loadRecent(tx, [...new Set(touched.movements.map((m) => m.event.data.accountId))], since),
+    ownerCash: await loadOwnerCash(tx, owners, since),
+    paid: await loadPaid(tx, touched),
+    tags: await loadTags(tx, touched.sources, iso(Date.parse(touched.firstAt) - horizons.tagWindowMs)),
+  };
+}
+
+async function loadProfiles(tx: Tx, ids: string[]): Promise<Map<string, AccountProfile>> {
+  const profiles = new Map<string, AccountProfile>();
+  if (!ids.length) return profiles;
+  for (const r of await tx.select().from(fraudAccounts).where(inArray(fraudAccounts.accountId, ids))) {
+    profiles.set(r.accountId, { accountId: r.accountId, ownerId: r.ownerId, currency: r.currency, openedAt: r.openedAt, lastActivityAt: r.lastActivityAt, lastAlertAt: r.lastAlertAt as Partial<Record<RuleId, string>> });
+  }
+  return profiles;
+}
+
+/** Owners of accounts with cash-like movements (deposits/withdrawals with a channel): per-owner structuring. */
+function cashOwners(touched: Touched, profiles: Map<string, AccountProfile>): Set<string> {
+  const owners = new Set<string>();
+  for (const { event } of touched.movements) {
+    if ((event.type === 'FundsDeposited' || event.type === 'FundsWithdrawn') && event.data.channel !== null) {
+      const owner = profiles.get(event.data.accountId)?.ownerId ?? touched.openedOwner.get(event.data.accountId) ?? null;
+      if (owner !== null) owners.add(owner);
+    }
+  }
+  return owners;
+}
+
+type ActivityRow = typeof fraudActivity.$inferSelect;
+
+function activityOf(row: ActivityRow): Activity {
+  return { ...row };
+}
+
+async function loadRecent(tx: Tx, accountIds: string[], since: string): Promise<Map<string, Activity[]>> {
+  const recent = new Map<string, Activity[]>();
+  if (!accountIds.length) return recent;
+  const rows = await tx
+    .select()
+    .from(fraudActivity)
+    .where(and(inArray(fraudActivity.accountId, accountIds), gte(fraudActivity.occurredAt, since)))
+    .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
+  for (const r of rows) pushTo(recent, r.accountId, activityOf(r));
+  return recent;
+}
+
+async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promise<Map<string, Activity[]>> {
+  const ownerCash = new Map<string, Activity[]>();
+  if (!owners.size) return ownerCash;
+  const rows = await tx
+    .select()
+    .from(fraudActivity)
+    .where(and(inArray(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), inArray(fraudActivity.kind, ['deposit', 'withdrawal']), isNotNull(fraudActivity.channel)))
+    .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
+  for (const o of owners) ownerCash.set(o, []);
+  for (const r of rows) pushTo(ownerCash, r.ownerId!, activityOf(r));
+  return ownerCash;
+}
+
+async function loadPaid(tx: Tx, touched: Touched): Promise<Set<string>> {
+  const paid = new Set<string>();
+  if (!touched.sources.size) return paid;
+  const rows = await tx
+    .select({ a: fraudCounterparties.accountId, b: fraudCounterparties.counterpartyId })
+    .from(fraudCounterparties)
+    .where(and(inArray(fraudCounterparties.accountId, [...touched.sources]), inArray(fraudCounterparties.counterpartyId, [...touched.targets]), sql`${fraudCounterparties.outCount} > 0`));
+  for (const r of rows) paid.add(pairKey(r.a, r.b));
+  return paid;
+}
+
+async function loadTags(tx: Tx, sources: Set<string>, since: string): Promise<Map<string, FlowTag[]>> {
+  const tags = new Map<string, FlowTag[]>();
+  if (!sources.size) return tags;
+  const rows = await tx.select().from(fraudFlowTags).where(and(inArray(fraudFlowTags.accountId, [...sources]), gte(fraudFlowTags.startedAt, since)));
+  for (const r of rows) pushTo(tags, r.accountId, { tagId: r.tagId, originId: r.originId, path: r.path, amount: r.amount, startedAt: r.startedAt, evidence: r.evidence });
+  return tags;
+}

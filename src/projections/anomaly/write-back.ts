@@ -1,0 +1,46 @@
+import { eq, lt, sql } from 'drizzle-orm';
+import { insertMany } from '../../db/bulk.ts';
+import type { Tx } from '../../db/client.ts';
+import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags } from '../../db/schema.ts';
+import { type StoredEvent, toAlertEvent } from '../../log/envelope.ts';
+import type { Changes } from './evaluate.ts';
+import { type Windows, iso } from './windows.ts';
+
+/** Step 4: the batch's changes in bulk, one statement per table. */
+export async function writeBack(tx: Tx, windows: Windows, changes: Changes, tagWindowMs: number): Promise<void> {
+  await insertMany(tx, fraudActivity, changes.activity, sql`on conflict do nothing`);
+  const profileRows = [...changes.dirtyProfiles].map((id) => {
+    const p = windows.profiles.get(id)!;
+    return { accountId: p.accountId, ownerId: p.ownerId, currency: p.currency, openedAt: p.openedAt, lastActivityAt: p.lastActivityAt, lastAlertAt: p.lastAlertAt as Record<string, string> };
+  });
+  await insertMany(
+    tx,
+    fraudAccounts,
+    profileRows,
+    sql`on conflict (account_id) do update set owner_id = excluded.owner_id, opened_at = excluded.opened_at, last_activity_at = excluded.last_activity_at, last_alert_at = excluded.last_alert_at`,
+  );
+  await insertMany(
+    tx,
+    fraudCounterparties,
+    [...changes.pairs.values()],
+    sql`on conflict (account_id, counterparty_id) do update set out_count = fraud_counterparties.out_count + excluded.out_count,
+        out_amount = fraud_counterparties.out_amount + excluded.out_amount, in_count = fraud_counterparties.in_count + excluded.in_count,
+        in_amount = fraud_counterparties.in_amount + excluded.in_amount, last_at = excluded.last_at`,
+  );
+  await insertMany(tx, fraudFlowTags, changes.newTags, sql`on conflict do nothing`);
+  // Funds in flight older than any round-trip window can never close a loop again (event time only grows).
+  if (changes.newTags.length) await tx.delete(fraudFlowTags).where(lt(fraudFlowTags.startedAt, iso(Date.parse(changes.lastAt) - tagWindowMs)));
+  await insertMany(tx, alerts, [...changes.newAlerts.values()], sql`on conflict do nothing`);
+}
+
+/** Step 5: analysts' status changes, after the alerts of this batch exist. */
+export async function applyStatusChanges(tx: Tx, statusChanges: readonly StoredEvent[]): Promise<void> {
+  for (const stored of statusChanges) {
+    const e = toAlertEvent(stored);
+    const entry: AlertHistoryEntry = { status: e.data.to, at: stored.occurredAt, actor: stored.metadata.actor, note: e.data.note, eventId: stored.eventId, position: stored.position };
+    await tx
+      .update(alerts)
+      .set({ status: e.data.to, updatedAt: stored.occurredAt, history: sql`${alerts.history} || ${JSON.stringify([entry])}::jsonb` })
+      .where(eq(alerts.id, e.data.alertId));
+  }
+}
