@@ -5,7 +5,7 @@ import vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/http/server.ts';
-import { type SecuredLedger, startSecuredLedger } from '../support/secured.ts';
+import { type TestLedger, startTestLedger } from '../support/harness.ts';
 
 /**
  * A bounded load test on a real socket (127.0.0.1 only): slow clients (headers or body trickled a
@@ -16,7 +16,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 describe('mixed load with slow clients (PGlite, real HTTP server on 127.0.0.1)', () => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let server: Server;
   let base: string;
   let port: number;
@@ -25,10 +25,10 @@ describe('mixed load with slow clients (PGlite, real HTTP server on 127.0.0.1)',
   const accounts: string[] = [];
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger('pglite', { LEDGER_REQUEST_TIMEOUT_MS: '2000' });
+    ledger = await startTestLedger('pglite', { LEDGER_REQUEST_TIMEOUT_MS: '2000' });
     teller = (await ledger.key('teller')).token;
     auditor = (await ledger.key('auditor')).token;
-    for (let i = 0; i < 10; i++) accounts.push(await ledger.account('100000.00'));
+    for (let i = 0; i < 10; i++) accounts.push(await ledger.openAccount({ deposit: '100000.00' }));
     server = await startHttpServer(ledger.system.app, { port: 0, hostname: '127.0.0.1', requestTimeoutMs: 2000, headersTimeoutMs: 1000 });
     port = (server.address() as AddressInfo).port;
     base = `http://127.0.0.1:${port}`;

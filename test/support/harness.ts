@@ -203,3 +203,13 @@ async function catchUp(system: System): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A plausible valid body for a route, so an allowed caller gets past validation. */
+export function sampleBody(method: string, path: string, ids: { a: string; b: string }): unknown {
+  if (method !== 'POST') return undefined;
+  if (path === '/v1/accounts') return { currency: 'USD' };
+  if (path === '/v1/transfers') return { fromAccountId: ids.a, toAccountId: ids.b, amount: '1.00' };
+  if (path === '/v1/keys') return { name: 'sample', role: 'auditor' };
+  if (path.endsWith('/deposits') || path.endsWith('/withdrawals')) return { amount: '1.00' };
+  return {};
+}
