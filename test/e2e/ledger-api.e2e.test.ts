@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/verify/verify-ledger.ts';
-import { type Reply, type TestLedger, logBackends, startTestLedger } from '../support/harness.ts';
-
-const PROBLEM = 'application/problem+json';
+import { type TestLedger, logBackends, startTestLedger } from '../support/harness.ts';
+import { expectProblem } from '../support/problems.ts';
 
 describe.each(await logBackends())('ledger HTTP API on %s', (backend) => {
   let ledger: TestLedger;
@@ -12,16 +11,6 @@ describe.each(await logBackends())('ledger HTTP API on %s', (backend) => {
   afterAll(async () => {
     await ledger?.close();
   });
-
-  /** Asserts a problem+json response with a code, and optionally the field named. */
-  function expectProblem(res: Reply, status: number, code: string, field?: string) {
-    expect(res.status, JSON.stringify(res.body)).toBe(status);
-    expect(res.headers.get('content-type')).toContain(PROBLEM);
-    expect(res.body.code).toBe(code);
-    expect(res.body.type).toBe(`/problems/${code}`);
-    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/); // no stack traces
-    if (field) expect((res.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
-  }
 
   it('opens an account with a zero balance in the currency scale', async () => {
     const res = await ledger.as().post('/v1/accounts', { currency: 'JPY', ownerId: 'cust-1', metadata: { segment: 'retail' } });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.ts';
 import { type TestLedger, created, startTestLedger } from '../support/harness.ts';
 import { BACKENDS } from '../support/pg.ts';
+import { expectProblem } from '../support/problems.ts';
 import { type Csv, csvDataHash, parseCsv, pdfPages, pdfText, printedHash, saveTemp } from '../support/reports.ts';
 
 describe.each(BACKENDS)('reports on %s', (backend) => {
@@ -174,20 +175,12 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
   });
 
   it('refuses bad input with problem+json before streaming', async () => {
-    const unknown = await ledger.as().get('/v1/reports/account-statement?accountId=nobody');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.code).toBe('account_not_found');
-    const badDate = await ledger.as().get(`/v1/reports/account-statement?accountId=${a}&from=yesterday`);
-    expect(badDate.status).toBe(400);
-    expect((badDate.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('from');
-    const missing = await ledger.as().get('/v1/reports/account-statement');
-    expect(missing.status).toBe(400);
-    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('accountId');
-    const badFormat = await ledger.as().get('/v1/reports/audit-trail?format=xlsx');
-    expect(badFormat.status).toBe(400);
-    const ahead = await ledger.as().get('/v1/reports/audit-trail?position=99999999');
-    expect(ahead.status).toBe(409);
-    expect(ahead.body.code).toBe('read_model_behind');
+    const admin = ledger.as();
+    expectProblem(await admin.get('/v1/reports/account-statement?accountId=nobody'), 404, 'account_not_found');
+    expectProblem(await admin.get(`/v1/reports/account-statement?accountId=${a}&from=yesterday`), 400, 'validation_failed', 'from');
+    expectProblem(await admin.get('/v1/reports/account-statement'), 400, 'validation_failed', 'accountId');
+    expect((await admin.get('/v1/reports/audit-trail?format=xlsx')).status).toBe(400);
+    expectProblem(await admin.get('/v1/reports/audit-trail?position=99999999'), 409, 'read_model_behind');
   });
 
   it('filters a statement by period: opening balance from before the period', async () => {
