@@ -14,7 +14,6 @@ import type { App } from '../http/context.ts';
 import { type EventLog, LogUnavailableError } from '../log/event-log.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import type { Projector } from '../projections/projection.ts';
-import { ProjectionRunner } from '../projections/runner.ts';
 import { projectedPositions } from '../read-models/read-model.ts';
 import { type ReadModels, projections, readModels } from '../read-models/registry.ts';
 import { reportContext } from '../reports/report.ts';
@@ -43,8 +42,6 @@ export interface System {
   readModels: ReadModels;
   /** Every projector of this process, whichever log feeds it. */
   projectors: Projector[];
-  /** The embedded log's projectors (a subset of projectors; empty on Kafka). Prefer catchUp(). */
-  runners: ProjectionRunner[];
   roles: ReadonlySet<Role>;
   keys: KeyStore;
   metrics: Metrics;
@@ -107,7 +104,6 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       log,
       readModels: models,
       projectors,
-      runners: projectors.filter((p): p is ProjectionRunner => p instanceof ProjectionRunner),
       roles,
       keys,
       metrics,

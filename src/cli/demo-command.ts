@@ -37,7 +37,7 @@ export async function demoCommand(env: Env, logger: Logger, args: string[]): Pro
   const system = await startSystem(env, { logger, clock: clock.now });
   // The projectors wait while the population is written, then replay it from the log in large
   // batches (the same path as a rebuild): about twice as fast on PGlite as projecting alongside.
-  for (const r of system.runners) await r.stop();
+  for (const r of system.projectors) await r.stop();
   // A short-lived admin key drives the API; it is revoked when the demo ends.
   const { key, token } = await system.keys.create({ name: 'ledger demo --fraud', role: 'admin', accounts: null, createdBy: 'demo' });
   try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/auth/roles.ts';
+import { ROLES } from '../../src/auth/roles.ts';
 import { ROUTE_POLICIES, isAllowed, policyFor, toRouterPath } from '../../src/http/authorization.ts';
-import { BOOTSTRAP_TOKEN, type SecuredLedger, sampleBody, startSecuredLedger } from '../support/secured.ts';
+import { ADMIN_TOKEN, type Caller, type TestLedger, sampleBody, startTestLedger } from '../support/harness.ts';
 
 interface Operation {
   method: string;
@@ -10,16 +10,14 @@ interface Operation {
 
 /** Every route of the OpenAPI document × every role: anonymous and wrong roles are refused, right roles get through. */
 describe('authorization of every route (PGlite)', () => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let operations: Operation[];
-  const tokens = {} as Record<Role, string>;
   let ids: { a: string; b: string };
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger('pglite');
-    for (const role of ROLES) tokens[role] = (await ledger.key(role)).token;
-    ids = { a: await ledger.account('100.00'), b: await ledger.account('100.00') };
-    const doc = await ledger.call(null, 'GET', '/openapi.json');
+    ledger = await startTestLedger('pglite');
+    ids = { a: await ledger.openAccount({ deposit: '100.00' }), b: await ledger.openAccount({ deposit: '100.00' }) };
+    const doc = await ledger.as(null).get('/openapi.json');
     operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
       Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
     );
@@ -27,10 +25,11 @@ describe('authorization of every route (PGlite)', () => {
   afterAll(() => ledger.close());
 
   const concrete = (path: string, id = ids.a) => path.replace('{id}', path.startsWith('/v1/keys') ? 'nosuchkey' : id);
-  async function send(token: string | null, op: Operation, id?: string) {
-    const res = await ledger.system.app.request(concrete(op.path, id), {
+  /** Not the JSON client: an allowed GET of the event stream would never end. */
+  async function send(caller: Caller, op: Operation, id?: string) {
+    const res = await ledger.as(caller).fetch(concrete(op.path, id), {
       method: op.method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body: op.method === 'POST' ? JSON.stringify(sampleBody(op.method, op.path, ids)) : undefined,
     });
     const type = res.headers.get('content-type') ?? '';
@@ -52,8 +51,8 @@ describe('authorization of every route (PGlite)', () => {
 
   it('refuses an anonymous caller and a made-up token on every route with 401 problem+json', async () => {
     for (const op of operations.filter((o) => o.path.startsWith('/v1/'))) {
-      for (const token of [null, 'lk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', BOOTSTRAP_TOKEN.slice(0, -1)]) {
-        const r = await send(token, op);
+      for (const token of [null, 'lk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', ADMIN_TOKEN.slice(0, -1)]) {
+        const r = await send(token === null ? null : { token }, op);
         expect(r.status, `${op.method} ${op.path} token=${token}`).toBe(401);
         expect(r.type).toContain('application/problem+json');
         expect(r.body.code).toBe('unauthorized');
@@ -75,7 +74,7 @@ describe('authorization of every route (PGlite)', () => {
       }
       for (const role of wrong) {
         const before = commandsSoFar();
-        const r = await send(tokens[role], op);
+        const r = await send(role, op);
         expect(r.status, `${role} ${op.method} ${op.path}`).toBe(403);
         expect(r.type).toContain('application/problem+json');
         expect(r.body.code).toBe('forbidden');
@@ -91,7 +90,7 @@ describe('authorization of every route (PGlite)', () => {
     for (const op of operations.filter((o) => o.path.startsWith('/v1/'))) {
       const policy = policyFor(op.method, toRouterPath(op.path))!;
       for (const role of ROLES.filter((r) => isAllowed(policy, r))) {
-        const r = await send(tokens[role], op);
+        const r = await send(role, op);
         expect([401, 403], `${role} ${op.method} ${op.path} → ${r.status} ${JSON.stringify(r.body)}`).not.toContain(r.status);
         expect(r.status).toBeLessThan(500);
       }
@@ -100,13 +99,13 @@ describe('authorization of every route (PGlite)', () => {
 
   it('denies a route without a declaration to everyone, admin included (deny by default)', async () => {
     // A route registered without a declaration (the router is built on the first request, so a fresh app).
-    const fresh = await startSecuredLedger('pglite');
+    const fresh = await startTestLedger('pglite');
     try {
       fresh.system.app.get('/v1/forgotten-route', (c) => c.json({ secret: true }));
-      const r = await fresh.call(BOOTSTRAP_TOKEN, 'GET', '/v1/forgotten-route');
+      const r = await fresh.as().get('/v1/forgotten-route');
       expect(r.status).toBe(403);
       expect(r.body.code).toBe('forbidden');
-      expect((await fresh.call(null, 'GET', '/v1/forgotten-route')).status).toBe(401);
+      expect((await fresh.as(null).get('/v1/forgotten-route')).status).toBe(401);
     } finally {
       await fresh.close();
     }
@@ -123,56 +122,56 @@ describe('authorization of every route (PGlite)', () => {
   });
 
   it('unknown routes answer 404 to an authenticated caller and 401 to an anonymous one', async () => {
-    expect((await ledger.call(tokens.teller, 'GET', '/v1/nothing-here')).status).toBe(404);
-    expect((await ledger.call(null, 'GET', '/v1/nothing-here')).status).toBe(401);
+    expect((await ledger.as('teller').get('/v1/nothing-here')).status).toBe(404);
+    expect((await ledger.as(null).get('/v1/nothing-here')).status).toBe(401);
   });
 });
 
 describe('account-scoped keys (PGlite)', () => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let own: string;
   let other: string;
-  let teller: string;
-  let auditor: string;
+  let teller: Caller;
+  let auditor: Caller;
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger('pglite');
-    own = await ledger.account('50.00');
-    other = await ledger.account('50.00');
-    teller = (await ledger.key('teller', [own])).token;
-    auditor = (await ledger.key('auditor', [own])).token;
+    ledger = await startTestLedger('pglite');
+    own = await ledger.openAccount({ deposit: '50.00' });
+    other = await ledger.openAccount({ deposit: '50.00' });
+    teller = await ledger.key('teller', [own]);
+    auditor = await ledger.key('auditor', [own]);
   });
   afterAll(() => ledger.close());
 
   const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
 
   it('may act on its own accounts only', async () => {
-    const dep = await ledger.call(teller, 'POST', `/v1/accounts/${own}/deposits`, { amount: '1.00' });
+    const dep = await ledger.as(teller).post(`/v1/accounts/${own}/deposits`, { amount: '1.00' });
     expect(dep.status).toBe(201);
-    expect((await ledger.call(auditor, 'GET', `/v1/accounts/${own}?minPosition=${dep.body.position as number}`)).status).toBe(200);
-    expect((await ledger.call(teller, 'POST', `/v1/accounts/${other}/deposits`, { amount: '1.00' })).status).toBe(403);
-    expect((await ledger.call(teller, 'POST', '/v1/transfers', { fromAccountId: own, toAccountId: other, amount: '1.00' })).status).toBe(403);
-    expect((await ledger.call(teller, 'POST', '/v1/transfers', { fromAccountId: other, toAccountId: own, amount: '1.00' })).status).toBe(403);
+    expect((await ledger.as(auditor).get(`/v1/accounts/${own}?minPosition=${dep.body.position as number}`)).status).toBe(200);
+    expect((await ledger.as(teller).post(`/v1/accounts/${other}/deposits`, { amount: '1.00' })).status).toBe(403);
+    expect((await ledger.as(teller).post('/v1/transfers', { fromAccountId: own, toAccountId: other, amount: '1.00' })).status).toBe(403);
+    expect((await ledger.as(teller).post('/v1/transfers', { fromAccountId: other, toAccountId: own, amount: '1.00' })).status).toBe(403);
   });
 
   it('gets the same 403 whether or not the account exists', async () => {
-    const existing = await ledger.call(auditor, 'GET', `/v1/accounts/${other}`);
-    const missing = await ledger.call(auditor, 'GET', '/v1/accounts/no-such-account');
+    const existing = await ledger.as(auditor).get(`/v1/accounts/${other}`);
+    const missing = await ledger.as(auditor).get('/v1/accounts/no-such-account');
     expect(existing.status).toBe(403);
     expect(missing.status).toBe(403);
     expect(strip(existing.body)).toEqual(strip(missing.body));
-    const depExisting = await ledger.call(teller, 'POST', `/v1/accounts/${other}/deposits`, { amount: '1.00' });
-    const depMissing = await ledger.call(teller, 'POST', '/v1/accounts/no-such-account/deposits', { amount: '1.00' });
+    const depExisting = await ledger.as(teller).post(`/v1/accounts/${other}/deposits`, { amount: '1.00' });
+    const depMissing = await ledger.as(teller).post('/v1/accounts/no-such-account/deposits', { amount: '1.00' });
     expect(strip(depExisting.body)).toEqual(strip(depMissing.body));
-    const trExisting = await ledger.call(teller, 'POST', '/v1/transfers', { fromAccountId: own, toAccountId: other, amount: '1.00' });
-    const trMissing = await ledger.call(teller, 'POST', '/v1/transfers', { fromAccountId: own, toAccountId: 'no-such-account', amount: '1.00' });
+    const trExisting = await ledger.as(teller).post('/v1/transfers', { fromAccountId: own, toAccountId: other, amount: '1.00' });
+    const trMissing = await ledger.as(teller).post('/v1/transfers', { fromAccountId: own, toAccountId: 'no-such-account', amount: '1.00' });
     expect(trExisting.status).toBe(403);
     expect(strip(trExisting.body)).toEqual(strip(trMissing.body));
   });
 
   it('is refused on routes that are not about one account (lists, the raw log, new accounts, keys)', async () => {
-    expect((await ledger.call(auditor, 'GET', '/v1/events')).status).toBe(403);
-    expect((await ledger.call(teller, 'POST', '/v1/accounts', { currency: 'USD' })).status).toBe(403);
-    expect((await ledger.call(auditor, 'GET', '/v1/keys')).status).toBe(403);
+    expect((await ledger.as(auditor).get('/v1/events')).status).toBe(403);
+    expect((await ledger.as(teller).post('/v1/accounts', { currency: 'USD' })).status).toBe(403);
+    expect((await ledger.as(auditor).get('/v1/keys')).status).toBe(403);
   });
 });

@@ -4,9 +4,9 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.ts';
+import { ADMIN_TOKEN, remoteClient } from '../support/harness.ts';
 import { type Backend, BACKENDS, createTestDatabase } from '../support/pg.ts';
 import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
-import { ADMIN, ADMIN_TOKEN } from '../support/system.ts';
 
 /**
  * kill -9 the service in the middle of a load of deposits, withdrawals and transfers, restart it,
@@ -39,10 +39,8 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
     cleanups.push(() => killHard(server));
     await waitForHttp(`${base}/healthz`);
 
-    const post = async (p: string, body: unknown, key: string) => {
-      const res = await fetch(base + p, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    const api = remoteClient(base);
+    const post = (p: string, body: unknown, key: string) => api.post(p, body, { 'idempotency-key': key });
 
     const ACCOUNTS = 8;
     const ids: string[] = [];
@@ -104,7 +102,7 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
     // Read-your-writes: the read models reach the last position (a 409 means not yet; keep asking).
     let caughtUp = 0;
     for (let i = 0; i < 30 && caughtUp !== 200; i++) {
-      caughtUp = (await fetch(`${base}/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`, { headers: ADMIN })).status;
+      caughtUp = (await api.get(`/v1/accounts/${ids[0]}?minPosition=${last.body.position as number}`)).status;
     }
     expect(caughtUp).toBe(200);
     await killHard(server);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, remoteClient } from '../support/harness.ts';
 import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { createTestDatabase } from '../support/pg.ts';
 import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
-import { ADMIN, ADMIN_TOKEN } from '../support/system.ts';
 
 const brokers = await ensureKafka();
 
@@ -35,43 +35,36 @@ describe.skipIf(!brokers)('engine, projector and API as separate processes on Ka
     let engine = await start('engine');
     let projector = await start('projector');
     const api = await start('api');
-    const base = `http://127.0.0.1:${api.port}`;
-    const call = async (method: string, path: string, body?: unknown, key?: string) => {
-      const res = await fetch(base + path, {
-        method,
-        headers: { ...ADMIN, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    const client = remoteClient(`http://127.0.0.1:${api.port}`);
+    const key = (k: string) => ({ 'idempotency-key': k });
 
-    const a = (await call('POST', '/v1/accounts', { currency: 'USD' }, 'open-a')).body.id as string;
-    const b = (await call('POST', '/v1/accounts', { currency: 'USD' }, 'open-b')).body.id as string;
-    expect((await call('POST', `/v1/accounts/${a}/deposits`, { amount: '500.00' }, 'dep-a')).status).toBe(201);
-    const refused = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '900.00' });
+    const a = (await client.post('/v1/accounts', { currency: 'USD' }, key('open-a'))).body.id as string;
+    const b = (await client.post('/v1/accounts', { currency: 'USD' }, key('open-b'))).body.id as string;
+    expect((await client.post(`/v1/accounts/${a}/deposits`, { amount: '500.00' }, key('dep-a'))).status).toBe(201);
+    const refused = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '900.00' });
     expect(refused.body.code).toBe('insufficient_funds');
 
     // kill -9 the projector in the middle of a stream of transfers, then restart it
-    const transfers = Array.from({ length: 60 }, (_, i) => call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, `t-${i}`));
+    const transfers = Array.from({ length: 60 }, (_, i) => client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key(`t-${i}`)));
     await new Promise((r) => setTimeout(r, 300));
     await killHard(projector.child);
     const results = await Promise.all(transfers);
     expect(results.every((r) => r.status === 201)).toBe(true);
     projector = await start('projector');
     const last = Math.max(...results.map((r) => r.body.position as number));
-    const readA = await call('GET', `/v1/accounts/${a}?minPosition=${last}&partition=${results[0]!.body.partition as number}`);
+    const readA = await client.get(`/v1/accounts/${a}?minPosition=${last}&partition=${results[0]!.body.partition as number}`);
     expect(readA.body).toMatchObject({ balance: '440.00' });
 
     // kill -9 the engine; a command waits for the engine's replacement or fails with 503, never half-applied
     await killHard(engine.child);
     engine = await start('engine');
-    const again = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, 't-0');
+    const again = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key('t-0'));
     expect(again.status).toBe(201);
     expect(again.body.transactionId).toBe(results[0]!.body.transactionId);
-    const more = await call('POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '40.00' }, 'after-restart');
+    const more = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '40.00' }, key('after-restart'));
     expect(more.status).toBe(201);
     expect(more.body.fromBalance).toBe('400.00');
-    const readB = await call('GET', `/v1/accounts/${b}?minPosition=${more.body.position as number}&partition=${more.body.partition as number}`);
+    const readB = await client.get(`/v1/accounts/${b}?minPosition=${more.body.position as number}&partition=${more.body.partition as number}`);
     expect(readB.body).toMatchObject({ balance: '100.00' });
 
     for (const c of [engine.child, projector.child, api.child]) await killHard(c);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, verifyLedger } from '../../src/verify/verify-ledger.ts';
 import { BACKENDS } from '../support/pg.ts';
-import { BOOTSTRAP_TOKEN, type SecuredLedger, sampleBody, startSecuredLedger } from '../support/secured.ts';
+import { ADMIN_TOKEN, type TestLedger, sampleBody, startTestLedger } from '../support/harness.ts';
 
 /**
  * Hostile input at every route: generated bodies, headers, query strings and path params.
@@ -80,7 +80,7 @@ function percentEncode(s: string, strict: boolean): string {
 const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 });
 
 describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let operations: Array<{ method: string; path: string }>;
   let tokens: string[];
   let ids: { a: string; b: string };
@@ -88,16 +88,16 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger(backend);
-    ids = { a: await ledger.account('1000.00'), b: await ledger.account('1000.00') };
+    ledger = await startTestLedger(backend);
+    ids = { a: await ledger.openAccount({ deposit: '1000.00' }), b: await ledger.openAccount({ deposit: '1000.00' }) };
     tokens = [
-      BOOTSTRAP_TOKEN,
+      ADMIN_TOKEN,
       (await ledger.key('teller')).token,
       (await ledger.key('auditor')).token,
       (await ledger.key('analyst')).token,
       (await ledger.key('teller', [ids.a])).token,
     ];
-    const doc = await ledger.call(null, 'GET', '/openapi.json');
+    const doc = await ledger.as(null).get('/openapi.json');
     operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
       .filter(([p]) => p.startsWith('/v1/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })));
@@ -179,7 +179,7 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
         const eventsBefore = ledger.system.engine!.stats.eventsAppended;
         const keysBefore = r.op.path.startsWith('/v1/keys') ? await ledger.system.keys.activeCount() : 0;
 
-        const res = await ledger.system.app.request(url, { method, headers, body });
+        const res = await ledger.as(null).fetch(url, { method, headers, body });
         if ((res.headers.get('content-type') ?? '').includes('event-stream')) await res.body?.cancel();
         else await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -199,10 +199,10 @@ describe.each(BACKENDS)('hostile input at every route (%s)', (backend) => {
   it('stays up, nothing got polluted, and the ledger invariants hold', async () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect((await ledger.system.app.request('/healthz')).status).toBe(200);
-    const again = await ledger.account('1.00');
+    expect((await ledger.as(null).fetch('/healthz')).status).toBe(200);
+    const again = await ledger.openAccount({ deposit: '1.00' });
     expect(ledger.system.engine!.account(again).status).toBe('open');
-    for (const r of ledger.system.runners) await r.catchUp();
+    await ledger.catchUp();
     const report = await verifyLedger(ledger.system.log, ledger.database.db);
     expect(report.chain.ok).toBe(true);
     expect(report.balances.mismatches).toEqual([]);

@@ -5,7 +5,7 @@ import vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/http/server.ts';
-import { type SecuredLedger, startSecuredLedger } from '../support/secured.ts';
+import { type Client, type TestLedger, remoteClient, startTestLedger } from '../support/harness.ts';
 
 /**
  * A bounded load test on a real socket (127.0.0.1 only): slow clients (headers or body trickled a
@@ -16,22 +16,24 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 describe('mixed load with slow clients (PGlite, real HTTP server on 127.0.0.1)', () => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let server: Server;
-  let base: string;
   let port: number;
+  let asTeller: Client;
+  let asAuditor: Client;
   let teller: string;
   let auditor: string;
   const accounts: string[] = [];
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger('pglite', { LEDGER_REQUEST_TIMEOUT_MS: '2000' });
+    ledger = await startTestLedger('pglite', { LEDGER_REQUEST_TIMEOUT_MS: '2000' });
     teller = (await ledger.key('teller')).token;
     auditor = (await ledger.key('auditor')).token;
-    for (let i = 0; i < 10; i++) accounts.push(await ledger.account('100000.00'));
+    for (let i = 0; i < 10; i++) accounts.push(await ledger.openAccount({ deposit: '100000.00' }));
     server = await startHttpServer(ledger.system.app, { port: 0, hostname: '127.0.0.1', requestTimeoutMs: 2000, headersTimeoutMs: 1000 });
     port = (server.address() as AddressInfo).port;
-    base = `http://127.0.0.1:${port}`;
+    asTeller = remoteClient(`http://127.0.0.1:${port}`, teller);
+    asAuditor = remoteClient(`http://127.0.0.1:${port}`, auditor);
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -89,11 +91,10 @@ describe('mixed load with slow clients (PGlite, real HTTP server on 127.0.0.1)',
         const started = performance.now();
         const res =
           kind === 0 || kind === 1
-            ? await fetch(`${base}/v1/transfers`, { method: 'POST', headers: { authorization: `Bearer ${teller}`, 'content-type': 'application/json' }, body: JSON.stringify({ fromAccountId: a, toAccountId: b, amount: '0.01' }) })
+            ? await asTeller.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '0.01' })
             : kind === 2
-              ? await fetch(`${base}/v1/accounts/${a}/deposits`, { method: 'POST', headers: { authorization: `Bearer ${teller}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: '0.01' }) })
-              : await fetch(`${base}/v1/accounts/${a}`, { headers: { authorization: `Bearer ${auditor}` } });
-        await res.arrayBuffer();
+              ? await asTeller.post(`/v1/accounts/${a}/deposits`, { amount: '0.01' })
+              : await asAuditor.get(`/v1/accounts/${a}`);
         latencies.push(performance.now() - started);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       }

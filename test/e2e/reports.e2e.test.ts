@@ -3,30 +3,29 @@ import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.ts';
+import { type TestLedger, created, startTestLedger } from '../support/harness.ts';
 import { BACKENDS } from '../support/pg.ts';
-import { type Ledger, csvDataHash, move, openAccount, pdfPages, pdfText, printedHash, saveTemp, startLedger, transfer } from '../support/ledger.ts';
-
-type Csv = Array<Record<string, string>>;
+import { expectProblem } from '../support/problems.ts';
+import { type Csv, csvDataHash, parseCsv, pdfPages, pdfText, printedHash, saveTemp } from '../support/reports.ts';
 
 describe.each(BACKENDS)('reports on %s', (backend) => {
-  let ledger: Ledger;
+  let ledger: TestLedger;
   let a: string;
   let b: string;
   let yen: string;
   let position = 0;
 
   async function get(p: string): Promise<{ res: Response; bytes: Buffer }> {
-    const res = await ledger.raw(p);
+    const res = await ledger.as().fetch(p);
     return { res, bytes: Buffer.from(await res.arrayBuffer()) };
   }
   async function csv(p: string): Promise<{ rows: Csv; bytes: Buffer; res: Response }> {
     const { res, bytes } = await get(p);
     expect(res.status, bytes.toString()).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
-    return { rows: parse(bytes, { columns: true, record_delimiter: '\r\n' }) as Csv, bytes, res };
+    return { rows: parseCsv(bytes), bytes, res };
   }
   async function pdf(p: string): Promise<{ file: string; text: string; pages: number; res: Response }> {
     const { res, bytes } = await get(p);
@@ -37,18 +36,19 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
   }
 
   beforeAll(async () => {
-    ledger = await startLedger(backend);
-    a = await openAccount(ledger, { ownerId: 'cust-7' });
-    b = await openAccount(ledger, { overdraftLimit: '50.00' });
-    yen = await openAccount(ledger, { currency: 'JPY' });
-    await move(ledger, 'deposits', a, '25000.00', { reference: '=HYPERLINK("http://x")', channel: 'wire' });
-    await move(ledger, 'deposits', yen, '2000000', { reference: '@yen' });
+    ledger = await startTestLedger(backend);
+    const admin = ledger.as();
+    a = await ledger.openAccount({ ownerId: 'cust-7' });
+    b = await ledger.openAccount({ overdraftLimit: '50.00' });
+    yen = await ledger.openAccount({ currency: 'JPY' });
+    created(await admin.post(`/v1/accounts/${a}/deposits`, { amount: '25000.00', reference: '=HYPERLINK("http://x")', channel: 'wire' }));
+    created(await admin.post(`/v1/accounts/${yen}/deposits`, { amount: '2000000', reference: '@yen' }));
     for (let i = 0; i < 110; i++) {
-      await move(ledger, 'withdrawals', a, `${(i % 9) + 1}.05`, { reference: `atm ${i}, "branch"` });
+      created(await admin.post(`/v1/accounts/${a}/withdrawals`, { amount: `${(i % 9) + 1}.05`, reference: `atm ${i}, "branch"` }));
     }
-    await transfer(ledger, a, b, '12000.00', '+rent');
-    await move(ledger, 'withdrawals', b, '12030.25', { reference: '-overdrawn' });
-    position = (await move(ledger, 'deposits', a, '0.10')).position as number;
+    created(await admin.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '12000.00', reference: '+rent' }));
+    created(await admin.post(`/v1/accounts/${b}/withdrawals`, { amount: '12030.25', reference: '-overdrawn' }));
+    position = created(await admin.post(`/v1/accounts/${a}/deposits`, { amount: '0.10' })).position as number;
     await ledger.catchUp();
   });
   afterAll(async () => {
@@ -61,7 +61,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(rows.length).toBe(113);
     let total = new Dec(0);
     for (const r of rows) total = total.plus(r.amount_in || '0').minus(r.amount_out || '0');
-    const balance = await ledger.call('GET', `/v1/accounts/${a}/balance`);
+    const balance = await ledger.as().get(`/v1/accounts/${a}/balance`);
     expect(total.toFixed(2)).toBe(balance.body.balance);
     expect(rows[rows.length - 1]!.balance).toBe(balance.body.balance);
     expect(rows[0]!.reference).toBe(`'=HYPERLINK("http://x")`);
@@ -82,7 +82,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(text).toContain(a);
     expect(text).toContain(`Log position ${position}`);
     expect(text).toMatch(/Opening balance\s+0\.00 USD/);
-    const balance = (await ledger.call('GET', `/v1/accounts/${a}/balance`)).body.balance as string;
+    const balance = (await ledger.as().get(`/v1/accounts/${a}/balance`)).body.balance as string;
     const grouped = new Dec(balance).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
     expect(text).toMatch(new RegExp(`Closing balance \\(opening \\+ in - out\\)\\s+${grouped} USD`));
     expect(text).toMatch(/Total in\s+25,000\.10 USD/);
@@ -97,7 +97,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
 
   it('is reproducible at a log position: same rows and hash after the log moved on', async () => {
     const before = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv`);
-    const later = (await move(ledger, 'deposits', a, '1.00')).position as number;
+    const later = created(await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '1.00' })).position as number;
     await ledger.catchUp();
     const now = await csv(`/v1/reports/account-statement?accountId=${a}&format=csv`);
     expect(now.res.headers.get('ledger-report-position')).toBe(String(later));
@@ -138,7 +138,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(text).toMatch(/USD: 3 transactions\s+49,030\.25 USD/);
     expect(text).toMatch(/JPY: 1 transaction\s+2,000,000 JPY/);
     expect(text).toMatch(/Threshold\s+10,000\.00 \(every currency\)/);
-    const bad = await ledger.call('GET', '/v1/reports/large-transactions?threshold=lots');
+    const bad = await ledger.as().get('/v1/reports/large-transactions?threshold=lots');
     expect(bad.status).toBe(400);
     expect((bad.body.errors as Array<{ field: string }>)[0]!.field).toBe('threshold');
   });
@@ -152,7 +152,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     }
     const usd = rows.find((r) => r.currency === 'USD')!;
     let sum = new Dec(0);
-    for (const id of [a, b]) sum = sum.plus((await ledger.call('GET', `/v1/accounts/${id}/balance`)).body.balance as string);
+    for (const id of [a, b]) sum = sum.plus((await ledger.as().get(`/v1/accounts/${id}/balance`)).body.balance as string);
     expect(usd.total_balances).toBe(sum.toFixed(2));
     expect(new Dec(usd.total_deposits!).minus(usd.total_withdrawals!).toFixed(2)).toBe(usd.total_balances);
     const { text } = await pdf('/v1/reports/trial-balance');
@@ -175,20 +175,12 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
   });
 
   it('refuses bad input with problem+json before streaming', async () => {
-    const unknown = await ledger.call('GET', '/v1/reports/account-statement?accountId=nobody');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.code).toBe('account_not_found');
-    const badDate = await ledger.call('GET', `/v1/reports/account-statement?accountId=${a}&from=yesterday`);
-    expect(badDate.status).toBe(400);
-    expect((badDate.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('from');
-    const missing = await ledger.call('GET', '/v1/reports/account-statement');
-    expect(missing.status).toBe(400);
-    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain('accountId');
-    const badFormat = await ledger.call('GET', '/v1/reports/audit-trail?format=xlsx');
-    expect(badFormat.status).toBe(400);
-    const ahead = await ledger.call('GET', '/v1/reports/audit-trail?position=99999999');
-    expect(ahead.status).toBe(409);
-    expect(ahead.body.code).toBe('read_model_behind');
+    const admin = ledger.as();
+    expectProblem(await admin.get('/v1/reports/account-statement?accountId=nobody'), 404, 'account_not_found');
+    expectProblem(await admin.get(`/v1/reports/account-statement?accountId=${a}&from=yesterday`), 400, 'validation_failed', 'from');
+    expectProblem(await admin.get('/v1/reports/account-statement'), 400, 'validation_failed', 'accountId');
+    expect((await admin.get('/v1/reports/audit-trail?format=xlsx')).status).toBe(400);
+    expectProblem(await admin.get('/v1/reports/audit-trail?position=99999999'), 409, 'read_model_behind');
   });
 
   it('filters a statement by period: opening balance from before the period', async () => {

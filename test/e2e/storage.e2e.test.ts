@@ -9,7 +9,7 @@ import { partitionOf } from '../../src/log/event-log.ts';
 import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { createTestDatabase } from '../support/pg.ts';
 import { runLedger } from '../support/process.ts';
-import { ADMIN, ADMIN_TOKEN, startTestLedger } from '../support/system.ts';
+import { ADMIN_TOKEN, bearer, startTestLedger } from '../support/harness.ts';
 
 const brokers = await ensureKafka();
 
@@ -22,7 +22,7 @@ async function writeUnprojected(env: Record<string, string>): Promise<void> {
   try {
     expect(system.projectors).toEqual([]);
     const call = async (p: string, body: unknown) => {
-      const res = await system.app.request(p, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await system.app.request(p, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(res.status).toBe(201);
       return (await res.json()) as Record<string, unknown>;
     };
@@ -81,13 +81,13 @@ describe('CLI tools open storage like the service', () => {
         const seen = new Set<number>();
         // Until accounts landed in at least two partitions (ids are random).
         for (let i = 0; i < 30 && seen.size < 2; i++) {
-          const opened = await ledger.call('POST', '/v1/accounts', { currency: 'USD' });
+          const opened = await ledger.as().post('/v1/accounts', { currency: 'USD' });
           expect(opened.status).toBe(201);
           const id = opened.body.id as string;
           const partition = partitionOf(id, 3);
           seen.add(partition);
           expect(opened.body.partition).toBe(partition);
-          const read = await ledger.call('GET', `/v1/accounts/${id}?minPosition=${opened.body.position as number}`);
+          const read = await ledger.as().get(`/v1/accounts/${id}?minPosition=${opened.body.position as number}`);
           expect(read.status, JSON.stringify(read.body)).toBe(200);
           expect(read.body.partition).toBe(partition);
         }

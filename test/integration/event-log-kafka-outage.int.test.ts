@@ -1,30 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, type NewEvent, chainHash, sha256Hex } from '../../src/log/envelope.ts';
+import { GENESIS_HASH } from '../../src/log/envelope.ts';
 import { LogUnavailableError } from '../../src/log/event-log.ts';
 import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
+import { depositEvent } from '../support/commands.ts';
 import { ensureKafka, kafkaScript, uniqueTopic } from '../support/kafka.ts';
 
 // A private broker on its own port: stopping it does not disturb the suites sharing 127.0.0.1:9092.
 const PORT = 19092;
 const available = (await ensureKafka()) !== null && !process.env.KAFKA_BROKERS;
 if (process.env.KAFKA_BROKERS) console.warn('!! broker outage test skipped: it stops and starts its own broker with scripts/kafka.sh, and KAFKA_BROKERS points elsewhere');
-
-function deposit(streamId: string, version: number, prevHash: string): NewEvent {
-  const commandId = randomUUID();
-  const body = {
-    eventId: randomUUID(),
-    type: 'FundsDeposited' as const,
-    streamId,
-    streamVersion: version,
-    partition: 0,
-    occurredAt: new Date().toISOString(),
-    data: { accountId: streamId, transactionId: commandId, amount: '1.00', currency: 'EUR', balanceAfter: `${version}.00`, reference: null, metadata: {}, channel: null },
-    metadata: { commandId, requestHash: sha256Hex(commandId), correlationId: commandId, causationId: null, actor: 'outage', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } },
-  };
-  return { ...body, prevHash, hash: chainHash(prevHash, body) };
-}
 
 describe.skipIf(!available)('KafkaEventLog: broker outage', () => {
   let log: KafkaEventLog | null = null;
@@ -39,12 +24,12 @@ describe.skipIf(!available)('KafkaEventLog: broker outage', () => {
     log = await new KafkaEventLog({ brokers: [`127.0.0.1:${PORT}`], topic: uniqueTopic('outage'), logLevel: logLevel.NOTHING }).start();
     await log.acquireWriter();
     let prev = GENESIS_HASH;
-    const first = deposit('acc-1', 1, prev);
+    const first = depositEvent({ streamId: 'acc-1', streamVersion: 1, prevHash: prev });
     await log.append([first]);
     prev = first.hash;
 
     await kafkaScript('stop', PORT);
-    const down = deposit('acc-1', 2, prev);
+    const down = depositEvent({ streamId: 'acc-1', streamVersion: 2, prevHash: prev });
     const t0 = Date.now();
     const err = await log.append([down]).then(
       () => null,

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { balances, journalEntries, projectionCheckpoints } from '../../src/db/schema.ts';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
-import { type EventMetadata, type StoredEvent, sha256Hex } from '../../src/log/envelope.ts';
+import type { StoredEvent } from '../../src/log/envelope.ts';
 import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
+import { commandContext, depositCommand, openAccountCommand, transferCommand } from '../support/commands.ts';
 import { PROJECT_ROOT, ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { createTestDatabase } from '../support/pg.ts';
 
@@ -15,18 +16,13 @@ const brokers = await ensureKafka();
 const PARTITIONS = 3;
 const MOVEMENTS = new Set(['FundsDeposited', 'FundsWithdrawn', 'TransferDebited', 'TransferCredited']);
 
-const ctx = (): EventMetadata => {
-  const id = randomUUID();
-  return { commandId: id, requestHash: sha256Hex(id), correlationId: id, causationId: null, actor: 'crash-test', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } };
-};
-
 async function drive(engine: LedgerEngine, accounts: string[], rounds: number): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     const work = [];
     for (const [i, accountId] of accounts.entries()) {
-      work.push(engine.execute({ type: 'Deposit', accountId, transactionId: randomUUID(), amount: `${(i % 7) + 1}.50`, reference: null, channel: 'cash', metadata: {} }, ctx()));
+      work.push(engine.execute(depositCommand(accountId, `${(i % 7) + 1}.50`, 'cash'), commandContext()));
       const to = accounts[(i * 7 + r + 1) % accounts.length]!;
-      if (to !== accountId) work.push(engine.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: accountId, toAccountId: to, amount: '0.75', reference: null, metadata: {} }, ctx()).catch(() => null));
+      if (to !== accountId) work.push(engine.execute(transferCommand(accountId, to, '0.75'), commandContext()).catch(() => null));
     }
     await Promise.all(work);
   }
@@ -53,7 +49,7 @@ describe.skipIf(!brokers)('KafkaProjectionRunner: kill -9 mid-stream', () => {
     const engine = new LedgerEngine(log);
     await engine.start();
     const accounts = Array.from({ length: 24 }, (_, i) => `acc-${i}-${randomUUID().slice(0, 6)}`);
-    await Promise.all(accounts.map((accountId) => engine.execute({ type: 'OpenAccount', accountId, currency: 'EUR', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx())));
+    await Promise.all(accounts.map((accountId) => engine.execute(openAccountCommand(accountId, 'EUR'), commandContext())));
     await drive(engine, accounts, 25);
 
     const group = `projector-${randomUUID().slice(0, 8)}`;

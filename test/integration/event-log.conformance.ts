@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountEvent } from '../../src/domain/account/index.ts';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
-import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash, sha256Hex } from '../../src/log/envelope.ts';
+import type { NewEvent, StoredEvent } from '../../src/log/envelope.ts';
 import { type EventLog, WriterFencedError, partitionOf } from '../../src/log/event-log.ts';
+import { commandContext, depositCommand, depositEvent, openAccountCommand, transferCommand } from '../support/commands.ts';
 
 /** One storage (a database, a topic) that several log instances can be opened on, like processes sharing it. */
 export interface LogHarness {
@@ -15,16 +15,6 @@ export interface LogHarness {
   /** Whether waitFor() on one instance wakes on another instance's append (PGlite: one process, no LISTEN). */
   crossInstanceWakeups: boolean;
 }
-
-const meta = (commandId: string = randomUUID()): EventMetadata => ({
-  commandId,
-  requestHash: sha256Hex(commandId),
-  correlationId: commandId,
-  causationId: null,
-  actor: 'conformance',
-  actorRole: 'admin',
-  origin: { ip: null, userAgent: null, requestId: null },
-});
 
 /**
  * Builds envelope-valid events for streams (accounts); the writer under test is the only writer of
@@ -38,22 +28,14 @@ class EventFactory {
   deposits(streamIds: string[], commandId = randomUUID()): NewEvent[] {
     const staged = new Map(this.versions);
     const stagedHash = new Map(this.hashes);
-    const events = streamIds.map((streamId, i) => {
+    return streamIds.map((streamId, i) => {
       const streamVersion = (staged.get(streamId) ?? 0) + 1;
       staged.set(streamId, streamVersion);
       const partition = partitionOf(streamId, this.partitions);
-      const prevHash = stagedHash.get(partition) ?? GENESIS_HASH;
-      // A valid domain log (the engine replays it in the last test): each stream opens, then takes deposits.
-      const event: AccountEvent =
-        streamVersion === 1
-          ? { type: 'AccountOpened', data: { accountId: streamId, currency: 'EUR', overdraftLimit: '0.00', ownerId: null, metadata: {} } }
-          : { type: 'FundsDeposited', data: { accountId: streamId, transactionId: `${commandId}-${i}`, amount: '1.00', currency: 'EUR', balanceAfter: `${streamVersion - 1}.00`, reference: null, metadata: {}, channel: null } };
-      const body = { eventId: randomUUID(), ...event, streamId, streamVersion, partition, occurredAt: new Date().toISOString(), metadata: meta(commandId) };
-      const hash = chainHash(prevHash, body);
-      stagedHash.set(partition, hash);
-      return { ...body, prevHash, hash } as NewEvent;
+      const event = depositEvent({ streamId, streamVersion, partition, prevHash: stagedHash.get(partition), commandId, transactionId: `${commandId}-${i}` });
+      stagedHash.set(partition, event.hash);
+      return event;
     });
-    return events;
   }
 
   /** Call after a successful append of `events`. */
@@ -231,12 +213,11 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
       opened.push(engineLog);
       const engine = new LedgerEngine(engineLog);
       await engine.start();
-      const ctx = (id: string = randomUUID()) => meta(id);
       const accounts = Array.from({ length: 8 }, (_, i) => `eng-${i}-${randomUUID().slice(0, 8)}`);
-      await Promise.all(accounts.map((accountId) => engine.execute({ type: 'OpenAccount', accountId, currency: 'EUR', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx())));
+      await Promise.all(accounts.map((accountId) => engine.execute(openAccountCommand(accountId, 'EUR'), commandContext())));
       await Promise.all(
         accounts.map((accountId, i) =>
-          engine.execute({ type: 'Deposit', accountId, transactionId: randomUUID(), amount: `${100 + i}.25`, reference: null, channel: 'cash', metadata: {} }, ctx()),
+          engine.execute(depositCommand(accountId, `${100 + i}.25`, 'cash'), commandContext()),
         ),
       );
       const transfers = [];
@@ -247,7 +228,7 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
         if (from === to) continue;
         const key = randomUUID();
         keys.push({ key, from, to });
-        transfers.push(engine.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: from, toAccountId: to, amount: '1.10', reference: `t${i}`, metadata: {} }, ctx(key)));
+        transfers.push(engine.execute(transferCommand(from, to, '1.10', `t${i}`), commandContext(key)));
       }
       const firstResults = await Promise.all(transfers);
       await engine.drain();
@@ -261,12 +242,12 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
       expect(restarted.accountCount).toBe(engine.accountCount);
       // Retried transfers (their debit and credit may sit in different partitions) replay their first result.
       for (const [i, { key, from, to }] of keys.entries()) {
-        const again = await restarted.execute({ type: 'Transfer', transactionId: randomUUID(), fromAccountId: from, toAccountId: to, amount: '1.10', reference: `t?`, metadata: {} }, ctx(key));
+        const again = await restarted.execute(transferCommand(from, to, '1.10', 't?'), commandContext(key));
         expect(again.replayed).toBe(true);
         expect(again.events.map((e) => e.eventId).sort()).toEqual(firstResults[i]!.events.map((e) => e.eventId).sort());
       }
       // The restarted engine carries on where the first left off (and the first one is fenced).
-      const r = await restarted.execute({ type: 'Deposit', accountId: accounts[0]!, transactionId: randomUUID(), amount: '5.00', reference: null, channel: null, metadata: {} }, ctx());
+      const r = await restarted.execute(depositCommand(accounts[0]!, '5.00'), commandContext());
       expect(r.events).toHaveLength(1);
     });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestLedger, startTestLedger } from '../support/harness.ts';
 import { BACKENDS } from '../support/pg.ts';
-import { BOOTSTRAP_TOKEN, type SecuredLedger, startSecuredLedger } from '../support/secured.ts';
 
 /** The value of one sample line, e.g. metric('ledger_commands_total{outcome="refused",code="insufficient_funds"}'). */
 function sample(text: string, prefix: string): number | null {
@@ -9,19 +9,19 @@ function sample(text: string, prefix: string): number | null {
 }
 
 describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
-  let ledger: SecuredLedger;
+  let ledger: TestLedger;
   let text: string;
 
   beforeAll(async () => {
-    ledger = await startSecuredLedger(backend);
-    const teller = await ledger.key('teller');
-    const a = await ledger.account('10.00');
-    const b = await ledger.account();
-    for (let i = 0; i < 5; i++) await ledger.call(teller.token, 'POST', '/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' });
-    await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/withdrawals`, { amount: '999.00' });
-    await ledger.call(null, 'GET', `/v1/accounts/${a}`);
-    await ledger.system.catchUp();
-    const res = await ledger.system.app.request('/metrics');
+    ledger = await startTestLedger(backend);
+    const teller = ledger.as('teller');
+    const a = await ledger.openAccount({ deposit: '10.00' });
+    const b = await ledger.openAccount();
+    for (let i = 0; i < 5; i++) await teller.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' });
+    await teller.post(`/v1/accounts/${a}/withdrawals`, { amount: '999.00' });
+    await ledger.as(null).get(`/v1/accounts/${a}`);
+    await ledger.catchUp();
+    const res = await ledger.as(null).fetch('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     text = await res.text();
@@ -54,21 +54,20 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
   });
 
   it('counts the alerts fraud detection raises', async () => {
-    const big = await ledger.account('25000.00');
-    const dep = await ledger.call(BOOTSTRAP_TOKEN, 'GET', `/v1/fraud/alerts?accountId=${big}`);
+    const big = await ledger.openAccount({ deposit: '25000.00' });
+    const dep = await ledger.as().get(`/v1/fraud/alerts?accountId=${big}`);
     expect(dep.status).toBe(200);
-    await ledger.system.catchUp();
-    const now = await (await ledger.system.app.request('/metrics')).text();
+    await ledger.catchUp();
+    const now = await (await ledger.as(null).fetch('/metrics')).text();
     expect(sample(now, 'ledger_alerts_raised_total{rule="large_transaction"')).toBeGreaterThanOrEqual(1);
   });
 
   it('shows lag while a projector is behind', async () => {
     await Promise.all(ledger.system.projectors.map((p) => p.stop()));
-    const teller = await ledger.key('teller');
-    const a = await ledger.account();
-    await ledger.call(teller.token, 'POST', `/v1/accounts/${a}/deposits`, { amount: '1.00' });
+    const a = await ledger.openAccount();
+    await ledger.as('teller').post(`/v1/accounts/${a}/deposits`, { amount: '1.00' });
     await new Promise((r) => setTimeout(r, 50));
-    const now = await (await ledger.system.app.request('/metrics')).text();
+    const now = await (await ledger.as(null).fetch('/metrics')).text();
     expect(sample(now, 'ledger_projector_lag_events{projector="ledger",partition="0"}')).toBeGreaterThanOrEqual(2);
     expect(sample(now, 'ledger_projector_lag_seconds{projector="ledger",partition="0"}')).toBeGreaterThan(0.03);
   });
@@ -76,11 +75,11 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
 
 describe('GET /metrics with LEDGER_METRICS_TOKEN (PGlite)', () => {
   it('requires that token', async () => {
-    const ledger = await startSecuredLedger('pglite', { LEDGER_METRICS_TOKEN: 'metrics-scrape-token-123' });
+    const ledger = await startTestLedger('pglite', { LEDGER_METRICS_TOKEN: 'metrics-scrape-token-123' });
     try {
-      expect((await ledger.system.app.request('/metrics')).status).toBe(401);
-      expect((await ledger.system.app.request('/metrics', { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })).status).toBe(401);
-      expect((await ledger.system.app.request('/metrics', { headers: { authorization: 'Bearer metrics-scrape-token-123' } })).status).toBe(200);
+      expect((await ledger.as(null).fetch('/metrics')).status).toBe(401);
+      expect((await ledger.as().fetch('/metrics')).status).toBe(401);
+      expect((await ledger.as({ token: 'metrics-scrape-token-123' }).fetch('/metrics')).status).toBe(200);
     } finally {
       await ledger.close();
     }

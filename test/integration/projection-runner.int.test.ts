@@ -6,6 +6,7 @@ import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
 import { applyOnce, readCheckpoint } from '../../src/projections/checkpoints.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 import { ProjectionRunner } from '../../src/projections/runner.ts';
+import { commandContext, depositCommand, openAccountCommand } from '../support/commands.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
 
 /** A projection that is NOT idempotent on its own (it counts), so a doubled batch would show. */
@@ -26,11 +27,10 @@ describe.each(BACKENDS)('projection runner on %s', (backend) => {
       const log = await new PostgresEventLog(database).start();
       const engine = new LedgerEngine(log);
       await engine.start();
-      const ctx = (i: number) => ({ commandId: `c${i}`, requestHash: 'h', correlationId: 'c', causationId: null, actor: 't', actorRole: 'admin' as const, origin: { ip: null, userAgent: null, requestId: null } });
-      await engine.execute({ type: 'OpenAccount', accountId: 'a', currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx(0));
+      await engine.execute(openAccountCommand('a'), commandContext());
       const runners = [new ProjectionRunner(database.db, log, counting, { batchSize: 7 }), new ProjectionRunner(database.db, log, counting, { batchSize: 5 })];
       for (const r of runners) r.start();
-      await Promise.all(Array.from({ length: 300 }, (_, i) => engine.execute({ type: 'Deposit', accountId: 'a', transactionId: `t${i}`, amount: '1', reference: null, channel: null, metadata: {} }, ctx(i + 1))));
+      await Promise.all(Array.from({ length: 300 }, () => engine.execute(depositCommand('a', '1'), commandContext())));
       await Promise.all(runners.map((r) => r.catchUp()));
       await Promise.all(runners.map((r) => r.stop()));
       const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
@@ -41,7 +41,7 @@ describe.each(BACKENDS)('projection runner on %s', (backend) => {
       expect(await applyOnce(database.db, counting, 0, events)).toEqual({ position: 300, count: 0 });
       const [again] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
       expect(again!.n).toBe(301);
-      await engine.execute({ type: 'Deposit', accountId: 'a', transactionId: 't-last', amount: '1', reference: null, channel: null, metadata: {} }, ctx(999));
+      await engine.execute({ type: 'Deposit', accountId: 'a', transactionId: 't-last', amount: '1', reference: null, channel: null, metadata: {} }, commandContext('999'));
       expect(await applyOnce(database.db, counting, 0, await log.read(0, 295, 100))).toEqual({ position: 301, count: 1 });
       const [last] = rowsOf<{ n: number }>(await database.db.execute(sql`select n from counting_test`));
       expect(last!.n).toBe(302);

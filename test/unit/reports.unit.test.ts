@@ -1,10 +1,10 @@
-import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/reports/columns.ts';
 import { csvCell, csvHeader, csvRows } from '../../src/reports/csv.ts';
 import { parseThresholds } from '../../src/reports/large-transactions.ts';
 import { groupThousands } from '../../src/reports/pdf-table.ts';
 import { isPeriodBound, parsePeriod } from '../../src/reports/period.ts';
+import { parseCsv } from '../support/reports.ts';
 
 const columns: Column[] = [
   { key: 'reference', label: 'Reference', kind: 'text', width: 1 },
@@ -27,7 +27,7 @@ describe('CSV writer', () => {
   it('is RFC 4180: CRLF, header row, quotes around commas, quotes and line breaks', () => {
     const text = csvHeader(columns) + csvRows(columns, [['a, "b"', '-10.50', '1'], ['line\nbreak', '0.00', null], ['=x', '12345678901234567890.12', '2']]);
     expect(text).toBe('reference,amount,count\r\n"a, ""b""",-10.50,1\r\n"line\nbreak",0.00,\r\n\'=x,12345678901234567890.12,2\r\n');
-    const rows = parse(text, { columns: true, record_delimiter: '\r\n' }) as Array<Record<string, string>>;
+    const rows = parseCsv(text);
     expect(rows.map((r) => r.reference)).toEqual(['a, "b"', 'line\nbreak', "'=x"]);
     expect(rows[2]!.amount).toBe('12345678901234567890.12');
   });
