@@ -3,7 +3,8 @@
  * log out of reach, a bad command line. A business refusal is a DomainError (src/domain/errors.ts);
  * a broken invariant is an AssertionError (src/assert.ts).
  */
-export type AppErrorCode = 'idempotency_conflict' | 'log_unavailable' | 'validation_failed' | 'not_found' | 'usage';
+/** validation_failed and account_not_found here are about parameters and read-side lookups (reports, CLI), not business rules. */
+export type AppErrorCode = 'idempotency_conflict' | 'log_unavailable' | 'validation_failed' | 'account_not_found' | 'usage';
 
 export class AppError extends Error {
   override readonly name: string = 'AppError';

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config/env.ts';
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { projections } from '../read-models/registry.ts';
 import { planAccountStatement } from '../reports/account-statement.ts';
 import { planAuditTrail } from '../reports/audit-trail.ts';
@@ -72,7 +72,7 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
   try {
     plan = await makePlan(ctx, name, values, position);
   } catch (err) {
-    if (err instanceof DomainError) {
+    if (err instanceof AppError) {
       console.error(`${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}`);
       return err.code === 'account_not_found' ? 3 : 2;
     }
@@ -90,7 +90,7 @@ function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string
   const period = () => parsePeriod(v.from, v.to);
   switch (name) {
     case 'account-statement':
-      if (!v.account) throw new DomainError('validation_failed', 'account-statement needs --account', 'account');
+      if (!v.account) throw new AppError('validation_failed', 'account-statement needs --account', 'account');
       return planAccountStatement(ctx, { accountId: v.account, period: period(), position });
     case 'audit-trail':
       return planAuditTrail(ctx, { period: period(), accountId: v.account, actor: v.actor, type: v.type, position });

@@ -38,4 +38,3 @@ export function idempotencyNamespace(actor: string): string {
   return actor.startsWith('jwt:') ? `jwt:${encodeURIComponent(actor.slice(4))}` : actor;
 }
 
-export { eventOf, lastOf } from '../log/envelope.ts';

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Role } from '../auth/roles.ts';
 import { assert } from '../assert.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
-import { type AlertEvent, isAlertEventType } from '../domain/alert/events.ts';
+import type { AlertEvent } from '../domain/alert/events.ts';
 import type { DomainEvent } from '../domain/decider.ts';
-import { isEventType } from '../domain/registry.ts';
+import { aggregateOfEvent, isEventType } from '../domain/registry.ts';
 
 /** Everything the log holds: the events of every aggregate. */
 export type LogEvent = DomainEvent;
@@ -106,14 +106,12 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function toAccountEvent(e: Pick<NewEvent, 'type' | 'data'>): AccountEvent {
-  return { type: e.type, data: e.data } as AccountEvent;
+/** An event of the account aggregate: `e.type` and `e.data` narrow to the account's events. */
+export function isAccountEvent(e: StoredEvent): e is StoredEvent<AccountEvent> {
+  return aggregateOfEvent(e.type) === 'account';
 }
 
-export function isAlertEvent(e: Pick<NewEvent, 'type'>): boolean {
-  return isAlertEventType(e.type);
-}
-
-export function toAlertEvent(e: Pick<NewEvent, 'type' | 'data'>): AlertEvent {
-  return { type: e.type, data: e.data } as AlertEvent;
+/** An alert lifecycle event. */
+export function isAlertEvent(e: StoredEvent): e is StoredEvent<AlertEvent> {
+  return aggregateOfEvent(e.type) === 'alert';
 }

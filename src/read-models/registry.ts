@@ -1,13 +1,10 @@
 import type { Db } from '../db/client.ts';
 import type { FraudConfig } from '../domain/fraud/config.ts';
-import { type AlertsRaised, anomalyProjection } from '../projections/anomaly-projection.ts';
 import type { Projection } from '../projections/projection.ts';
-import { type FraudQueries, fraudQueries } from '../read/fraud-queries.ts';
+import { type AlertsRaised, type AnomalyReadModel, anomalyReadModel } from './anomaly/index.ts';
 import { type AuditReadModel, auditReadModel } from './audit/index.ts';
 import { type LedgerReadModel, ledgerReadModel } from './ledger/index.ts';
-import { type PositionSource, type ReadModel, projectedPositions, readModel } from './read-model.ts';
-
-export type AnomalyReadModel = ReadModel<FraudQueries>;
+import { type PositionSource, projectedPositions } from './read-model.ts';
 
 /** Every read model of the system. Adding one is a slice folder plus a line here and in projections(). */
 export interface ReadModels {
@@ -33,7 +30,7 @@ export function readModels(db: Db, options: ReadModelOptions): ReadModels {
   return {
     ledger: ledgerReadModel(db, options.partitions, positions),
     audit: auditReadModel(db, positions),
-    anomaly: readModel(anomalyProjection(options.fraud, options.onAlerts), fraudQueries(db, options.fraud), positions),
+    anomaly: anomalyReadModel(db, options.fraud, positions, options.onAlerts),
   };
 }
 

@@ -1,6 +1,6 @@
 import { type SQL, and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { accounts, journalEntries } from '../db/schema.ts';
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { Dec, formatAmount } from '../domain/money.ts';
 import type { Column, Line, Row } from './columns.ts';
 import type { Period } from './period.ts';
@@ -33,7 +33,7 @@ const COLUMNS: Column[] = [
 export async function planAccountStatement(ctx: ReportContext, params: StatementParams): Promise<ReportPlan> {
   const { db } = ctx;
   const account = (await db.select().from(accounts).where(eq(accounts.id, params.accountId)))[0];
-  if (!account) throw new DomainError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
+  if (!account) throw new AppError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
   const snapshot = await resolveSnapshot(db, 'ledger', ctx.log.partitions, params.position);
   const { period } = params;
   const currency = account.currency;

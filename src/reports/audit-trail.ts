@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { auditLog } from '../db/schema.ts';
 import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
@@ -44,7 +44,7 @@ const COLUMNS: Column[] = [
 export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParams): Promise<ReportPlan> {
   const { db } = ctx;
   if (params.accountId && !(await ctx.ledger.exists(params.accountId))) {
-    throw new DomainError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
+    throw new AppError('account_not_found', `account ${params.accountId} does not exist`, 'accountId');
   }
   const snapshot = await resolveSnapshot(db, 'audit', ctx.log.partitions, params.position);
   const filter = { from: params.period.from, to: params.period.to, accountId: params.accountId, actor: params.actor, type: params.type };

@@ -1,6 +1,6 @@
 import { type SQL, and, asc, gte, inArray, lt, sql } from 'drizzle-orm';
 import { transactions } from '../db/schema.ts';
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { AMOUNT_PATTERN, Dec, formatAmount, isSupportedCurrency, minorUnits } from '../domain/money.ts';
 import { groupThousands } from './pdf-table.ts';
 import type { Column, Line, Row } from './columns.ts';
@@ -28,11 +28,11 @@ export function parseThresholds(text: string | undefined): Thresholds {
     const m = /^(?:([A-Z]{3}):)?(.+)$/.exec(part)!;
     const currency = m[1];
     const amount = m[2]!;
-    if (!AMOUNT_PATTERN.test(amount)) throw new DomainError('validation_failed', `threshold "${part}" must be an amount such as 10000.00, optionally prefixed by a currency (USD:10000.00)`, 'threshold');
+    if (!AMOUNT_PATTERN.test(amount)) throw new AppError('validation_failed', `threshold "${part}" must be an amount such as 10000.00, optionally prefixed by a currency (USD:10000.00)`, 'threshold');
     if (currency === undefined) def = new Dec(amount);
     else {
-      if (!isSupportedCurrency(currency)) throw new DomainError('validation_failed', `threshold currency ${currency} is not supported`, 'threshold');
-      if (new Dec(amount).decimalPlaces() > minorUnits(currency)) throw new DomainError('validation_failed', `threshold ${part} has more decimals than ${currency} allows`, 'threshold');
+      if (!isSupportedCurrency(currency)) throw new AppError('validation_failed', `threshold currency ${currency} is not supported`, 'threshold');
+      if (new Dec(amount).decimalPlaces() > minorUnits(currency)) throw new AppError('validation_failed', `threshold ${part} has more decimals than ${currency} allows`, 'threshold');
       perCurrency.set(currency, new Dec(amount));
     }
   }

@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 
 /** A reporting period over occurred_at: [from, to), bounds as ISO-8601 UTC; null = unbounded. */
 export interface Period {
@@ -26,13 +26,13 @@ export function isPeriodBound(text: string): boolean {
 export function parsePeriod(from: string | undefined, to: string | undefined): Period {
   const bound = (text: string | undefined, field: 'from' | 'to'): string | null => {
     if (text === undefined || text === '') return null;
-    if (!isPeriodBound(text)) throw new DomainError('validation_failed', `${field} must be a date (2026-01-31) or an ISO-8601 date-time with offset (2026-01-31T23:59:59Z)`, field);
+    if (!isPeriodBound(text)) throw new AppError('validation_failed', `${field} must be a date (2026-01-31) or an ISO-8601 date-time with offset (2026-01-31T23:59:59Z)`, field);
     const d = DATE.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
     if (field === 'to' && DATE.test(text)) d.setUTCDate(d.getUTCDate() + 1);
     return d.toISOString();
   };
   const period = { from: bound(from, 'from'), to: bound(to, 'to') };
-  if (period.from && period.to && period.from >= period.to) throw new DomainError('validation_failed', 'to must be after from', 'to');
+  if (period.from && period.to && period.from >= period.to) throw new AppError('validation_failed', 'to must be after from', 'to');
   return period;
 }
 

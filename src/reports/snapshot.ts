@@ -1,6 +1,6 @@
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { DomainError } from '../domain/errors.ts';
+import { AppError } from '../errors.ts';
 import { readCheckpoint } from '../projections/checkpoints.ts';
 
 /**
@@ -28,7 +28,7 @@ export async function resolveSnapshot(db: Executor, projection: string, partitio
   const snapshot = new Map<number, number>();
   for (let p = 0; p < partitions; p++) snapshot.set(p, await readCheckpoint(db, projection, p));
   if (requested !== undefined) {
-    if (partitions !== 1) throw new DomainError('validation_failed', 'a report position can only be given for a single-partition log', 'position');
+    if (partitions !== 1) throw new AppError('validation_failed', 'a report position can only be given for a single-partition log', 'position');
     const reached = snapshot.get(0)!;
     if (requested > reached) throw new SnapshotBehindError(requested, reached);
     snapshot.set(0, requested);

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alerts } from '../../src/db/schema.ts';
 import { FraudConfig } from '../../src/domain/fraud/config.ts';
-import { anomalyProjection } from '../../src/projections/anomaly-projection.ts';
+import { anomalyProjection } from '../../src/read-models/anomaly/projection.ts';
 import { ProjectionRunner } from '../../src/projections/runner.ts';
 import { verifyLedger } from '../../src/verify/verify-ledger.ts';
 import { type Client, type TestLedger, startTestLedger } from '../support/harness.ts';

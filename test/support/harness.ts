@@ -44,7 +44,7 @@ export interface Client {
   post<T = Json>(path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
   delete<T = Json>(path: string, headers?: Record<string, string>): Promise<Reply<T>>;
   request<T = Json>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
-  fetch(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response>;
+  fetch(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array }): Promise<Response>;
 }
 
 /** A client over any transport: the in-process app, or a real server (`remoteClient`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MovementKind } from '../../src/domain/account/events.ts';
-import { DomainError } from '../../src/domain/errors.ts';
+import { AppError } from '../../src/errors.ts';
 import {
   type AccountProfile,
   type Activity,
@@ -242,7 +242,7 @@ describe('configuration', () => {
   it('disables a rule per currency and refuses unknown fields', () => {
     const config = new FraudConfig({ currencies: { USD: { large_transaction: { enabled: false } } } });
     expect(given(undefined, config).happened(mv('deposit', '20000.00', 0, { channel: 'wire' })).fired('large_transaction')).toHaveLength(0);
-    expect(() => new FraudConfig({ defaults: { velocity: { maxCount: '10' as unknown as number } } })).toThrow(DomainError);
+    expect(() => new FraudConfig({ defaults: { velocity: { maxCount: '10' as unknown as number } } })).toThrow(AppError);
     expect(() => new FraudConfig({ defaults: { nope: {} } as never })).toThrow(/unknown rule/);
     expect(() => new FraudConfig({ defaults: { large_transaction: { threshold: 10000 as unknown as string } } })).toThrow(/decimal string/);
   });

@@ -16,6 +16,3 @@ export type AlertEvent = AlertStatusChanged;
 export type AlertEventType = AlertEvent['type'];
 export const ALERT_EVENT_TYPES: readonly AlertEventType[] = ['AlertStatusChanged'];
 
-export function isAlertEventType(type: string): type is AlertEventType {
-  return (ALERT_EVENT_TYPES as readonly string[]).includes(type);
-}

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors.ts';
+import { AppError } from '../../errors.ts';
 import { Dec, isSupportedCurrency } from '../money.ts';
 
 /**
@@ -160,24 +160,24 @@ const AMOUNT_FIELDS = new Set(['threshold', 'reportingThreshold', 'marginPercent
 export function validateFile(file: FraudConfigFile): void {
   const sections: Array<[string, RuleOverrides | undefined]> = [['defaults', file.defaults], ...Object.entries(file.currencies ?? {}).map(([c, o]): [string, RuleOverrides] => [`currencies.${c}`, o])];
   for (const c of Object.keys(file.currencies ?? {})) {
-    if (!isSupportedCurrency(c)) throw new DomainError('validation_failed', `fraud rules: unsupported currency ${c}`, `currencies.${c}`);
+    if (!isSupportedCurrency(c)) throw new AppError('validation_failed', `fraud rules: unsupported currency ${c}`, `currencies.${c}`);
   }
   for (const [where, over] of sections) {
     if (!over) continue;
     for (const [rule, fields] of Object.entries(over)) {
-      if (!(RULE_IDS as readonly string[]).includes(rule)) throw new DomainError('validation_failed', `fraud rules: unknown rule ${rule}`, `${where}.${rule}`);
+      if (!(RULE_IDS as readonly string[]).includes(rule)) throw new AppError('validation_failed', `fraud rules: unknown rule ${rule}`, `${where}.${rule}`);
       const base = DEFAULT_RULES[rule as RuleId] as unknown as Record<string, unknown>;
       for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {
         const at = `${where}.${rule}.${field}`;
-        if (!(field in base)) throw new DomainError('validation_failed', `fraud rules: unknown field ${at}`, at);
+        if (!(field in base)) throw new AppError('validation_failed', `fraud rules: unknown field ${at}`, at);
         if (AMOUNT_FIELDS.has(field)) {
-          if (typeof value !== 'string' || !/^[0-9]+(\.[0-9]+)?$/.test(value)) throw new DomainError('validation_failed', `fraud rules: ${at} must be a decimal string`, at);
+          if (typeof value !== 'string' || !/^[0-9]+(\.[0-9]+)?$/.test(value)) throw new AppError('validation_failed', `fraud rules: ${at} must be a decimal string`, at);
         } else if (field === 'severity') {
-          if (!(SEVERITIES as readonly unknown[]).includes(value)) throw new DomainError('validation_failed', `fraud rules: ${at} must be one of ${SEVERITIES.join(', ')}`, at);
+          if (!(SEVERITIES as readonly unknown[]).includes(value)) throw new AppError('validation_failed', `fraud rules: ${at} must be one of ${SEVERITIES.join(', ')}`, at);
         } else if (field === 'channels') {
-          if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new DomainError('validation_failed', `fraud rules: ${at} must be a list of channels`, at);
+          if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new AppError('validation_failed', `fraud rules: ${at} must be a list of channels`, at);
         } else if (typeof value !== typeof base[field]) {
-          throw new DomainError('validation_failed', `fraud rules: ${at} must be a ${typeof base[field]}`, at);
+          throw new AppError('validation_failed', `fraud rules: ${at} must be a ${typeof base[field]}`, at);
         }
       }
     }

@@ -42,24 +42,28 @@ function checkText(bytes: ArrayBuffer): void {
   } catch {
     return; // malformed JSON: the route's validator answers with its own message
   }
-  const at = findUnstorable(value, []);
+  const at = findUnstorable(value);
   if (at) throw unstorable(at.length ? at.join('.') : 'body');
 }
 
-function findUnstorable(value: unknown, path: string[]): string[] | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) {
-      const found = findUnstorable(v, [...path, String(i)]);
-      if (found) return found;
+/** Deeper than any body of this API; a deeper one is refused rather than walked. */
+const MAX_DEPTH = 64;
+
+/** The path of the first unstorable string or key, walked without recursion (a body may nest deeply). */
+function findUnstorable(root: unknown): string[] | null {
+  const stack: Array<{ value: unknown; path: string[] }> = [{ value: root, path: [] }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, path } = item;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return path;
+      continue;
     }
-    return null;
-  }
-  if (value === null || typeof value !== 'object') return null;
-  for (const [k, v] of Object.entries(value)) {
-    if (UNSTORABLE.test(k)) return [...path, k];
-    const found = findUnstorable(v, [...path, k]);
-    if (found) return found;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_DEPTH) throw new ApiProblem('validation_failed', `the body nests deeper than ${MAX_DEPTH} levels`, [{ field: path.slice(0, 3).join('.') || 'body', message: 'nested too deeply' }]);
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSTORABLE.test(k)) return [...path, k];
+      stack.push({ value: v, path: [...path, k] });
+    }
   }
   return null;
 }

@@ -4,7 +4,8 @@ import { availableBalance } from '../../domain/account/index.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import type { AccountView, LedgerReadModel } from '../../read-models/ledger/index.ts';
-import { eventOf, commandContext, lastOf } from '../commands.ts';
+import { eventOf, lastOf } from '../../log/envelope.ts';
+import { commandContext } from '../commands.ts';
 import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import {

@@ -1,5 +1,5 @@
 import type { CommandBus } from '../../commands/command-bus.ts';
-import type { FraudQueries } from '../../read/fraud-queries.ts';
+import type { FraudQueries } from '../../read-models/anomaly/queries.ts';
 import type { App } from '../context.ts';
 import { waitForProjection } from '../read-your-writes.ts';
 import { accountRoutes } from './fraud/accounts.ts';

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { uuidv7 } from 'uuidv7';
-import { commandContext, eventOf } from '../commands.ts';
+import { eventOf } from '../../log/envelope.ts';
+import { commandContext } from '../commands.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import type { App } from '../context.ts';
 import { IdempotencyHeaders, Transfer, TransferBody, problemResponses } from '../schemas.ts';

@@ -4,7 +4,7 @@ import type { Tx } from '../../db/client.ts';
 import { accounts, balances, journalEntries, transactions } from '../../db/schema.ts';
 import { type MovementEvent, movementKind } from '../../domain/account/events.ts';
 import { Dec } from '../../domain/money.ts';
-import { type StoredEvent, isAlertEvent, toAccountEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
 import type { Projection } from '../../projections/projection.ts';
 
 /** accounts, balances, journal_entries, transactions: the read models behind the account API and statements. */
@@ -21,7 +21,7 @@ export const ledgerProjection: Projection = {
     for (const stored of batch) {
       // Alert lifecycle events belong to the anomaly projection.
       if (isAlertEvent(stored)) continue;
-      const event = toAccountEvent(stored);
+      const event = stored;
       switch (event.type) {
         case 'AccountOpened':
           newAccounts.push({

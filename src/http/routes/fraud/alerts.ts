@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ALERT_STATUSES } from '../../../domain/alert/events.ts';
-import { commandContext, lastOf } from '../../commands.ts';
+import { lastOf } from '../../../log/envelope.ts';
+import { commandContext } from '../../commands.ts';
 import type { App } from '../../context.ts';
 import { ApiProblem } from '../../problem.ts';
 import { IdempotencyHeaders, MinPositionQuery, problemResponses } from '../../schemas.ts';

@@ -1,5 +1,5 @@
-import type { FraudQueries } from '../../../read/fraud-queries.ts';
-import { decodeCursor } from '../../../read/fraud-queries.ts';
+import type { FraudQueries } from '../../../read-models/anomaly/queries.ts';
+import { decodeCursor } from '../../../read-models/anomaly/queries.ts';
 import type { CommandBus } from '../../../commands/command-bus.ts';
 import { ApiProblem } from '../../problem.ts';
 

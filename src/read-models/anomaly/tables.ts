@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import type { Evidence } from '../../domain/fraud/activity.ts';
-import { decimal } from '../numeric.ts';
+import { decimal } from '../../db/numeric.ts';
 
 // ── Anomaly detection read models (projection "anomaly"). All rebuildable from the log. ──
 

@@ -1,8 +1,8 @@
 import { type SQL, and, desc, eq, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
-import { type Db, rowsOf } from '../db/client.ts';
-import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../db/schema.ts';
-import type { FraudConfig } from '../domain/fraud/config.ts';
-import { Dec, formatAmount } from '../domain/money.ts';
+import { type Db, rowsOf } from '../../db/client.ts';
+import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
+import type { FraudConfig } from '../../domain/fraud/config.ts';
+import { Dec, formatAmount } from '../../domain/money.ts';
 
 export interface AlertFilter {
   status?: string;

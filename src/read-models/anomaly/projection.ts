@@ -1,9 +1,9 @@
-import { type FraudConfig, hours } from '../domain/fraud/index.ts';
-import { evaluateBatch } from './anomaly/evaluate.ts';
-import { gatherTouched } from './anomaly/touched.ts';
-import { type Horizons, loadWindows } from './anomaly/windows.ts';
-import { applyStatusChanges, writeBack } from './anomaly/write-back.ts';
-import type { Projection } from './projection.ts';
+import { type FraudConfig, hours } from '../../domain/fraud/index.ts';
+import { evaluateBatch } from './evaluate.ts';
+import { gatherTouched } from './touched.ts';
+import { type Horizons, loadWindows } from './windows.ts';
+import { applyStatusChanges, writeBack } from './write-back.ts';
+import type { Projection } from '../../projections/projection.ts';
 
 /** Told of the alerts a batch raised (metrics); called inside the batch's transaction. */
 export type AlertsRaised = (alerts: ReadonlyArray<{ rule: string; severity: string }>) => void;

@@ -1,5 +1,6 @@
+import type { AlertEvent } from '../../domain/alert/events.ts';
 import { type MovementEvent, isMovement } from '../../domain/account/events.ts';
-import { type StoredEvent, isAlertEvent, toAccountEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
 
 export interface Movement {
   stored: StoredEvent;
@@ -18,7 +19,7 @@ export interface Touched {
   /** Owners of the accounts the batch opens (the profile table does not know them yet). */
   openedOwner: Map<string, string | null>;
   /** Analysts' alert status changes, in log order. */
-  statusChanges: StoredEvent[];
+  statusChanges: Array<StoredEvent<AlertEvent>>;
   /** Event time of the first movement (else of the first event): the windows reach back from it. */
   firstAt: string;
 }
@@ -31,7 +32,7 @@ export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
       touched.statusChanges.push(stored);
       continue;
     }
-    const event = toAccountEvent(stored);
+    const event = stored;
     touched.accountIds.add(event.data.accountId);
     if (event.type === 'AccountOpened') touched.openedOwner.set(event.data.accountId, event.data.ownerId);
     if (!isMovement(event)) continue;

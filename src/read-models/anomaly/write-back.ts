@@ -2,7 +2,8 @@ import { eq, lt, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
 import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags } from '../../db/schema.ts';
-import { type StoredEvent, toAlertEvent } from '../../log/envelope.ts';
+import type { StoredEvent } from '../../log/envelope.ts';
+import type { AlertEvent } from '../../domain/alert/events.ts';
 import type { Changes } from './evaluate.ts';
 import { type Windows, iso } from './windows.ts';
 
@@ -34,9 +35,9 @@ export async function writeBack(tx: Tx, windows: Windows, changes: Changes, tagW
 }
 
 /** Step 5: analysts' status changes, after the alerts of this batch exist. */
-export async function applyStatusChanges(tx: Tx, statusChanges: readonly StoredEvent[]): Promise<void> {
+export async function applyStatusChanges(tx: Tx, statusChanges: ReadonlyArray<StoredEvent<AlertEvent>>): Promise<void> {
   for (const stored of statusChanges) {
-    const e = toAlertEvent(stored);
+    const e = stored;
     const entry: AlertHistoryEntry = { status: e.data.to, at: stored.occurredAt, actor: stored.metadata.actor, note: e.data.note, eventId: stored.eventId, position: stored.position };
     await tx
       .update(alerts)
