@@ -190,6 +190,7 @@ function apiConfig(env: Env) {
       requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS,
       corsOrigins: env.LEDGER_CORS_ORIGINS,
       metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
+      streams: { maxPerKey: env.LEDGER_SSE_MAX_PER_KEY, maxTotal: env.LEDGER_SSE_MAX_TOTAL, bufferEvents: env.LEDGER_SSE_BUFFER_EVENTS, recheckMs: env.LEDGER_SSE_RECHECK_MS },
     },
   };
 }

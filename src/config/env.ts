@@ -40,6 +40,11 @@ const EnvSchema = z.object({
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** When set, GET /metrics requires Authorization: Bearer <this token>. */
   LEDGER_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Server-Sent Event streams: open per caller and in total (429 beyond), events a slow stream may fall behind, token re-check period. */
+  LEDGER_SSE_MAX_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  LEDGER_SSE_MAX_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  LEDGER_SSE_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  LEDGER_SSE_RECHECK_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   /** JSON file overriding the anomaly rules' thresholds (see src/domain/fraud/config.ts). */
   LEDGER_FRAUD_RULES: z.string().min(1).optional(),
 });

@@ -112,7 +112,7 @@ function routes(app: App, deps: AppDeps): void {
   const waitMs = deps.config.minPositionWaitMs;
   accountRoutes(app, { commands, ledger: readModels.ledger, waitMs });
   transferRoutes(app, { commands });
-  eventRoutes(app, { log });
+  eventRoutes(app, { log, authenticator: deps.authenticator, ...(deps.config.security.streams ? { streams: deps.config.security.streams } : {}) });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });
   systemRoutes(app, { ready: deps.ready });

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../auth/roles.ts';
+import type { StreamConfig } from './routes/events.ts';
 
 export interface Actor {
   id: string;
@@ -23,4 +24,6 @@ export interface SecurityConfig {
   corsOrigins: readonly string[];
   /** When set, GET /metrics needs this bearer token. */
   metricsToken: string | null;
+  /** Server-Sent Event streams' limits (src/http/routes/events.ts). */
+  streams?: StreamConfig;
 }
