@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ReadModels } from '../read-models/registry.ts';
 import type { ReportContext } from '../reports/report.ts';
 import type { App, AppEnv, SecurityConfig } from './context.ts';
+import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { authorize } from './middleware/authorize.ts';
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
       await next();
     });
   } else {
-    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason })));
+    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason }), new FailedAuthThrottle(security.failedAuth ?? {})));
     app.use('/v1/*', rateLimit({ ...security.rateLimit, onLimited: () => metrics?.rateLimited.inc() }));
   }
   app.use('/v1/*', requireJsonBody());
@@ -116,7 +117,8 @@ function routes(app: App, deps: AppDeps): void {
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });
   systemRoutes(app, { ready: deps.ready });
-  metricsRoutes(app, { metrics: deps.metrics, token: deps.config.security.metricsToken });
+  const security = deps.config.security;
+  metricsRoutes(app, { metrics: deps.metrics, access: { token: security.metricsToken, public: security.metricsPublic ?? false, authenticator: deps.authenticator } });
   auditRoutes(app, { audit: readModels.audit, ledger: readModels.ledger, log, waitMs });
   reportRoutes(app, deps.reports);
 }

@@ -24,6 +24,10 @@ export interface SecurityConfig {
   corsOrigins: readonly string[];
   /** When set, GET /metrics needs this bearer token. */
   metricsToken: string | null;
+  /** LEDGER_METRICS_PUBLIC: /metrics without any token. Default: not public. */
+  metricsPublic?: boolean;
+  /** Failed authentications per client address and window (LEDGER_AUTH_FAILURES_*). */
+  failedAuth?: { maxFailures: number; windowMs: number };
   /** Server-Sent Event streams' limits (src/http/routes/events.ts). */
   streams?: StreamConfig;
 }
