@@ -192,6 +192,7 @@ function apiConfig(env: Env) {
       corsOrigins: env.LEDGER_CORS_ORIGINS,
       metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
       metricsPublic: env.LEDGER_METRICS_PUBLIC,
+      overdraft: { max: env.LEDGER_MAX_OVERDRAFT_LIMIT, adminAbove: env.LEDGER_ADMIN_OVERDRAFT_ABOVE },
       failedAuth: { maxFailures: env.LEDGER_AUTH_FAILURES_MAX, windowMs: env.LEDGER_AUTH_FAILURES_WINDOW_MS },
       streams: { maxPerKey: env.LEDGER_SSE_MAX_PER_KEY, maxTotal: env.LEDGER_SSE_MAX_TOTAL, bufferEvents: env.LEDGER_SSE_BUFFER_EVENTS, recheckMs: env.LEDGER_SSE_RECHECK_MS },
     },

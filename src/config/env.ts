@@ -50,6 +50,9 @@ const EnvSchema = z.object({
   LEDGER_SSE_MAX_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(500),
   LEDGER_SSE_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   LEDGER_SSE_RECHECK_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  /** overdraftLimit on opening: never above the first; above the second only for an admin (plain decimals, in the account's currency). */
+  LEDGER_MAX_OVERDRAFT_LIMIT: z.string().regex(/^[0-9]{1,18}(\.[0-9]{1,18})?$/, 'a plain non-negative decimal').default('1000000'),
+  LEDGER_ADMIN_OVERDRAFT_ABOVE: z.string().regex(/^[0-9]{1,18}(\.[0-9]{1,18})?$/, 'a plain non-negative decimal').default('10000'),
   /** JSON file overriding the anomaly rules' thresholds (see src/domain/fraud/config.ts). */
   LEDGER_FRAUD_RULES: z.string().min(1).optional(),
 });
