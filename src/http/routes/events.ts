@@ -135,12 +135,25 @@ async function stillValid(auth: Authenticator, token: string): Promise<boolean> 
   }
 }
 
+/** An event's SSE frame, serialised once however many streams it goes to (the hub hands every stream the same object). */
+const frames = new WeakMap<StoredEvent, Uint8Array>();
+const encoder = new TextEncoder();
+function frameOf(e: StoredEvent): Uint8Array {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    // JSON.stringify never emits a raw line break, so the data is one SSE line.
+    frame = encoder.encode(`event: ${e.type}\nid: ${e.position}\ndata: ${JSON.stringify(wire(e))}\n\n`);
+    frames.set(e, frame);
+  }
+  return frame;
+}
+
 /** Writes the subscription's events until it ends; says why in a last `end` event. */
 async function pump(stream: SSEStreamingApi, sub: Subscription): Promise<void> {
   for (;;) {
     const batch = await sub.next(KEEP_ALIVE_MS);
     if (batch === null) break;
-    for (const e of batch) await stream.writeSSE({ id: String(e.position), event: e.type, data: JSON.stringify(wire(e)) });
+    for (const e of batch) await stream.write(frameOf(e));
     if (batch.length === 0) await stream.write(': keep-alive\n\n');
   }
   const reason = sub.endReason;
