@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type TestLedger, created, startTestLedger } from '../support/harness.ts';
 import { expectProblem } from '../support/problems.ts';
@@ -18,12 +19,14 @@ async function readUntil(res: Response, until: (text: string) => boolean): Promi
   }
 }
 
+const SECRET = 'a-shared-secret-of-at-least-32-characters!';
+
 const idsIn = (text: string): number[] => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
 
 describe('SSE: one shared tail, limits, revocation', () => {
   let ledger: TestLedger;
   beforeAll(async () => {
-    ledger = await startTestLedger('pglite', { LEDGER_SSE_MAX_PER_KEY: '120', LEDGER_SSE_MAX_TOTAL: '150', LEDGER_SSE_RECHECK_MS: '50', LEDGER_SSE_BUFFER_EVENTS: '20' });
+    ledger = await startTestLedger('pglite', { LEDGER_SSE_MAX_PER_KEY: '120', LEDGER_SSE_MAX_TOTAL: '150', LEDGER_SSE_RECHECK_MS: '50', LEDGER_SSE_BUFFER_EVENTS: '20', LEDGER_JWT_SECRET: SECRET, LEDGER_JWT_ISSUER: 'https://idp.example', LEDGER_JWT_AUDIENCE: 'ledger' });
   });
   afterAll(() => ledger.close());
 
@@ -88,6 +91,17 @@ describe('SSE: one shared tail, limits, revocation', () => {
     expect(ended).toBe(true);
     expect(text).toContain('event: end');
     expect(text).toContain('"reason":"unauthorized"');
+  });
+
+  it('ends an open stream when its JWT expires', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ role: 'auditor' }).setProtectedHeader({ alg: 'HS256' }).setSubject('carol').setIssuer('https://idp.example').setAudience('ledger').setIssuedAt().setExpirationTime(exp).sign(Buffer.from(SECRET));
+    const res = await ledger.as({ token }).fetch('/v1/events/stream');
+    expect(res.status).toBe(200);
+    const { text, ended } = await readUntil(res, () => false);
+    expect(ended).toBe(true);
+    expect(text).toContain('"reason":"unauthorized"');
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 - 50);
   });
 
   it('drops a subscriber that does not read, and it resumes with Last-Event-ID', async () => {

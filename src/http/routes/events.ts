@@ -99,10 +99,13 @@ export function eventRoutes(app: App, deps: { log: EventLog; authenticator?: Aut
         stream.onAbort(() => sub.close());
         // A revoked key or an expired token ends the stream: the token is checked again while it is open.
         const recheck = token && deps.authenticator ? setInterval(() => void stillValid(deps.authenticator!, token).then((ok) => ok || sub.end('unauthorized')), streams.recheckMs) : null;
+        // A JWT's stream ends at its exp, to the millisecond (the re-check allows the clock skew).
+        const expiry = principal.expiresAt === undefined ? null : setTimeout(() => sub.end('unauthorized'), Math.max(0, Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1)));
         try {
           await pump(stream, sub);
         } finally {
           if (recheck) clearInterval(recheck);
+          if (expiry) clearTimeout(expiry);
           sub.close();
           limits.release(caller);
         }
