@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { DomainError } from '../domain/errors.ts';
 import { AppError } from '../errors.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
@@ -13,10 +12,12 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ReadModels } from '../read-models/registry.ts';
 import type { ReportContext } from '../reports/report.ts';
 import type { App, AppEnv, SecurityConfig } from './context.ts';
+import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { authorize } from './middleware/authorize.ts';
 import { requireJsonBody } from './middleware/json-body.ts';
+import { safeRequestId } from './middleware/request-id.ts';
 import { limitBody, requestTimeout } from './middleware/limits.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { corsFor, securityHeaders } from './middleware/security-headers.ts';
@@ -65,7 +66,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
 
   // Every request: id, access log + metrics, security headers, CORS (only when configured).
-  app.use('*', requestId());
+  app.use('*', safeRequestId());
   app.use('*', accessLog(logger, metrics));
   app.use('*', securityHeaders());
   const cors = corsFor(security.corsOrigins);
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
       await next();
     });
   } else {
-    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason })));
+    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason }), new FailedAuthThrottle(security.failedAuth ?? {})));
     app.use('/v1/*', rateLimit({ ...security.rateLimit, onLimited: () => metrics?.rateLimited.inc() }));
   }
   app.use('/v1/*', requireJsonBody());
@@ -110,13 +111,14 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
 function routes(app: App, deps: AppDeps): void {
   const { commands, readModels, log } = deps;
   const waitMs = deps.config.minPositionWaitMs;
-  accountRoutes(app, { commands, ledger: readModels.ledger, waitMs });
+  accountRoutes(app, { commands, ledger: readModels.ledger, waitMs, ...(deps.config.security.overdraft ? { overdraft: deps.config.security.overdraft } : {}) });
   transferRoutes(app, { commands });
-  eventRoutes(app, { log });
+  eventRoutes(app, { log, authenticator: deps.authenticator, ...(deps.config.security.streams ? { streams: deps.config.security.streams } : {}) });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });
   systemRoutes(app, { ready: deps.ready });
-  metricsRoutes(app, { metrics: deps.metrics, token: deps.config.security.metricsToken });
+  const security = deps.config.security;
+  metricsRoutes(app, { metrics: deps.metrics, access: { token: security.metricsToken, public: security.metricsPublic ?? false, authenticator: deps.authenticator } });
   auditRoutes(app, { audit: readModels.audit, ledger: readModels.ledger, log, waitMs });
   reportRoutes(app, deps.reports);
 }

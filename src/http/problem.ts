@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'payload_too_large'
   | 'read_model_behind'
   | 'rate_limited'
+  | 'last_admin_key'
   | 'request_timeout'
   | 'internal_error';
 
@@ -31,6 +32,7 @@ const STATUS: Record<ProblemCode, number> = {
   account_exists: 409,
   idempotency_conflict: 409,
   read_model_behind: 409,
+  last_admin_key: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   insufficient_funds: 422,
@@ -57,6 +59,7 @@ const TITLE: Record<ProblemCode, string> = {
   account_exists: 'Account already exists',
   idempotency_conflict: 'Idempotency key reused with a different request',
   read_model_behind: 'The read model has not reached the requested position yet',
+  last_admin_key: 'The last active admin key cannot be revoked',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   insufficient_funds: 'Insufficient funds',

@@ -31,6 +31,8 @@ export interface AccountRouteDeps {
   ledger: LedgerReadModel;
   /** How long a ?minPosition= read waits for the ledger read model. */
   waitMs: number;
+  /** Largest overdraftLimit at all, and above which only an admin may grant one (LEDGER_*_OVERDRAFT_*). */
+  overdraft?: OverdraftPolicy;
 }
 
 /**
@@ -42,6 +44,23 @@ async function readAccount(deps: AccountRouteDeps, id: string, q: { partition?: 
   const account = await deps.ledger.queries.account(id);
   if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
   return account;
+}
+
+export interface OverdraftPolicy {
+  max: string;
+  adminAbove: string;
+}
+
+export const DEFAULT_OVERDRAFT: OverdraftPolicy = { max: '1000000', adminAbove: '10000' };
+
+/** An overdraft is credit: bounded by configuration, and a large one is an admin's decision. */
+function checkOverdraft(limit: string | undefined, role: string, policy: OverdraftPolicy): void {
+  if (limit === undefined) return;
+  const value = new Dec(limit);
+  if (value.greaterThan(policy.max)) throw new ApiProblem('validation_failed', `overdraftLimit may not exceed ${policy.max}`, [{ field: 'overdraftLimit', message: `at most ${policy.max}` }]);
+  if (value.greaterThan(policy.adminAbove) && role !== 'admin') {
+    throw new ApiProblem('forbidden', `an overdraftLimit above ${policy.adminAbove} needs an admin`, [{ field: 'overdraftLimit', message: `above ${policy.adminAbove}: admin only` }]);
+  }
 }
 
 export function accountRoutes(app: App, deps: AccountRouteDeps): void {
@@ -56,6 +75,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
+      checkOverdraft(body.overdraftLimit, c.get('principal').role, deps.overdraft ?? DEFAULT_OVERDRAFT);
       const ctx = commandContext(c, 'open-account', body);
       const { events, replayed } = await deps.commands.execute(
         { type: 'OpenAccount', accountId: uuidv7(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
