@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Role } from '../auth/roles.ts';
 import { assert } from '../assert.ts';
-import type { AccountEvent } from '../domain/account/events.ts';
+import { CORE_ACCOUNT_EVENT_TYPES, type CoreAccountEvent } from '../domain/account/events.ts';
 import { type AlertEvent, isAlertEventType } from '../domain/alert/events.ts';
 import type { DomainEvent } from '../domain/decider.ts';
 import { isEventType } from '../domain/registry.ts';
@@ -106,8 +106,13 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function toAccountEvent(e: Pick<NewEvent, 'type' | 'data'>): AccountEvent {
-  return { type: e.type, data: e.data } as AccountEvent;
+/**
+ * An account event as the read side projects it today. Holds, reversals and batches are not
+ * projected yet (second phase of issue 12): meeting one here stops the projector loudly.
+ */
+export function toAccountEvent(e: Pick<NewEvent, 'type' | 'data'>): CoreAccountEvent {
+  assert((CORE_ACCOUNT_EVENT_TYPES as readonly string[]).includes(e.type), () => `the read side does not project ${e.type} yet`);
+  return { type: e.type, data: e.data } as CoreAccountEvent;
 }
 
 export function isAlertEvent(e: Pick<NewEvent, 'type'>): boolean {
