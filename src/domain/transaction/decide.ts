@@ -25,6 +25,7 @@ export function decideTransaction(command: TransactionCommand, view: StateView):
 function reverse(command: ReverseTransaction, view: StateView): Decided<AccountEvent>[] {
   const original = view.get('transaction', command.transactionId);
   if (original.status === 'none') throw new DomainError('transaction_not_found', `transaction ${command.transactionId} does not exist or cannot be reversed`);
+  assert(original.status === 'recorded', () => `transaction ${original.id} was reversed but never recorded`);
   const requested = command.amount === null ? null : amountIn(command.amount, original.currency, 'amount');
   const reason = command.reason.trim();
   if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) throw new DomainError('validation_failed', `reason must be 1 to ${MAX_REASON_LENGTH} characters`, 'reason');
