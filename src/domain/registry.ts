@@ -11,7 +11,7 @@ import { transactionDecider } from './transaction/index.ts';
 export type AnyDecider = Decider<AggregateName, DomainCommand, DomainEvent>;
 
 /** Every aggregate of the ledger, in one list the engine iterates. */
-export const DECIDERS: readonly AnyDecider[] = [accountDecider, alertDecider, holdDecider, transactionDecider, batchDecider] as readonly AnyDecider[];
+export const DECIDERS: readonly AnyDecider[] = [accountDecider, alertDecider, holdDecider, transactionDecider, batchDecider];
 
 const byName = new Map<AggregateName, AnyDecider>();
 const byCommand = new Map<string, AnyDecider>();
@@ -31,7 +31,7 @@ for (const d of DECIDERS) {
   for (const t of d.derived?.from ?? []) derivedFrom.set(t, [...(derivedFrom.get(t) ?? []), d]);
 }
 
-export function deciderNamed<K extends AggregateName>(name: K): AnyDecider {
+export function deciderNamed(name: AggregateName): AnyDecider {
   const d = byName.get(name);
   assert(d, `no aggregate ${name}`);
   return d;
