@@ -63,7 +63,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       );
       const e = eventOf(events, 'AccountOpened');
       const zero = formatAmount('0', e.data.currency);
-      const available = availableBalance({ status: 'open', balance: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
+      const available = availableBalance({ status: 'open', balance: new Dec(0), held: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
       return c.json(
         {
           id: e.data.accountId,

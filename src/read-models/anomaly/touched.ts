@@ -1,6 +1,6 @@
 import type { AlertEvent } from '../../domain/alert/events.ts';
 import { type MovementEvent, isMovement } from '../../domain/account/events.ts';
-import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 
 export interface Movement {
   stored: StoredEvent;
@@ -32,6 +32,8 @@ export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
       touched.statusChanges.push(stored);
       continue;
     }
+    // Holds, transactions and batches: their account side is in the account's stream.
+    if (!isAccountEvent(stored)) continue;
     const event = stored;
     touched.accountIds.add(event.data.accountId);
     if (event.type === 'AccountOpened') touched.openedOwner.set(event.data.accountId, event.data.ownerId);

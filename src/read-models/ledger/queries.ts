@@ -2,7 +2,7 @@ import { and, desc, eq, lt, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
-import { type Dec, formatAmount } from '../../domain/money.ts';
+import { Dec, formatAmount } from '../../domain/money.ts';
 import { partitionOf } from '../../log/event-log.ts';
 
 export interface AccountView {
@@ -47,7 +47,7 @@ export function accountQueries(db: Db, partitions: number) {
         currency: a.currency,
         status: a.status,
         balance: fmt(b.balance, a.currency),
-        available: fmt(availableBalance({ status: a.status, balance: b.balance, overdraftLimit: a.overdraftLimit }), a.currency),
+        available: fmt(availableBalance({ status: a.status, balance: b.balance, held: new Dec(0), overdraftLimit: a.overdraftLimit }), a.currency),
         overdraftLimit: fmt(a.overdraftLimit, a.currency),
         ownerId: a.ownerId,
         metadata: a.metadata,
