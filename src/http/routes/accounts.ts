@@ -70,6 +70,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
           currency: e.data.currency,
           status: 'open' as const,
           balance: zero,
+          held: zero,
           available: formatAmount(available, e.data.currency),
           overdraftLimit: e.data.overdraftLimit,
           ownerId: e.data.ownerId,

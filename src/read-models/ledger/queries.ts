@@ -10,6 +10,7 @@ export interface AccountView {
   currency: string;
   status: 'open' | 'frozen' | 'closed';
   balance: string;
+  held: string;
   available: string;
   overdraftLimit: string;
   ownerId: string | null;
@@ -42,12 +43,14 @@ export function accountQueries(db: Db, partitions: number) {
       const row = rows[0];
       if (!row) return null;
       const { a, b } = row;
+      const held = (b.held as Dec | null) ?? new Dec(0);
       return {
         id: a.id,
         currency: a.currency,
         status: a.status,
         balance: fmt(b.balance, a.currency),
-        available: fmt(availableBalance({ status: a.status, balance: b.balance, held: new Dec(0), overdraftLimit: a.overdraftLimit }), a.currency),
+        held: fmt(held, a.currency),
+        available: fmt(availableBalance({ status: a.status, balance: b.balance, held, overdraftLimit: a.overdraftLimit }), a.currency),
         overdraftLimit: fmt(a.overdraftLimit, a.currency),
         ownerId: a.ownerId,
         metadata: a.metadata,
