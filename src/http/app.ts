@@ -24,6 +24,7 @@ import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './pr
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { eventRoutes } from './routes/events.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { fraudRoutes } from './routes/fraud.ts';
@@ -112,6 +113,7 @@ function routes(app: App, deps: AppDeps): void {
   const waitMs = deps.config.minPositionWaitMs;
   accountRoutes(app, { commands, ledger: readModels.ledger, waitMs });
   transferRoutes(app, { commands });
+  holdRoutes(app, { commands, ledger: readModels.ledger, waitMs });
   eventRoutes(app, { log });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });

@@ -4,6 +4,7 @@ import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 import { partitionOf } from '../../log/event-log.ts';
+import { listingQueries } from './listing.ts';
 
 export interface AccountView {
   id: string;
@@ -28,6 +29,7 @@ const fmt = (d: Dec, currency: string) => formatAmount(d, currency);
 /** Queries over the ledger read model only, never the write side; `partitions`: the log's partition count. */
 export function accountQueries(db: Db, partitions: number) {
   return {
+    ...listingQueries(db),
     async exists(id: string): Promise<boolean> {
       const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id)).limit(1);
       return rows.length > 0;
