@@ -28,6 +28,7 @@ import { eventRoutes } from './routes/events.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { ownerRoutes } from './routes/owners.ts';
 import { fraudRoutes } from './routes/fraud.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -122,6 +123,7 @@ function routes(app: App, deps: AppDeps): void {
   transferRoutes(app, { commands });
   holdRoutes(app, { commands, ledger: readModels.ledger, waitMs });
   batchRoutes(app, { commands });
+  ownerRoutes(app, { ledger: readModels.ledger, alerts: readModels.anomaly.queries });
   eventRoutes(app, { log });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });

@@ -91,6 +91,18 @@ export function accountQueries(db: Db, partitions: number) {
       };
     },
 
+    /** The balance after the last posting at or before a log position of the account's partition, from the journal. */
+    async balanceAtPosition(accountId: string, position: number): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
+      const rows = await db
+        .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
+        .from(journalEntries)
+        .where(and(eq(journalEntries.accountId, accountId), lte(journalEntries.position, position)))
+        .orderBy(desc(journalEntries.streamVersion))
+        .limit(1);
+      const r = rows[0];
+      return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
+    },
+
     /** The balance after the last posting at or before `asOf` (ISO-8601 UTC), from the journal. */
     async balanceAsOf(accountId: string, asOf: string): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
       const rows = await db
