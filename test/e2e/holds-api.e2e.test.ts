@@ -143,6 +143,21 @@ describe.each(await logBackends())('holds and reversals over HTTP on %s', (backe
     expectProblem(await ledger.as().post(`/v1/transactions/${t.body.transactionId as string}/reversals`, { reason: 'chargeback' }), 422, 'insufficient_funds');
   });
 
+  it('counts a capture as a movement for the fraud rules, and a reversal not', async () => {
+    const a = await ledger.openAccount({ deposit: '9000.00' });
+    await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '9000.00' });
+    const b = await ledger.openAccount();
+    const h = await ledger.as().post('/v1/holds', { accountId: a, amount: '12000.00', counterpartyAccountId: b });
+    const cap = await ledger.as().post(`/v1/holds/${h.body.id as string}/capture`, {});
+    expect(cap.status).toBe(200);
+    await ledger.as().post(`/v1/transactions/${cap.body.transactionId as string}/reversals`, { reason: 'dispute won' });
+    await ledger.catchUp();
+    // One large transaction each side: the capture; the reversal (12,000 back) raises none.
+    const large = async (id: string) => ((await ledger.as().get(`/v1/fraud/alerts?accountId=${id}&rule=large_transaction`)).body.items as Body[]).length;
+    expect(await large(a)).toBe(1);
+    expect(await large(b)).toBe(1);
+  });
+
   it('lets a teller place holds but not an auditor', async () => {
     const a = await ledger.openAccount({ deposit: '5.00' });
     expectProblem(await ledger.as('auditor').post('/v1/holds', { accountId: a, amount: '1.00' }), 403, 'forbidden');
