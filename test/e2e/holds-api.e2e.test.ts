@@ -158,6 +158,18 @@ describe.each(await logBackends())('holds and reversals over HTTP on %s', (backe
     expect(await large(b)).toBe(1);
   });
 
+  it('refuses closing an account with active holds, and a hold id used twice', async () => {
+    const a = await ledger.openAccount({ deposit: '5.00' });
+    await ledger.as().post(`/v1/accounts/${a}/withdrawals`, { amount: '5.00' });
+    const h = await ledger.as().post('/v1/batches', { mode: 'atomic', items: [{ type: 'deposit', accountId: a, amount: '1.00' }, { type: 'hold', holdId: `dup-${a}`, accountId: a, amount: '1.00' }] });
+    expect(h.status).toBe(201);
+    expectProblem(await ledger.as().post(`/v1/accounts/${a}/close`, {}), 422, 'account_has_holds');
+    const dup = await ledger.as().post('/v1/batches', { mode: 'atomic', items: [{ type: 'hold', holdId: `dup-${a}`, accountId: a, amount: '0.01' }] });
+    expectProblem(dup, 409, 'hold_exists');
+    await ledger.as().post(`/v1/holds/dup-${a}/capture`, {});
+    expect((await ledger.as().post(`/v1/accounts/${a}/close`, {})).status).toBe(200);
+  });
+
   it('lets a teller place holds but not an auditor', async () => {
     const a = await ledger.openAccount({ deposit: '5.00' });
     expectProblem(await ledger.as('auditor').post('/v1/holds', { accountId: a, amount: '1.00' }), 403, 'forbidden');
