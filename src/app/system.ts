@@ -127,12 +127,17 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     ...(options.clock ? { clock: options.clock } : {}),
     snapshots: new PostgresSnapshotStore(storage.database.db, storage.kafka ? `kafka:${storage.kafka.topic}` : 'events'),
     onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+    // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a
+    // failed expiry is retried on the next look, so it is only logged.
+    onExpiryError: (err) => logger.warn({ err: (err as Error).message }, 'hold expiry failed; retried on the next look'),
   });
   engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
   const started = Date.now();
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
   closers.push(async () => {
+    // No new expiries once closing starts; what is queued still lands before the log closes.
+    engine.stop();
     await engine.drain();
     await engine.snapshot();
   });

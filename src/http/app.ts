@@ -24,9 +24,12 @@ import { corsFor, securityHeaders } from './middleware/security-headers.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { eventRoutes } from './routes/events.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { ownerRoutes } from './routes/owners.ts';
 import { fraudRoutes } from './routes/fraud.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -60,6 +63,9 @@ export interface AppDeps {
 }
 
 /** Builds the whole HTTP API. Tests call app.request(...) on it without a socket. */
+/** 8,190 transfers with references and metadata fit; the engine bounds the item count itself. */
+export const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   const { logger, metrics } = deps;
   const security = deps.config.security;
@@ -73,7 +79,10 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   if (cors) app.use('*', cors);
 
   // The API: size and time limits, then who is calling, how often, and may they.
-  app.use('/v1/*', limitBody(security.bodyLimitBytes));
+  // A batch of up to 8,190 items (~1 MB of JSON) gets its own, larger limit (BATCH_BODY_LIMIT_BYTES).
+  const general = limitBody(security.bodyLimitBytes);
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/batches' ? next() : general(c, next)));
+  app.use('/v1/batches', limitBody(Math.max(security.bodyLimitBytes, BATCH_BODY_LIMIT_BYTES)));
   app.use('/v1/*', requestTimeout(security.requestTimeoutMs, (path) => path === '/v1/events/stream'));
   if (options.security === 'off') {
     app.use('/v1/*', async (c, next) => {
@@ -113,6 +122,9 @@ function routes(app: App, deps: AppDeps): void {
   const waitMs = deps.config.minPositionWaitMs;
   accountRoutes(app, { commands, ledger: readModels.ledger, waitMs, ...(deps.config.security.overdraft ? { overdraft: deps.config.security.overdraft } : {}) });
   transferRoutes(app, { commands });
+  holdRoutes(app, { commands, ledger: readModels.ledger, waitMs });
+  batchRoutes(app, { commands });
+  ownerRoutes(app, { ledger: readModels.ledger, alerts: readModels.anomaly.queries });
   eventRoutes(app, { log, authenticator: deps.authenticator, ...(deps.config.security.streams ? { streams: deps.config.security.streams } : {}) });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });

@@ -83,13 +83,14 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       );
       const e = eventOf(events, 'AccountOpened');
       const zero = formatAmount('0', e.data.currency);
-      const available = availableBalance({ status: 'open', balance: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
+      const available = availableBalance({ status: 'open', balance: new Dec(0), held: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
       return c.json(
         {
           id: e.data.accountId,
           currency: e.data.currency,
           status: 'open' as const,
           balance: zero,
+          held: zero,
           available: formatAmount(available, e.data.currency),
           overdraftLimit: e.data.overdraftLimit,
           ownerId: e.data.ownerId,
@@ -225,10 +226,13 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       method: 'get',
       path: '/v1/accounts/{id}/balance',
       tags: ['accounts'],
-      summary: 'Balance now, or at a past instant (?asOf=ISO-8601)',
+      summary: "Balance now, at a past instant (?asOf=ISO-8601) or at a log position of the account's partition (?atPosition=)",
       request: {
         params: AccountId,
-        query: MinPositionQuery.extend({ asOf: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time, e.g. 2026-01-31T23:59:59Z' }).optional() }),
+        query: MinPositionQuery.extend({
+          asOf: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time, e.g. 2026-01-31T23:59:59Z' }).optional(),
+          atPosition: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "A log position in the account's partition: the balance after the last posting at or before it. Not with asOf." }),
+        }),
       },
       responses: {
         200: {
@@ -241,7 +245,13 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const account = await readAccount(deps, id, q);
+      if (q.asOf !== undefined && q.atPosition !== undefined) throw new ApiProblem('validation_failed', 'asOf and atPosition exclude each other', [{ field: 'atPosition', message: 'give asOf or atPosition, not both' }]);
+      // A read at a position waits for the read model to reach it.
+      const account = await readAccount(deps, id, { ...q, minPosition: Math.max(q.minPosition ?? 0, q.atPosition ?? 0) || q.minPosition });
+      if (q.atPosition !== undefined) {
+        const at = await deps.ledger.queries.balanceAtPosition(id, q.atPosition);
+        return c.json({ accountId: id, currency: account.currency, balance: formatAmount(at.balance ?? '0', account.currency), asOf: at.occurredAt ?? account.openedAt, version: at.version ?? 0, position: at.position }, 200);
+      }
       if (!q.asOf) {
         return c.json({ accountId: id, currency: account.currency, balance: account.balance, asOf: new Date().toISOString(), version: account.version, position: account.position }, 200);
       }
