@@ -39,7 +39,7 @@ export function isSettlementChannel(channel: string | null): channel is Settleme
 }
 
 export function customerAccount(accountId: string, currency: string): GlAccount {
-  return { code: `customer:${accountId}`, kind: 'customer', glClass: CLASS_OF.customer, currency, customerAccountId: accountId, name: `Customer account ${accountId}` };
+  return { code: `customer:${accountId}`, kind: 'customer', glClass: CLASS_OF.customer, currency, customerAccountId: accountId, name: 'Customer account' };
 }
 
 /** The settlement account of a channel, or suspense when the channel is unknown or not one of the settlement channels. */
