@@ -6,7 +6,9 @@ import { AppError } from '../errors.ts';
 import { projections } from '../read-models/registry.ts';
 import { planAccountStatement } from '../reports/account-statement.ts';
 import { planAuditTrail } from '../reports/audit-trail.ts';
+import { planGeneralLedgerDetail } from '../reports/general-ledger-detail.ts';
 import { parseThresholds, planLargeTransactions } from '../reports/large-transactions.ts';
+import { planOwnerActivity } from '../reports/owner-activity.ts';
 import { parsePeriod } from '../reports/period.ts';
 import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
@@ -20,6 +22,8 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
   --actor NAME --type EVENT   audit-trail filters
   --threshold LIST       large-transactions: 10000.00 and/or CUR:amount, comma-separated
   --as-at DATE|DATETIME  trial-balance: as at this date or instant
+  --gl-account CODE      general-ledger-detail: the GL account (customer:ID, settlement:wire:USD, suspense:USD ...)
+  --owner ID             owner-activity: the owner whose accounts to report
   --position N           reproduce the report at an earlier log position
   --format pdf|csv       default pdf
   --out DIR              default reports/`;
@@ -41,6 +45,8 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
       type: { type: 'string' },
       threshold: { type: 'string' },
       'as-at': { type: 'string' },
+      'gl-account': { type: 'string' },
+      owner: { type: 'string' },
       position: { type: 'string' },
       format: { type: 'string', default: 'pdf' },
       out: { type: 'string', default: 'reports' },
@@ -100,6 +106,12 @@ function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string
       return planSuspiciousActivity(ctx, { period: period(), position });
     case 'trial-balance':
       return planTrialBalance(ctx, { asAt: parsePeriod(undefined, v['as-at']).to, position });
+    case 'general-ledger-detail':
+      if (!v['gl-account']) throw new AppError('validation_failed', 'general-ledger-detail needs --gl-account', 'gl-account');
+      return planGeneralLedgerDetail(ctx, { glAccount: v['gl-account'], period: period(), position });
+    case 'owner-activity':
+      if (!v.owner) throw new AppError('validation_failed', 'owner-activity needs --owner', 'owner');
+      return planOwnerActivity(ctx, { ownerId: v.owner, period: period(), position });
     default: {
       const never: never = name;
       throw new Error(`unknown report ${String(never)}`);

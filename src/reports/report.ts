@@ -9,7 +9,7 @@ import { PdfTableWriter } from './pdf-table.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
 
-export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance'] as const;
+export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance', 'general-ledger-detail', 'owner-activity'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 export type ReportFormat = 'pdf' | 'csv';
 

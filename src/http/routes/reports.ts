@@ -2,7 +2,9 @@ import { PassThrough, Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import { planAccountStatement } from '../../reports/account-statement.ts';
 import { planAuditTrail } from '../../reports/audit-trail.ts';
+import { planGeneralLedgerDetail } from '../../reports/general-ledger-detail.ts';
 import { parseThresholds, planLargeTransactions } from '../../reports/large-transactions.ts';
+import { planOwnerActivity } from '../../reports/owner-activity.ts';
 import { parsePeriod } from '../../reports/period.ts';
 import { type ReportContext, type ReportFormat, type ReportPlan, renderReport } from '../../reports/report.ts';
 import { SnapshotBehindError } from '../../reports/snapshot.ts';
@@ -25,6 +27,15 @@ const Common = z.object({
 });
 
 const Period = Common.extend(PeriodQuery.shape);
+
+const GlAccountCode = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'a GL account code such as customer:ID, settlement:wire:USD or suspense:USD')
+  .openapi({ description: 'A general-ledger account code (see the trial balance)', example: 'settlement:wire:USD' });
+
+const OwnerId = z.string().min(1).max(200).openapi({ description: 'The owner id given when the accounts were opened', example: 'cust-7' });
 
 const REPORT_RESPONSE = {
   200: {
@@ -70,7 +81,24 @@ export function reportRoutes(app: App, ctx: ReportContext): void {
   });
 
   app.openapi(
-    route('trial-balance', 'Trial balance per currency: sum of balances against deposits minus withdrawals and funds in transit', Common.extend({ asAt: PeriodBound.openapi({ description: 'As at this date (end of day) or instant' }) })),
+    route(
+      'general-ledger-detail',
+      'General-ledger detail: the postings of one GL account in the period, with opening, running and closing balance',
+      Period.extend({ glAccount: GlAccountCode }),
+    ),
+    async (c) => {
+      const q = c.req.valid('query');
+      return stream(q.format, () => planGeneralLedgerDetail(ctx, { glAccount: q.glAccount, period: parsePeriod(q.from, q.to), position: q.position }));
+    },
+  );
+
+  app.openapi(route('owner-activity', 'Owner activity: every entry of every account of an owner in the period', Period.extend({ ownerId: OwnerId })), async (c) => {
+    const q = c.req.valid('query');
+    return stream(q.format, () => planOwnerActivity(ctx, { ownerId: q.ownerId, period: parsePeriod(q.from, q.to), position: q.position }));
+  });
+
+  app.openapi(
+    route('trial-balance', 'Trial balance: every general-ledger account with debit and credit totals per currency, and the conservation check', Common.extend({ asAt: PeriodBound.openapi({ description: 'As at this date (end of day) or instant' }) })),
     async (c) => {
       const q = c.req.valid('query');
       return stream(q.format, () => planTrialBalance(ctx, { asAt: parsePeriod(undefined, q.asAt).to, position: q.position }));

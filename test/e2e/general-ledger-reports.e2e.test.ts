@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/money.ts';
+import { type TestLedger, created, startTestLedger } from '../support/harness.ts';
+import { BACKENDS } from '../support/pg.ts';
+import { expectProblem } from '../support/problems.ts';
+import { type Csv, csvDataHash, parseCsv, pdfText, saveTemp } from '../support/reports.ts';
+
+describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s', (backend) => {
+  let ledger: TestLedger;
+  let a: string;
+  let b: string;
+  let other: string;
+
+  async function csv(p: string): Promise<Csv> {
+    const res = await ledger.as().fetch(p);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(res.status, bytes.toString()).toBe(200);
+    return parseCsv(bytes);
+  }
+  async function pdf(p: string): Promise<string> {
+    const res = await ledger.as().fetch(p);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    return pdfText(saveTemp(Buffer.from(await res.arrayBuffer()), 'pdf'));
+  }
+
+  beforeAll(async () => {
+    ledger = await startTestLedger(backend);
+    const admin = ledger.as();
+    a = await ledger.openAccount({ ownerId: 'owner-42' });
+    b = await ledger.openAccount({ ownerId: 'owner-42', currency: 'EUR' });
+    other = await ledger.openAccount({ ownerId: 'someone-else' });
+    created(await admin.post(`/v1/accounts/${a}/deposits`, { amount: '300.00', channel: 'wire' }));
+    created(await admin.post(`/v1/accounts/${other}/deposits`, { amount: '50.00', channel: 'wire' }));
+    created(await admin.post(`/v1/accounts/${b}/deposits`, { amount: '80.00', channel: 'card' }));
+    created(await admin.post(`/v1/accounts/${a}/withdrawals`, { amount: '20.00', channel: 'cash' }));
+    created(await admin.post('/v1/transfers', { fromAccountId: a, toAccountId: other, amount: '30.00' }));
+    await ledger.catchUp();
+  });
+  afterAll(async () => {
+    await ledger?.close();
+  });
+
+  it('general-ledger detail: every posting of a GL account with its event, transaction and running balance', async () => {
+    const wire = await csv('/v1/reports/general-ledger-detail?glAccount=settlement:wire:USD&format=csv');
+    expect(wire.map((r) => [r.event_type, r.debit, r.credit, r.balance])).toEqual([
+      ['FundsDeposited', '300.00', '', '300.00'],
+      ['FundsDeposited', '50.00', '', '350.00'],
+    ]);
+    for (const r of wire) expect(r.event_id).toMatch(/^[0-9a-f-]{36}$/);
+    const customer = await csv(`/v1/reports/general-ledger-detail?glAccount=customer:${a}&format=csv`);
+    expect(customer.map((r) => r.event_type)).toEqual(['FundsDeposited', 'FundsWithdrawn', 'TransferDebited']);
+    const balance = (await ledger.as().get(`/v1/accounts/${a}/balance`)).body.balance as string;
+    expect(customer[customer.length - 1]!.balance).toBe(balance);
+    const text = await pdf(`/v1/reports/general-ledger-detail?glAccount=customer:${a}`);
+    expect(text).toContain('liability (normal balance: credit)');
+    expect(text).toMatch(/Closing balance\s+250\.00 USD Cr/);
+    // After the period: nothing, and the opening balance carries everything.
+    expect(await csv(`/v1/reports/general-ledger-detail?glAccount=customer:${a}&format=csv&from=2999-01-01`)).toEqual([]);
+  });
+
+  it('general-ledger detail refuses an unknown or malformed GL account with problem+json', async () => {
+    expectProblem(await ledger.as().get('/v1/reports/general-ledger-detail?glAccount=settlement:wire:XXX'), 404, 'account_not_found');
+    expect((await ledger.as().get('/v1/reports/general-ledger-detail?glAccount=a%20b')).status).toBe(400);
+  });
+
+  it('owner activity: every entry of every account of the owner, and only theirs, with totals per currency', async () => {
+    const rows = await csv('/v1/reports/owner-activity?ownerId=owner-42&format=csv');
+    expect(new Set(rows.map((r) => r.account_id))).toEqual(new Set([a, b]));
+    expect(rows).toHaveLength(4);
+    const usdIn = rows.filter((r) => r.currency === 'USD').reduce((s, r) => s.plus(r.amount_in || '0'), new Dec(0));
+    expect(usdIn.toFixed(2)).toBe('300.00');
+    const text = await pdf('/v1/reports/owner-activity?ownerId=owner-42');
+    expect(text).toMatch(/In EUR\s+80\.00 EUR/);
+    expect(text).toMatch(/Out USD\s+50\.00 USD/);
+    expectProblem(await ledger.as().get('/v1/reports/owner-activity?ownerId=nobody'), 404, 'account_not_found');
+  });
+
+  it.runIf(backend === 'postgres')('ledger report writes both new reports from the CLI', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'ledger-cli-'));
+    const run = promisify(execFile);
+    const env = { ...process.env, DATABASE_URL: ledger.url!, KAFKA_BROKERS: '', LOG_LEVEL: 'silent' };
+    for (const args of [['general-ledger-detail', '--gl-account', 'settlement:wire:USD'], ['owner-activity', '--owner', 'owner-42']]) {
+      const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', 'report', ...args, '--format', 'csv', '--out', out], { env });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as { file: string; rows: number; dataSha256: string };
+      expect(result.rows).toBe(args[0] === 'owner-activity' ? 4 : 2);
+      expect(csvDataHash(readFileSync(result.file))).toBe(result.dataSha256);
+    }
+  });
+});
