@@ -39,6 +39,8 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
     created(await admin.post(`/v1/accounts/${b}/deposits`, { amount: '80.00', channel: 'card' }));
     created(await admin.post(`/v1/accounts/${a}/withdrawals`, { amount: '20.00', channel: 'cash' }));
     created(await admin.post('/v1/transfers', { fromAccountId: a, toAccountId: other, amount: '30.00' }));
+    // Large enough for an alert: the suspicious-activity report has a row.
+    created(await admin.post(`/v1/accounts/${other}/deposits`, { amount: '15000.00', channel: 'check' }));
     await ledger.catchUp();
   });
   afterAll(async () => {
@@ -78,6 +80,25 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
     expect(text).toMatch(/In EUR\s+80\.00 EUR/);
     expect(text).toMatch(/Out USD\s+50\.00 USD/);
     expectProblem(await ledger.as().get('/v1/reports/owner-activity?ownerId=nobody'), 404, 'account_not_found');
+  });
+
+  it('prints every id and hash in full on every PDF report (pdftotext finds them)', async () => {
+    const shown: Array<[string, string[]]> = [
+      [`/v1/reports/account-statement?accountId=${a}`, ['counterparty_account_id', 'transaction_id']],
+      ['/v1/reports/audit-trail', ['account_id', 'command_id', 'hash']],
+      ['/v1/reports/large-transactions?threshold=1', ['transaction_id', 'from_account_id', 'to_account_id']],
+      [`/v1/reports/general-ledger-detail?glAccount=customer:${a}`, ['transaction_id', 'event_id']],
+      ['/v1/reports/owner-activity?ownerId=owner-42', ['account_id', 'transaction_id', 'counterparty_account_id']],
+      ['/v1/reports/trial-balance', ['gl_account']],
+      ['/v1/reports/suspicious-activity', ['alert_id', 'account_id']],
+    ];
+    for (const [url, columns] of shown) {
+      const rows = await csv(`${url}${url.includes('?') ? '&' : '?'}format=csv`);
+      const ids = rows.flatMap((r) => columns.map((c) => r[c]!)).filter((v) => v !== '');
+      expect(ids.length, url).toBeGreaterThan(0);
+      const text = await pdf(url);
+      for (const id of new Set(ids)) expect(text, `${url}: ${id}`).toContain(id);
+    }
   });
 
   it.runIf(backend === 'postgres')('ledger report writes both new reports from the CLI', async () => {
