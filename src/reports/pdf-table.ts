@@ -44,7 +44,7 @@ const READER_LIMIT = 1 << 20;
 /** Courier's advance: every glyph is 0.6 em wide. */
 const COURIER_ADVANCE = 0.6;
 /** The smallest size an id is set in on one line before it takes two. */
-const ID_SIZE_MIN = 4.6;
+const ID_SIZE_MIN = 4.5;
 
 /** A summary or totals value that is an amount (optionally with its currency): grouped by thousands in the PDF. */
 const AMOUNT_VALUE = /^-?\d+(\.\d+)?( [A-Z]{3})?$/;
