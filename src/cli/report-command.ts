@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config/env.ts';
@@ -8,6 +8,7 @@ import { planAccountStatement } from '../reports/account-statement.ts';
 import { planAuditTrail } from '../reports/audit-trail.ts';
 import { planGeneralLedgerDetail } from '../reports/general-ledger-detail.ts';
 import { parseThresholds, planLargeTransactions } from '../reports/large-transactions.ts';
+import { reportManifest } from '../reports/manifest.ts';
 import { planOwnerActivity } from '../reports/owner-activity.ts';
 import { parsePeriod } from '../reports/period.ts';
 import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
@@ -25,7 +26,7 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
   --gl-account CODE      general-ledger-detail: the GL account (customer:ID, settlement:wire:USD, suspense:USD ...)
   --owner ID             owner-activity: the owner whose accounts to report
   --position N           reproduce the report at an earlier log position
-  --format pdf|csv       default pdf
+  --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
   --out DIR              default reports/`;
 
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
@@ -53,7 +54,7 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
     },
     strict: true,
   });
-  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv')) {
+  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv' && values.format !== 'manifest')) {
     console.error(REPORT_USAGE);
     return 2;
   }
@@ -61,7 +62,7 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
     console.error('--position must be a whole number');
     return 2;
   }
-  const format: ReportFormat = values.format;
+  const format: ReportFormat | 'manifest' = values.format;
   const position = values.position === undefined ? undefined : Number(values.position);
 
   return withStorage(env, async (storage) => {
@@ -73,7 +74,7 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
   });
 }
 
-async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat, values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
+async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat | 'manifest', values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
   let plan: ReportPlan;
   try {
     plan = await makePlan(ctx, name, values, position);
@@ -85,6 +86,13 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
     throw err;
   }
   mkdirSync(values.out, { recursive: true });
+  if (format === 'manifest') {
+    const file = path.join(values.out, `${plan.fileStem}.manifest.json`);
+    const manifest = await reportManifest(plan, { ...values, out: undefined, position });
+    writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    console.log(JSON.stringify({ report: name, file, format, rows: manifest.rowCount, position: manifest.position, dataSha256: manifest.dataSha256 }));
+    return 0;
+  }
   const file = path.join(values.out, `${plan.fileStem}.${format}`);
   const started = Date.now();
   const result = await renderReport(plan, format, createWriteStream(file));

@@ -101,6 +101,26 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
     }
   });
 
+  it('answers ?format=manifest for every report: parameters, position, row count and the CSV data rows\' hash', async () => {
+    for (const url of [`/v1/reports/account-statement?accountId=${a}`, '/v1/reports/audit-trail', '/v1/reports/large-transactions?threshold=1', '/v1/reports/suspicious-activity', '/v1/reports/trial-balance', `/v1/reports/general-ledger-detail?glAccount=customer:${a}`, '/v1/reports/owner-activity?ownerId=owner-42']) {
+      const sep = url.includes('?') ? '&' : '?';
+      const res = await ledger.as().get(`${url}${sep}format=manifest`);
+      expect(res.status, url).toBe(200);
+      const manifest = res.body as { report: string; parameters: Record<string, unknown>; position: string; rowCount: number; dataSha256: string; softwareVersion: string; generatedAt: string };
+      const csvRes = await ledger.as().fetch(`${url}${sep}format=csv`);
+      const bytes = Buffer.from(await csvRes.arrayBuffer());
+      expect(manifest.dataSha256, url).toBe(csvDataHash(bytes));
+      expect(manifest.rowCount).toBe(parseCsv(bytes).length);
+      expect(manifest.position).toBe(csvRes.headers.get('ledger-report-position'));
+      expect(manifest.report).toBe(url.replace(/^\/v1\/reports\//, '').replace(/\?.*$/, ''));
+      expect(manifest.softwareVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(Date.parse(manifest.generatedAt)).not.toBeNaN();
+      expect(manifest.parameters.format).toBeUndefined();
+    }
+    const owner = (await ledger.as().get('/v1/reports/owner-activity?ownerId=owner-42&format=manifest')).body as { parameters: Record<string, unknown> };
+    expect(owner.parameters).toMatchObject({ ownerId: 'owner-42' });
+  });
+
   it.runIf(backend === 'postgres')('ledger report writes both new reports from the CLI', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'ledger-cli-'));
     const run = promisify(execFile);
@@ -110,6 +130,9 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
       const result = JSON.parse(stdout.trim().split('\n').pop()!) as { file: string; rows: number; dataSha256: string };
       expect(result.rows).toBe(args[0] === 'owner-activity' ? 4 : 2);
       expect(csvDataHash(readFileSync(result.file))).toBe(result.dataSha256);
+      const manifest = await run('npx', ['tsx', 'src/cli/main.ts', 'report', ...args, '--format', 'manifest', '--out', out], { env });
+      const written = JSON.parse(readFileSync((JSON.parse(manifest.stdout.trim().split('\n').pop()!) as { file: string }).file, 'utf8')) as { dataSha256: string; rowCount: number };
+      expect(written).toMatchObject({ dataSha256: result.dataSha256, rowCount: result.rows });
     }
   });
 });
