@@ -88,14 +88,14 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
   mkdirSync(values.out, { recursive: true });
   if (format === 'manifest') {
     const file = path.join(values.out, `${plan.fileStem}.manifest.json`);
-    const manifest = await reportManifest(plan, { ...values, out: undefined, position });
+    const manifest = await reportManifest(plan, { ...values, position });
     writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(JSON.stringify({ report: name, file, format, rows: manifest.rowCount, position: manifest.position, dataSha256: manifest.dataSha256 }));
     return 0;
   }
   const file = path.join(values.out, `${plan.fileStem}.${format}`);
   const started = Date.now();
-  const result = await renderReport(plan, format, createWriteStream(file));
+  const result = await renderReport(plan, format, createWriteStream(file), new Date(), { ...values, position });
   console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
   return 0;
 }

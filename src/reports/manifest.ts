@@ -4,7 +4,13 @@ import { DataHash } from './data-hash.ts';
 import type { ReportPlan } from './report.ts';
 import { describeSnapshot } from './snapshot.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** This software's version (package.json), printed in manifests and on the PDF's last page. */
+export const SOFTWARE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** The parameters that shaped a report: without the output format and the ones not given. */
+export function manifestParameters(parameters: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(parameters).filter(([key, value]) => key !== 'format' && key !== 'out' && value !== undefined));
+}
 
 /** What a report file is, without its rows: enough for an auditor to check a PDF or CSV against it. */
 export interface ReportManifest {
@@ -30,13 +36,13 @@ export async function reportManifest(plan: ReportPlan, parameters: Record<string
   return {
     report: plan.name,
     title: plan.title,
-    parameters: Object.fromEntries(Object.entries(parameters).filter(([key, value]) => key !== 'format' && value !== undefined)),
+    parameters: manifestParameters(parameters),
     position: describeSnapshot(plan.snapshot),
     positions: Object.fromEntries([...plan.snapshot].map(([p, pos]) => [String(p), pos])),
     generatedAt: generatedAt.toISOString(),
     rowCount: hash.rows,
     dataSha256: hash.hex(),
     columns: plan.columns.map((c) => c.key),
-    softwareVersion: version,
+    softwareVersion: SOFTWARE_VERSION,
   };
 }

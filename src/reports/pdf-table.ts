@@ -30,6 +30,8 @@ export interface PdfTableSpec {
   emptyText: string;
   /** Suggested file name of the CSV twin, for the reproduction hint. */
   csvName: string;
+  /** The report's manifest fields that the rest of the PDF does not print (?format=manifest gives the same). */
+  manifest: { report: string; parameters: string; softwareVersion: string };
 }
 
 const MARGIN = 36;
@@ -138,7 +140,7 @@ export class PdfTableWriter {
   }
 
   private trailerHeight(): number {
-    return 12 + 14 + this.spec.totalsLines * BOX_LINE_H + 10 + 12 + 9 + 11 + 18;
+    return 12 + 14 + this.spec.totalsLines * BOX_LINE_H + 10 + 12 + 9 + 11 + 2 * 9 + 18;
   }
 
   /** Pages needed for the row count: rows fill pages; the trailer goes below the last row or on a page of its own. */
@@ -224,6 +226,11 @@ export class PdfTableWriter {
     y += 9;
     doc.text(this.fit(printable(`Reproduce: tail -n +2 ${this.spec.csvName} | sha256sum`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
     y += 11;
+    const m = this.spec.manifest;
+    doc.text(this.fit(printable(`Manifest: report ${m.report} · log position ${this.spec.position} · generated ${this.spec.generatedAt} · ${rows} rows · ledger ${m.softwareVersion}`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
+    y += 9;
+    doc.text(this.fit(printable(`Parameters: ${m.parameters}`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
+    y += 9;
     doc.font('Helvetica-Oblique').fontSize(7.5).fillColor(GREY);
     const end = '- End of report -';
     doc.text(end, (this.width - doc.widthOfString(end)) / 2, y + 4, { lineBreak: false });

@@ -8,7 +8,7 @@ import { Dec } from '../../src/domain/money.ts';
 import { type TestLedger, created, startTestLedger } from '../support/harness.ts';
 import { BACKENDS } from '../support/pg.ts';
 import { expectProblem } from '../support/problems.ts';
-import { type Csv, csvDataHash, parseCsv, pdfText, saveTemp } from '../support/reports.ts';
+import { type Csv, csvDataHash, parseCsv, pdfText, printedHash, saveTemp } from '../support/reports.ts';
 
 describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s', (backend) => {
   let ledger: TestLedger;
@@ -117,8 +117,14 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
       expect(Date.parse(manifest.generatedAt)).not.toBeNaN();
       expect(manifest.parameters.format).toBeUndefined();
     }
-    const owner = (await ledger.as().get('/v1/reports/owner-activity?ownerId=owner-42&format=manifest')).body as { parameters: Record<string, unknown> };
+    const owner = (await ledger.as().get('/v1/reports/owner-activity?ownerId=owner-42&format=manifest')).body as { parameters: Record<string, unknown>; dataSha256: string; softwareVersion: string; position: string };
     expect(owner.parameters).toMatchObject({ ownerId: 'owner-42' });
+    // The PDF's last page prints the same manifest.
+    const text = await pdf('/v1/reports/owner-activity?ownerId=owner-42');
+    expect(printedHash(text)).toBe(owner.dataSha256);
+    expect(text).toContain(`Manifest: report owner-activity · log position ${owner.position}`);
+    expect(text).toContain(`ledger ${owner.softwareVersion}`);
+    expect(text).toContain('Parameters: {"ownerId":"owner-42"}');
   });
 
   it.runIf(backend === 'postgres')('ledger report writes both new reports from the CLI', async () => {

@@ -122,7 +122,7 @@ async function stream(query: { format: ReportFormat | 'manifest' } & Record<stri
   if (format === 'manifest') return Response.json(await reportManifest(p, query), { headers: { 'Ledger-Report-Position': positionHeader(p.snapshot) } });
   const out = new PassThrough();
   // Generation continues after the response starts; a failure then can only cut the stream short.
-  renderReport(p, format, out).catch(() => {});
+  renderReport(p, format, out, new Date(), query).catch(() => {});
   return new Response(Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>, {
     status: 200,
     headers: {
