@@ -2,6 +2,7 @@ import { AppError } from '../errors.ts';
 import { auditLog } from '../db/schema.ts';
 import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
+import { actorNames } from './actor-names.ts';
 import { boundedLog } from './bounded-log.ts';
 import type { Column, Line, Row } from './columns.ts';
 import type { Period } from './period.ts';
@@ -19,18 +20,19 @@ export interface AuditTrailParams {
 const COLUMNS: Column[] = [
   { key: 'partition', label: 'Partition', kind: 'integer', width: 0 },
   { key: 'position', label: 'Position', kind: 'integer', width: 5 },
-  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 11 },
-  { key: 'type', label: 'Event', kind: 'text', width: 9 },
-  { key: 'account_id', label: 'Account', kind: 'id', width: 13.5 },
+  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 10.5 },
+  { key: 'type', label: 'Event', kind: 'text', width: 8 },
+  { key: 'account_id', label: 'Account', kind: 'id', width: 14.5 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 0 },
   { key: 'amount', label: 'Amount', kind: 'amount', width: 8 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3 },
-  { key: 'actor', label: 'Actor', kind: 'text', width: 8 },
+  { key: 'actor', label: 'Actor id', kind: 'id', width: 9 },
+  { key: 'actor_name', label: 'Actor', kind: 'text', width: 8 },
   { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
   { key: 'origin_ip', label: 'IP', kind: 'text', width: 0 },
   { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },
   { key: 'origin_request_id', label: 'Request', kind: 'text', width: 0 },
-  { key: 'command_id', label: 'Command', kind: 'id', width: 16 },
+  { key: 'command_id', label: 'Command', kind: 'id', width: 15 },
   { key: 'correlation_id', label: 'Correlation', kind: 'text', width: 0 },
   { key: 'event_id', label: 'Event id', kind: 'id', width: 0 },
   { key: 'prev_hash', label: 'Previous hash', kind: 'id', width: 0 },
@@ -55,6 +57,7 @@ export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParam
   const chainText = chain.ok
     ? `VERIFIED: ${chain.events} events, no broken link up to position ${position}`
     : `BROKEN at partition ${chain.firstBreak!.partition} position ${chain.firstBreak!.position} (${chain.firstBreak!.reason})`;
+  const nameOf = await actorNames(db);
   const pageSize = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
   const types = new Map<string, number>();
   let first: string | null = null;
@@ -100,6 +103,7 @@ export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParam
             auditAmount(r),
             r.currency,
             r.actor,
+            nameOf(r.actor),
             r.actorRole,
             r.originIp,
             r.originUserAgent,

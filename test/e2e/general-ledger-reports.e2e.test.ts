@@ -127,6 +127,18 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
     expect(text).toContain('Parameters: {"ownerId":"owner-42"}');
   });
 
+  it('names actors beside their ids in the audit trail: the key\'s name, the bootstrap token', async () => {
+    const teller = await ledger.key('teller');
+    created(await ledger.as({ token: teller.token }).post(`/v1/accounts/${other}/deposits`, { amount: '1.00', channel: 'cash' }));
+    await ledger.catchUp();
+    const rows = await csv('/v1/reports/audit-trail?format=csv');
+    expect(rows.find((r) => r.actor === `key:${teller.id}`)?.actor_name).toBe('teller key');
+    expect(rows.find((r) => r.actor === 'key:bootstrap')?.actor_name).toBe('bootstrap admin token');
+    const text = await pdf('/v1/reports/audit-trail');
+    expect(text).toContain('teller key');
+    expect(text).toContain(`key:${teller.id}`);
+  });
+
   it.runIf(backend === 'postgres')('ledger report writes both new reports from the CLI', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'ledger-cli-'));
     const run = promisify(execFile);
