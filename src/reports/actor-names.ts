@@ -12,7 +12,7 @@ export async function actorNames(db: Executor): Promise<(actor: string) => strin
     if (actor.startsWith('jwt:')) return actor.slice(4);
     if (!actor.startsWith('key:')) return actor;
     const id = actor.slice(4);
-    if (id === BOOTSTRAP_KEY_ID) return 'bootstrap admin token';
+    if (id === BOOTSTRAP_KEY_ID) return 'bootstrap';
     return names.get(id) ?? 'unknown key';
   };
 }

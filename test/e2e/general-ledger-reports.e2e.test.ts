@@ -133,7 +133,7 @@ describe.each(BACKENDS)('general-ledger detail and owner activity reports on %s'
     await ledger.catchUp();
     const rows = await csv('/v1/reports/audit-trail?format=csv');
     expect(rows.find((r) => r.actor === `key:${teller.id}`)?.actor_name).toBe('teller key');
-    expect(rows.find((r) => r.actor === 'key:bootstrap')?.actor_name).toBe('bootstrap admin token');
+    expect(rows.find((r) => r.actor === 'key:bootstrap')?.actor_name).toBe('bootstrap');
     const text = await pdf('/v1/reports/audit-trail');
     expect(text).toContain('teller key');
     expect(text).toContain(`key:${teller.id}`);
