@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config/env.ts';
@@ -6,7 +6,10 @@ import { AppError } from '../errors.ts';
 import { projections } from '../read-models/registry.ts';
 import { planAccountStatement } from '../reports/account-statement.ts';
 import { planAuditTrail } from '../reports/audit-trail.ts';
+import { planGeneralLedgerDetail } from '../reports/general-ledger-detail.ts';
 import { parseThresholds, planLargeTransactions } from '../reports/large-transactions.ts';
+import { reportManifest } from '../reports/manifest.ts';
+import { planOwnerActivity } from '../reports/owner-activity.ts';
 import { parsePeriod } from '../reports/period.ts';
 import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
@@ -20,8 +23,10 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
   --actor NAME --type EVENT   audit-trail filters
   --threshold LIST       large-transactions: 10000.00 and/or CUR:amount, comma-separated
   --as-at DATE|DATETIME  trial-balance: as at this date or instant
+  --gl-account CODE      general-ledger-detail: the GL account (customer:ID, settlement:wire:USD, suspense:USD ...)
+  --owner ID             owner-activity: the owner whose accounts to report
   --position N           reproduce the report at an earlier log position
-  --format pdf|csv       default pdf
+  --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
   --out DIR              default reports/`;
 
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
@@ -41,13 +46,15 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
       type: { type: 'string' },
       threshold: { type: 'string' },
       'as-at': { type: 'string' },
+      'gl-account': { type: 'string' },
+      owner: { type: 'string' },
       position: { type: 'string' },
       format: { type: 'string', default: 'pdf' },
       out: { type: 'string', default: 'reports' },
     },
     strict: true,
   });
-  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv')) {
+  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv' && values.format !== 'manifest')) {
     console.error(REPORT_USAGE);
     return 2;
   }
@@ -55,7 +62,7 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
     console.error('--position must be a whole number');
     return 2;
   }
-  const format: ReportFormat = values.format;
+  const format: ReportFormat | 'manifest' = values.format;
   const position = values.position === undefined ? undefined : Number(values.position);
 
   return withStorage(env, async (storage) => {
@@ -67,7 +74,7 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
   });
 }
 
-async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat, values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
+async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat | 'manifest', values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
   let plan: ReportPlan;
   try {
     plan = await makePlan(ctx, name, values, position);
@@ -79,9 +86,16 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
     throw err;
   }
   mkdirSync(values.out, { recursive: true });
+  if (format === 'manifest') {
+    const file = path.join(values.out, `${plan.fileStem}.manifest.json`);
+    const manifest = await reportManifest(plan, { ...values, position });
+    writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    console.log(JSON.stringify({ report: name, file, format, rows: manifest.rowCount, position: manifest.position, dataSha256: manifest.dataSha256 }));
+    return 0;
+  }
   const file = path.join(values.out, `${plan.fileStem}.${format}`);
   const started = Date.now();
-  const result = await renderReport(plan, format, createWriteStream(file));
+  const result = await renderReport(plan, format, createWriteStream(file), new Date(), { ...values, position });
   console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
   return 0;
 }
@@ -100,6 +114,12 @@ function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string
       return planSuspiciousActivity(ctx, { period: period(), position });
     case 'trial-balance':
       return planTrialBalance(ctx, { asAt: parsePeriod(undefined, v['as-at']).to, position });
+    case 'general-ledger-detail':
+      if (!v['gl-account']) throw new AppError('validation_failed', 'general-ledger-detail needs --gl-account', 'gl-account');
+      return planGeneralLedgerDetail(ctx, { glAccount: v['gl-account'], period: period(), position });
+    case 'owner-activity':
+      if (!v.owner) throw new AppError('validation_failed', 'owner-activity needs --owner', 'owner');
+      return planOwnerActivity(ctx, { ownerId: v.owner, period: period(), position });
     default: {
       const never: never = name;
       throw new Error(`unknown report ${String(never)}`);

@@ -6,3 +6,4 @@ export * from './tables/auth.ts';
 export * from '../read-models/anomaly/tables.ts';
 export * from '../read-models/ledger/tables.ts';
 export * from '../read-models/audit/tables.ts';
+export * from '../read-models/general-ledger/tables.ts';

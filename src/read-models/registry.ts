@@ -3,6 +3,7 @@ import type { FraudConfig } from '../domain/fraud/config.ts';
 import type { Projection } from '../projections/projection.ts';
 import { type AlertsRaised, type AnomalyReadModel, anomalyReadModel } from './anomaly/index.ts';
 import { type AuditReadModel, auditReadModel } from './audit/index.ts';
+import { type GeneralLedgerReadModel, generalLedgerReadModel } from './general-ledger/index.ts';
 import { type LedgerReadModel, ledgerReadModel } from './ledger/index.ts';
 import { type PositionSource, projectedPositions } from './read-model.ts';
 
@@ -11,6 +12,7 @@ export interface ReadModels {
   ledger: LedgerReadModel;
   audit: AuditReadModel;
   anomaly: AnomalyReadModel;
+  generalLedger: GeneralLedgerReadModel;
 }
 
 export interface ReadModelOptions {
@@ -31,10 +33,11 @@ export function readModels(db: Db, options: ReadModelOptions): ReadModels {
     ledger: ledgerReadModel(db, options.partitions, positions),
     audit: auditReadModel(db, positions),
     anomaly: anomalyReadModel(db, options.fraud, positions, options.onAlerts),
+    generalLedger: generalLedgerReadModel(db, positions),
   };
 }
 
 /** Every read model's projection, in the order projectors start and rebuilds run. */
 export function projections(models: ReadModels): Projection[] {
-  return [models.ledger.projection, models.audit.projection, models.anomaly.projection];
+  return [models.ledger.projection, models.audit.projection, models.anomaly.projection, models.generalLedger.projection];
 }

@@ -14,14 +14,14 @@ export interface StatementParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 15 },
+  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 16 },
   { key: 'kind', label: 'Type', kind: 'text', width: 9 },
-  { key: 'reference', label: 'Reference', kind: 'text', width: 15 },
-  { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 13 },
-  { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 13 },
-  { key: 'amount_in', label: 'In', kind: 'amount', width: 10 },
-  { key: 'amount_out', label: 'Out', kind: 'amount', width: 10 },
-  { key: 'balance', label: 'Balance', kind: 'amount', width: 11 },
+  { key: 'reference', label: 'Reference', kind: 'text', width: 9 },
+  { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 20.5 },
+  { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 20.5 },
+  { key: 'amount_in', label: 'In', kind: 'amount', width: 8.5 },
+  { key: 'amount_out', label: 'Out', kind: 'amount', width: 8.5 },
+  { key: 'balance', label: 'Balance', kind: 'amount', width: 10 },
   { key: 'version', label: 'Version', kind: 'integer', width: 0 },
   { key: 'position', label: 'Position', kind: 'integer', width: 0 },
 ];

@@ -2,6 +2,7 @@ import { AppError } from '../errors.ts';
 import { auditLog } from '../db/schema.ts';
 import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
+import { actorNames } from './actor-names.ts';
 import { boundedLog } from './bounded-log.ts';
 import type { Column, Line, Row } from './columns.ts';
 import type { Period } from './period.ts';
@@ -18,23 +19,24 @@ export interface AuditTrailParams {
 
 const COLUMNS: Column[] = [
   { key: 'partition', label: 'Partition', kind: 'integer', width: 0 },
-  { key: 'position', label: 'Position', kind: 'integer', width: 6 },
-  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 12.5 },
+  { key: 'position', label: 'Pos.', kind: 'integer', width: 4.5 },
+  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 11 },
   { key: 'type', label: 'Event', kind: 'text', width: 10 },
-  { key: 'account_id', label: 'Account', kind: 'id', width: 13 },
+  { key: 'account_id', label: 'Account', kind: 'id', width: 14.2 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 0 },
-  { key: 'amount', label: 'Amount', kind: 'amount', width: 9 },
+  { key: 'amount', label: 'Amount', kind: 'amount', width: 7 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
-  { key: 'actor', label: 'Actor', kind: 'text', width: 9 },
+  { key: 'actor', label: 'Actor id', kind: 'id', width: 8.5 },
+  { key: 'actor_name', label: 'Actor', kind: 'text', width: 7.5 },
   { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
-  { key: 'origin_ip', label: 'IP', kind: 'text', width: 8 },
+  { key: 'origin_ip', label: 'IP', kind: 'text', width: 0 },
   { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },
   { key: 'origin_request_id', label: 'Request', kind: 'text', width: 0 },
-  { key: 'command_id', label: 'Command', kind: 'text', width: 11 },
+  { key: 'command_id', label: 'Command', kind: 'id', width: 14.2 },
   { key: 'correlation_id', label: 'Correlation', kind: 'text', width: 0 },
   { key: 'event_id', label: 'Event id', kind: 'id', width: 0 },
-  { key: 'prev_hash', label: 'Previous hash', kind: 'text', width: 0 },
-  { key: 'hash', label: 'Hash', kind: 'text', width: 12 },
+  { key: 'prev_hash', label: 'Previous hash', kind: 'id', width: 0 },
+  { key: 'hash', label: 'Hash', kind: 'id', width: 24.5 },
 ];
 
 /**
@@ -55,6 +57,7 @@ export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParam
   const chainText = chain.ok
     ? `VERIFIED: ${chain.events} events, no broken link up to position ${position}`
     : `BROKEN at partition ${chain.firstBreak!.partition} position ${chain.firstBreak!.position} (${chain.firstBreak!.reason})`;
+  const nameOf = await actorNames(db);
   const pageSize = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
   const types = new Map<string, number>();
   let first: string | null = null;
@@ -100,6 +103,7 @@ export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParam
             auditAmount(r),
             r.currency,
             r.actor,
+            nameOf(r.actor),
             r.actorRole,
             r.originIp,
             r.originUserAgent,

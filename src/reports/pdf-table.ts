@@ -10,7 +10,7 @@ import { ReportAbortedError, waitForReader } from './streams.ts';
  * data hash at the end.
  *
  * Streaming in constant memory: every row is exactly one line high (long text is cut with an
- * ellipsis), so the number of pages is known from the row count before the first row is drawn, and
+ * ellipsis; ids and hashes never are: they shrink into a monospace font or take two half-height lines), so the number of pages is known from the row count before the first row is drawn, and
  * each finished page is flushed to the output (pdfkit without bufferPages) instead of being kept.
  */
 export interface PdfTableSpec {
@@ -30,6 +30,8 @@ export interface PdfTableSpec {
   emptyText: string;
   /** Suggested file name of the CSV twin, for the reproduction hint. */
   csvName: string;
+  /** The report's manifest fields that the rest of the PDF does not print (?format=manifest gives the same). */
+  manifest: { report: string; parameters: string; softwareVersion: string };
 }
 
 const MARGIN = 36;
@@ -41,6 +43,10 @@ const CONTENT_TOP = MARGIN + 46;
 const BOX_LINE_H = 12;
 const FOOTER_H = 22;
 const READER_LIMIT = 1 << 20;
+/** Courier's advance: every glyph is 0.6 em wide. */
+const COURIER_ADVANCE = 0.6;
+/** The smallest size an id is set in on one line before it takes two. */
+const ID_SIZE_MIN = 4.5;
 
 /** A summary or totals value that is an amount (optionally with its currency): grouped by thousands in the PDF. */
 const AMOUNT_VALUE = /^-?\d+(\.\d+)?( [A-Z]{3})?$/;
@@ -134,7 +140,7 @@ export class PdfTableWriter {
   }
 
   private trailerHeight(): number {
-    return 12 + 14 + this.spec.totalsLines * BOX_LINE_H + 10 + 12 + 9 + 11 + 18;
+    return 12 + 14 + this.spec.totalsLines * BOX_LINE_H + 10 + 12 + 9 + 11 + 2 * 9 + 18;
   }
 
   /** Pages needed for the row count: rows fill pages; the trailer goes below the last row or on a page of its own. */
@@ -175,7 +181,8 @@ export class PdfTableWriter {
       for (const c of this.cols) {
         const raw = row[c.index] ?? null;
         if (raw === null || raw === '') continue;
-        this.cell(display(c.column, raw), c.x, c.w, this.y + 2.5, alignOf(c.column));
+        if (c.column.kind === 'id') this.idCell(printable(raw), c.x, c.w, this.y);
+        else this.cell(display(c.column, raw), c.x, c.w, this.y + 2.5, alignOf(c.column));
       }
       this.y += ROW_H;
       this.rowsOnPage++;
@@ -219,6 +226,11 @@ export class PdfTableWriter {
     y += 9;
     doc.text(this.fit(printable(`Reproduce: tail -n +2 ${this.spec.csvName} | sha256sum`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
     y += 11;
+    const m = this.spec.manifest;
+    doc.text(this.fit(printable(`Manifest: report ${m.report} · log position ${this.spec.position} · generated ${this.spec.generatedAt} · ${rows} rows · ledger ${m.softwareVersion}`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
+    y += 9;
+    doc.text(this.fit(printable(`Parameters: ${m.parameters}`), this.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
+    y += 9;
     doc.font('Helvetica-Oblique').fontSize(7.5).fillColor(GREY);
     const end = '- End of report -';
     doc.text(end, (this.width - doc.widthOfString(end)) / 2, y + 4, { lineBreak: false });
@@ -316,6 +328,31 @@ export class PdfTableWriter {
     // textWidth/wordCount: pdfkit would otherwise measure the string again (with kerning) for every cell.
     const options = { lineBreak: false, textWidth: width, wordCount: 1 };
     this.doc.text(fitted, tx, y, options);
+  }
+
+  /**
+   * An id or hash, always in full: in the table font when it fits, else in Courier shrunk to fit one
+   * line (down to ID_SIZE_MIN), else on two lines of the row. Never cut: a row must trace to its
+   * transaction, and pdftotext finds the whole id (on one line, unless it needs two).
+   */
+  private idCell(text: string, x: number, w: number, rowTop: number): void {
+    const max = w - 2 * PAD;
+    const doc = this.doc;
+    if (measure(this.advance.get(this.currentFont)!, text, FONT_SIZE) <= max) {
+      doc.text(text, x + PAD, rowTop + 2.5, { lineBreak: false });
+      return;
+    }
+    const oneLine = Math.min(FONT_SIZE, max / (COURIER_ADVANCE * text.length));
+    if (oneLine >= ID_SIZE_MIN) {
+      doc.font('Courier').fontSize(oneLine).text(text, x + PAD, rowTop + (ROW_H - oneLine) / 2, { lineBreak: false });
+    } else {
+      const half = Math.ceil(text.length / 2);
+      const size = Math.min(ROW_H / 2.2, max / (COURIER_ADVANCE * half));
+      doc.font('Courier').fontSize(size);
+      doc.text(text.slice(0, half), x + PAD, rowTop + 0.5, { lineBreak: false });
+      doc.text(text.slice(half), x + PAD, rowTop + 0.5 + ROW_H / 2, { lineBreak: false });
+    }
+    doc.font(this.currentFont).fontSize(FONT_SIZE);
   }
 
   private fitText(text: string, x: number, y: number, max: number): void {

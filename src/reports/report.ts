@@ -5,11 +5,12 @@ import { type AlertSource, tableAlertSource } from './alerts-source.ts';
 import type { Column, Line, Row } from './columns.ts';
 import { CsvWriter, csvRows } from './csv.ts';
 import { DataHash } from './data-hash.ts';
+import { SOFTWARE_VERSION, manifestParameters } from './manifest.ts';
 import { PdfTableWriter } from './pdf-table.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
 
-export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance'] as const;
+export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance', 'general-ledger-detail', 'owner-activity'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 export type ReportFormat = 'pdf' | 'csv';
 
@@ -61,7 +62,7 @@ export interface ReportResult {
  * Writes a plan as PDF or CSV to `out`, page by page, in constant memory. The data hash covers the
  * CSV encoding of the data rows in both formats, so the PDF's printed hash can be checked against the CSV.
  */
-export async function renderReport(plan: ReportPlan, format: ReportFormat, out: Writable, generatedAt: Date = new Date()): Promise<ReportResult> {
+export async function renderReport(plan: ReportPlan, format: ReportFormat, out: Writable, generatedAt: Date = new Date(), parameters: Record<string, unknown> = {}): Promise<ReportResult> {
   const hash = new DataHash();
   const position = describeSnapshot(plan.snapshot);
   if (format === 'csv') {
@@ -92,6 +93,7 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
       totalsLines: plan.totalsLines,
       emptyText: plan.emptyText,
       csvName: `${plan.fileStem}.csv`,
+      manifest: { report: plan.name, parameters: JSON.stringify(manifestParameters(parameters)), softwareVersion: SOFTWARE_VERSION },
     });
     try {
       pdf.begin();

@@ -11,15 +11,15 @@ export interface SuspiciousActivityParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'raised_at', label: 'Raised (UTC)', kind: 'timestamp', width: 12 },
-  { key: 'alert_id', label: 'Alert', kind: 'id', width: 10 },
-  { key: 'rule', label: 'Rule', kind: 'text', width: 11 },
-  { key: 'severity', label: 'Severity', kind: 'text', width: 6 },
-  { key: 'score', label: 'Score', kind: 'integer', width: 4.5 },
-  { key: 'account_id', label: 'Account', kind: 'id', width: 12 },
-  { key: 'status', label: 'Status', kind: 'text', width: 7 },
-  { key: 'position', label: 'Position', kind: 'integer', width: 5 },
-  { key: 'evidence', label: 'Evidence', kind: 'text', width: 32 },
+  { key: 'raised_at', label: 'Raised (UTC)', kind: 'timestamp', width: 11 },
+  { key: 'alert_id', label: 'Alert', kind: 'id', width: 25 },
+  { key: 'rule', label: 'Rule', kind: 'text', width: 9 },
+  { key: 'severity', label: 'Severity', kind: 'text', width: 5.5 },
+  { key: 'score', label: 'Score', kind: 'integer', width: 4 },
+  { key: 'account_id', label: 'Account', kind: 'id', width: 14 },
+  { key: 'status', label: 'Status', kind: 'text', width: 6 },
+  { key: 'position', label: 'Position', kind: 'integer', width: 4.5 },
+  { key: 'evidence', label: 'Evidence', kind: 'text', width: 21 },
 ];
 
 /** Suspicious activity: the alerts fraud detection raised in the period, with their evidence. */

@@ -1,11 +1,14 @@
-import { type SQL, and, lt, sql } from 'drizzle-orm';
-import { journalEntries, transactions } from '../db/schema.ts';
+import { type SQL, and, lt } from 'drizzle-orm';
 import { Dec, formatAmount, isSupportedCurrency } from '../domain/money.ts';
-import { rowsOf } from './alerts-source.ts';
+import { systemAccounts } from '../read-models/general-ledger/chart.ts';
+import { type GlAccountTotals, generalLedgerQueries } from '../read-models/general-ledger/queries.ts';
+import { glPostings } from '../read-models/general-ledger/tables.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { conservationCheck } from './conservation.ts';
+import { groupThousands } from './pdf-table.ts';
 import { humanTime } from './period.ts';
 import type { ReportContext, ReportPlan } from './report.ts';
-import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
+import { type Snapshot, atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
 
 export interface TrialBalanceParams {
   /** As at this instant (exclusive); null: everything up to the snapshot. */
@@ -14,85 +17,64 @@ export interface TrialBalanceParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'currency', label: 'Currency', kind: 'text', width: 6 },
-  { key: 'accounts', label: 'Accounts', kind: 'integer', width: 6 },
-  { key: 'total_balances', label: 'Sum of balances', kind: 'amount', width: 12 },
-  { key: 'total_deposits', label: 'Deposits', kind: 'amount', width: 12 },
-  { key: 'total_withdrawals', label: 'Withdrawals', kind: 'amount', width: 12 },
-  { key: 'net_deposits', label: 'Deposits - withdrawals', kind: 'amount', width: 13 },
-  { key: 'funds_in_transit', label: 'Funds in transit', kind: 'amount', width: 11 },
-  { key: 'difference', label: 'Difference', kind: 'amount', width: 11 },
+  { key: 'currency', label: 'Cur.', kind: 'text', width: 4 },
+  { key: 'gl_account', label: 'GL account', kind: 'id', width: 20 },
+  { key: 'name', label: 'Name', kind: 'text', width: 14 },
+  { key: 'class', label: 'Class', kind: 'text', width: 6 },
+  { key: 'debits', label: 'Debits', kind: 'amount', width: 11 },
+  { key: 'credits', label: 'Credits', kind: 'amount', width: 11 },
+  { key: 'balance', label: 'Balance', kind: 'amount', width: 11 },
+  { key: 'balance_side', label: 'Dr/Cr', kind: 'text', width: 4 },
 ];
 
-interface CurrencyLine {
-  accounts: number;
-  balances: Dec;
-  deposits: Dec;
-  withdrawals: Dec;
-  inTransit: Dec;
+/**
+ * The read position both slices have reached (per partition, the lower of the two), or the position
+ * asked for: the general ledger and the conservation check then read the same prefix of the log.
+ */
+async function commonSnapshot(ctx: ReportContext, position: number | undefined): Promise<Snapshot> {
+  const gl = await resolveSnapshot(ctx.db, 'general-ledger', ctx.log.partitions, position);
+  const ledger = await resolveSnapshot(ctx.db, 'ledger', ctx.log.partitions, position);
+  return new Map([...gl].map(([p, pos]) => [p, Math.min(pos, ledger.get(p) ?? -1)]));
+}
+
+/** Every system account of each currency in use, then the customer accounts, with zero totals where nothing posted. */
+function withSystemAccounts(totals: readonly GlAccountTotals[]): GlAccountTotals[] {
+  const byCode = new Map(totals.map((t) => [t.code, t]));
+  for (const currency of new Set(totals.map((t) => t.currency))) {
+    for (const a of systemAccounts(currency)) if (!byCode.has(a.code)) byCode.set(a.code, { ...a, debits: '0', credits: '0' });
+  }
+  const order = (t: GlAccountTotals) => `${t.currency} ${t.kind === 'customer' ? 1 : 0} ${t.code}`;
+  return [...byCode.values()].sort((x, y) => (order(x) < order(y) ? -1 : 1));
 }
 
 /**
- * Trial balance, per currency: the sum of every account's balance against total deposits minus
- * withdrawals, less funds in transit (transfer debits not yet credited). The difference must be zero.
- * Balances come from journal_entries (the recorded balance after each account's last posting),
- * deposits and withdrawals from transactions: two read models checked against each other.
+ * Trial balance in the accounting sense: every general-ledger account with its debit and credit
+ * totals per currency, as at an instant or a log position; the debits of a currency equal its credits.
+ * The conservation check of the ledger slice (balances = deposits - withdrawals - in transit) follows
+ * as a section of its own, so two read models are checked against each other.
  */
 export async function planTrialBalance(ctx: ReportContext, params: TrialBalanceParams): Promise<ReportPlan> {
-  const { db } = ctx;
-  const snapshot = await resolveSnapshot(db, 'ledger', ctx.log.partitions, params.position);
-  const journalBound: SQL = and(atSnapshot(journalEntries.partition, journalEntries.position, snapshot), params.asAt ? lt(journalEntries.occurredAt, params.asAt) : undefined)!;
-  const txBound: SQL = and(atSnapshot(transactions.partition, transactions.position, snapshot), params.asAt ? lt(transactions.occurredAt, params.asAt) : undefined)!;
-
-  const lines = new Map<string, CurrencyLine>();
-  const line = (c: string) => {
-    let l = lines.get(c);
-    if (!l) lines.set(c, (l = { accounts: 0, balances: new Dec(0), deposits: new Dec(0), withdrawals: new Dec(0), inTransit: new Dec(0) }));
-    return l;
-  };
-  const balances = rowsOf<{ currency: string; accounts: number; total: string }>(
-    await db.execute(sql`
-      select currency, count(*)::int as accounts, coalesce(sum(balance_after), 0)::text as total from (
-        select distinct on (${journalEntries.accountId}) ${journalEntries.currency} as currency, ${journalEntries.balanceAfter} as balance_after
-        from ${journalEntries} where ${journalBound}
-        order by ${journalEntries.accountId}, ${journalEntries.streamVersion} desc
-      ) latest group by currency`),
-  );
-  for (const b of balances) Object.assign(line(b.currency), { accounts: Number(b.accounts), balances: new Dec(b.total) });
-  const flows = await db
-    .select({
-      currency: transactions.currency,
-      deposits: sql<string>`coalesce(sum(${transactions.amount}) filter (where ${transactions.kind} = 'deposit'), 0)::text`,
-      withdrawals: sql<string>`coalesce(sum(${transactions.amount}) filter (where ${transactions.kind} = 'withdrawal'), 0)::text`,
-    })
-    .from(transactions)
-    .where(txBound)
-    .groupBy(transactions.currency);
-  for (const f of flows) Object.assign(line(f.currency), { deposits: new Dec(f.deposits), withdrawals: new Dec(f.withdrawals) });
-  const transit = await db
-    .select({
-      currency: journalEntries.currency,
-      debited: sql<string>`coalesce(-sum(${journalEntries.amount}) filter (where ${journalEntries.kind} = 'transfer_out'), 0)::text`,
-      credited: sql<string>`coalesce(sum(${journalEntries.amount}) filter (where ${journalEntries.kind} = 'transfer_in'), 0)::text`,
-    })
-    .from(journalEntries)
-    .where(journalBound)
-    .groupBy(journalEntries.currency);
-  for (const t of transit) line(t.currency).inTransit = new Dec(t.debited).minus(t.credited);
-
-  const currencies = [...lines.keys()].sort();
+  const snapshot = await commonSnapshot(ctx, params.position);
+  const bound: SQL = and(atSnapshot(glPostings.partition, glPostings.position, snapshot), params.asAt ? lt(glPostings.occurredAt, params.asAt) : undefined)!;
+  const accounts = withSystemAccounts(await generalLedgerQueries(ctx.db).totals(bound));
   const fmt = (d: Dec, c: string) => (isSupportedCurrency(c) ? formatAmount(d, c) : d.toFixed());
-  const rows: Row[] = currencies.map((c) => {
-    const l = lines.get(c)!;
-    const net = l.deposits.minus(l.withdrawals);
-    const difference = net.minus(l.balances.plus(l.inTransit));
-    return [c, String(l.accounts), fmt(l.balances, c), fmt(l.deposits, c), fmt(l.withdrawals, c), fmt(net, c), fmt(l.inTransit, c), fmt(difference, c)];
+  const sums = new Map<string, { debits: Dec; credits: Dec }>();
+  const rows: Row[] = accounts.map((t) => {
+    const s = sums.get(t.currency) ?? { debits: new Dec(0), credits: new Dec(0) };
+    sums.set(t.currency, { debits: s.debits.plus(t.debits), credits: s.credits.plus(t.credits) });
+    const net = new Dec(t.debits).minus(t.credits);
+    return [t.currency, t.code, t.name, t.glClass, fmt(new Dec(t.debits), t.currency), fmt(new Dec(t.credits), t.currency), fmt(net.abs(), t.currency), net.isZero() ? '' : net.isPositive() ? 'Dr' : 'Cr'];
   });
-  const unbalanced = currencies.filter((c) => {
-    const l = lines.get(c)!;
-    return !l.deposits.minus(l.withdrawals).minus(l.balances.plus(l.inTransit)).isZero();
+  const currencies = [...sums.keys()].sort();
+  const perCurrency: Line[] = currencies.map((c) => {
+    const s = sums.get(c)!;
+    const ok = s.debits.eq(s.credits);
+    return [`Total ${c}`, `debits ${groupThousands(fmt(s.debits, c))} = credits ${groupThousands(fmt(s.credits, c))}${ok ? '' : ' - OUT OF BALANCE'}`];
   });
-  const result = unbalanced.length === 0 ? 'BALANCED: every difference is zero' : `OUT OF BALANCE in ${unbalanced.join(', ')}`;
+  const unbalanced = currencies.filter((c) => !sums.get(c)!.debits.eq(sums.get(c)!.credits));
+  const conservation = await conservationCheck(ctx.db, snapshot, params.asAt);
+  const result = unbalanced.length === 0 ? 'BALANCED: debits equal credits in every currency' : `OUT OF BALANCE in ${unbalanced.join(', ')}`;
+  const conserved = conservation.unbalanced.length === 0 ? 'CONSERVED: every difference is zero' : `NOT CONSERVED in ${conservation.unbalanced.join(', ')}`;
   const position = describeSnapshot(snapshot);
   return {
     name: 'trial-balance',
@@ -102,27 +84,21 @@ export async function planTrialBalance(ctx: ReportContext, params: TrialBalanceP
     periodText: params.asAt ? `as at ${humanTime(params.asAt)}` : `as at log position ${position}`,
     snapshot,
     details: [
-      ['Balances', 'balance after each account\'s last posting (journal)'],
-      ['Flows', 'deposits and withdrawals (transactions)'],
-      ['In transit', 'transfer debits not yet credited'],
+      ['Source', 'general ledger postings (gl_postings)'],
+      ['Customer accounts', 'liabilities of the bank (credit balances)'],
+      ['Balance', 'the difference, on the side it falls (Dr/Cr)'],
     ],
-    summary: [
-      ['Result', result],
-      ['Currencies', String(currencies.length)],
-    ],
+    summary: [['Result', result], ...perCurrency, ['Conservation check', conserved], ...conservation.lines],
     columns: COLUMNS,
     rowCount: rows.length,
-    totalsLines: 2,
+    totalsLines: perCurrency.length + 1,
     emptyText: 'No postings yet.',
     fileStem: `trial-balance_${params.asAt ? params.asAt.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '') : 'now'}_p${position.replace(/[^0-9]+/g, '-')}`,
     async *pages(): AsyncIterable<Row[]> {
       if (rows.length) yield rows;
     },
     totals(): Line[] {
-      return [
-        ['Currencies', String(currencies.length)],
-        ['Result', result],
-      ];
+      return [...perCurrency, ['Result', result]];
     },
   };
 }

@@ -143,20 +143,28 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect((bad.body.errors as Array<{ field: string }>)[0]!.field).toBe('threshold');
   });
 
-  it('trial balance: balances equal deposits minus withdrawals, difference zero', async () => {
+  it('trial balance: every GL account with debits and credits, debits = credits per currency, the conservation check kept', async () => {
     const { rows } = await csv('/v1/reports/trial-balance?format=csv');
-    expect(rows.map((r) => r.currency)).toEqual(['JPY', 'USD']);
-    for (const r of rows) {
-      expect(r.difference).toMatch(/^0(\.0+)?$/);
-      expect(r.funds_in_transit).toMatch(/^0(\.0+)?$/);
+    expect([...new Set(rows.map((r) => r.currency))]).toEqual(['JPY', 'USD']);
+    for (const currency of ['JPY', 'USD']) {
+      const mine = rows.filter((r) => r.currency === currency);
+      const debits = mine.reduce((s, r) => s.plus(r.debits!), new Dec(0));
+      const credits = mine.reduce((s, r) => s.plus(r.credits!), new Dec(0));
+      expect(debits.eq(credits), currency).toBe(true);
+      expect(mine.map((r) => r.gl_account)).toEqual(expect.arrayContaining([`settlement:cash:${currency}`, `suspense:${currency}`, `transit:${currency}`, `holds:${currency}`]));
     }
-    const usd = rows.find((r) => r.currency === 'USD')!;
-    let sum = new Dec(0);
-    for (const id of [a, b]) sum = sum.plus((await ledger.as().get(`/v1/accounts/${id}/balance`)).body.balance as string);
-    expect(usd.total_balances).toBe(sum.toFixed(2));
-    expect(new Dec(usd.total_deposits!).minus(usd.total_withdrawals!).toFixed(2)).toBe(usd.total_balances);
+    // Customer accounts are liabilities: credit balances equal to the account balances (b is overdrawn: a debit balance).
+    for (const id of [a, b]) {
+      const balance = new Dec((await ledger.as().get(`/v1/accounts/${id}/balance`)).body.balance as string);
+      const row = rows.find((r) => r.gl_account === `customer:${id}`)!;
+      expect(row.class).toBe('liability');
+      expect(new Dec(row.credits!).minus(row.debits!).eq(balance)).toBe(true);
+    }
+    expect(rows.find((r) => r.gl_account === 'settlement:wire:USD')).toMatchObject({ debits: '25000.00', credits: '0.00', balance_side: 'Dr' });
+    expect(rows.find((r) => r.gl_account === 'transit:USD')).toMatchObject({ debits: '12000.00', credits: '12000.00', balance: '0.00' });
     const { text } = await pdf('/v1/reports/trial-balance');
-    expect(text).toContain('BALANCED: every difference is zero');
+    expect(text).toContain('BALANCED: debits equal credits in every currency');
+    expect(text).toContain('CONSERVED: every difference is zero');
   });
 
   it('suspicious activity: the alerts fraud detection raised in the period, with their evidence; truthfully none before', async () => {
