@@ -126,12 +126,15 @@ function addProblem(responses: Record<string, Json>, code: ProblemCode, headers:
   const status = String(problemStatus(code));
   const existing = responses[status];
   const response: Json = existing ?? { description: problemTitle(code), content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-  if (existing && existing.description === 'Problem details (RFC 9457)') response.description = problemTitle(code);
+  if (existing && existing.description === GENERIC) response.description = problemTitle(code);
   const own = (response.headers as Json | undefined) ?? {};
   for (const h of headers) own[h] = headerRef(h);
   response.headers = own;
   responses[status] = response;
 }
+
+/** How schemas.ts's problemResponses() describes every problem answer. */
+const GENERIC = 'Problem details (RFC 9457)';
 
 /** One example per problem code that answers with this status. */
 function addProblemExamples(response: Json, status: number): void {
@@ -139,6 +142,7 @@ function addProblemExamples(response: Json, status: number): void {
   if (!media || media.examples) return;
   const codes = PROBLEM_CODES_BY_STATUS.get(status) ?? [];
   if (codes.length === 0) return;
+  if (response.description === GENERIC) response.description = codes.map(problemTitle).join('; ');
   media.examples = Object.fromEntries(
     codes.map((code) => [
       code,

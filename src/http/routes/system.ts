@@ -1,7 +1,7 @@
 import type { App } from '../context.ts';
 import { PROBLEM_CODES, type ProblemCode, problemStatus, problemTitle } from '../problem.ts';
 import { OPENAPI_INFO, completeDocument } from '../openapi.ts';
-import { renderApiReference } from '../reference-page.ts';
+import { docsRoutes } from '../reference-page.ts';
 
 export function systemRoutes(app: App, deps: { ready(): Promise<boolean> }): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -13,7 +13,7 @@ export function systemRoutes(app: App, deps: { ready(): Promise<boolean> }): voi
   });
   const document = (requestUrl: string) => completeDocument(app.getOpenAPI31Document({ ...OPENAPI_INFO, security: [{ bearer: [] }] }), new URL(requestUrl).origin);
   app.get('/openapi.json', (c) => c.json(document(c.req.url)));
-  app.get('/docs', (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
+  docsRoutes(app);
   app.get('/problems/:code', (c) => {
     const code = c.req.param('code') as ProblemCode;
     if (!PROBLEM_CODES.includes(code)) return c.notFound();
