@@ -34,6 +34,39 @@ async function verify(storage: Storage): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** Grace period for a clean stop (HTTP server, engine, projections, log, database, data-dir lock). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * SIGTERM or SIGINT (from a supervisor, from npm forwarding it, or Ctrl-C on the terminal, which
+ * signals the whole process group) stops the service cleanly once; a second signal, or a stop
+ * that outlasts the grace period, exits at once.
+ */
+function onShutdownSignal(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
   const env = loadEnv();
@@ -55,13 +88,11 @@ async function main(argv: string[]): Promise<number> {
         { port: env.PORT, hostname: env.HOST, requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.LEDGER_HEADERS_TIMEOUT_MS },
         (port) => logger.info({ port, roles: [...system.roles], log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
       );
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'shutting down');
+      onShutdownSignal(logger, async () => {
         server.close();
-        void system.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+        server.closeIdleConnections();
+        await system.close();
+      });
       return -1;
     }
     case 'migrate':
