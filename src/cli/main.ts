@@ -2,7 +2,7 @@ import { parseRoles, startSystem } from '../app/system.ts';
 import { createLogger } from '../app/logger.ts';
 import type { Storage } from '../app/storage.ts';
 import { type Env, loadEnv } from '../config/env.ts';
-import { startHttpServer } from '../http/server.ts';
+import { assertCanListen, startHttpServer } from '../http/server.ts';
 import { resetProjection } from '../projections/checkpoints.ts';
 import { projections } from '../read-models/registry.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const roleAt = argv.indexOf('--role');
       const roles = parseRoles(roleAt >= 0 ? (argv[roleAt + 1] ?? '') : env.LEDGER_ROLE);
+      await assertCanListen({ port: env.PORT, hostname: env.HOST });
       const system = await startSystem(env, {
         logger,
         roles,
@@ -87,7 +88,10 @@ async function main(argv: string[]): Promise<number> {
         system.app,
         { port: env.PORT, hostname: env.HOST, requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.LEDGER_HEADERS_TIMEOUT_MS },
         (port) => logger.info({ port, roles: [...system.roles], log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
-      );
+      ).catch(async (err: unknown) => {
+        await system.close(); // releases the data-dir lock before the error is printed
+        throw err;
+      });
       onShutdownSignal(logger, async () => {
         server.close();
         server.closeIdleConnections();

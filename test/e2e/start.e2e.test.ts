@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +71,30 @@ describe('npm start (the build in dist/)', () => {
     expect(await portOpen(port)).toBe(false);
     expect(existsSync(path.join(dataDir, 'ledger.pid'))).toBe(false);
   }, 180_000);
+
+  it('a port in use: one clear line naming the address and what to do, no stack trace, before the engine starts', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '127.0.0.1');
+    await once(holder, 'listening');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
+    dirs.push(dataDir);
+    try {
+      const { DATABASE_URL: _db, KAFKA_BROKERS: _kafka, ...inherited } = process.env;
+      const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
+        cwd: ROOT,
+        env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      expect(await exited(child)).toBe(1);
+      expect(err.trim()).toBe(`cannot listen on 127.0.0.1:${port}: the port is already in use by another process; stop it or set PORT to a free port`);
+      expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false); // refused before the database was opened
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
 });
 
 function isAlive(pid: number): boolean {
