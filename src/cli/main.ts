@@ -67,8 +67,19 @@ function onShutdownSignal(logger: ReturnType<typeof createLogger>, stop: () => P
   process.on('SIGTERM', handle);
 }
 
+const HELP = new Set(['--help', '-h', 'help']);
+const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report'];
+
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
+  if (HELP.has(command) || (['serve', 'migrate', 'verify', 'rebuild'].includes(command) && argv.some((a) => HELP.has(a)))) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) {
+    console.error(`unknown command "${command}": one of ${COMMANDS.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   switch (command) {
