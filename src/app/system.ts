@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from '../auth/authenticator.ts';
-import { createJwtVerifier } from '../auth/jwt.ts';
+import { createJwtVerifier, jwtWarnings } from '../auth/jwt.ts';
 import { KeyStore } from '../auth/key-store.ts';
 import type { CommandBus } from '../commands/command-bus.ts';
 import type { Env } from '../config/env.ts';
@@ -94,7 +94,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
-      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env), metrics, logger: options.logger, ready: async () => !engine?.isFenced, config: apiConfig(env) },
+      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env, options.logger), metrics, logger: options.logger, ready: async () => !engine?.isFenced, config: apiConfig(env) },
       options.app,
     );
     return {
@@ -127,12 +127,17 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     ...(options.clock ? { clock: options.clock } : {}),
     snapshots: new PostgresSnapshotStore(storage.database.db, storage.kafka ? `kafka:${storage.kafka.topic}` : 'events'),
     onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
+    // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a
+    // failed expiry is retried on the next look, so it is only logged.
+    onExpiryError: (err) => logger.warn({ err: (err as Error).message }, 'hold expiry failed; retried on the next look'),
   });
   engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
   const started = Date.now();
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
   closers.push(async () => {
+    // No new expiries once closing starts; what is queued still lands before the log closes.
+    engine.stop();
     await engine.drain();
     await engine.snapshot();
   });
@@ -168,8 +173,8 @@ async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: 
   return { execute: () => Promise.reject(new LogUnavailableError(`this process (role ${[...roles].join(',')}) takes no commands`)) };
 }
 
-function authenticator(keys: KeyStore, env: Env) {
-  const jwt = createJwtVerifier({
+function authenticator(keys: KeyStore, env: Env, logger: Logger) {
+  const config = {
     issuer: env.LEDGER_JWT_ISSUER ?? null,
     audience: env.LEDGER_JWT_AUDIENCE ?? null,
     jwksUrl: env.LEDGER_JWT_JWKS_URL ?? null,
@@ -177,8 +182,9 @@ function authenticator(keys: KeyStore, env: Env) {
     publicKeyPem: env.LEDGER_JWT_PUBLIC_KEY ?? null,
     roleClaim: env.LEDGER_JWT_ROLE_CLAIM,
     accountsClaim: env.LEDGER_JWT_ACCOUNTS_CLAIM,
-  });
-  return createAuthenticator(keys, jwt);
+  };
+  for (const warning of jwtWarnings(config)) logger.warn({ config: 'jwt' }, warning);
+  return createAuthenticator(keys, createJwtVerifier(config));
 }
 
 function apiConfig(env: Env) {
@@ -190,6 +196,10 @@ function apiConfig(env: Env) {
       requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS,
       corsOrigins: env.LEDGER_CORS_ORIGINS,
       metricsToken: env.LEDGER_METRICS_TOKEN ?? null,
+      metricsPublic: env.LEDGER_METRICS_PUBLIC,
+      overdraft: { max: env.LEDGER_MAX_OVERDRAFT_LIMIT, adminAbove: env.LEDGER_ADMIN_OVERDRAFT_ABOVE },
+      failedAuth: { maxFailures: env.LEDGER_AUTH_FAILURES_MAX, windowMs: env.LEDGER_AUTH_FAILURES_WINDOW_MS },
+      streams: { maxPerKey: env.LEDGER_SSE_MAX_PER_KEY, maxTotal: env.LEDGER_SSE_MAX_TOTAL, bufferEvents: env.LEDGER_SSE_BUFFER_EVENTS, recheckMs: env.LEDGER_SSE_RECHECK_MS },
     },
   };
 }

@@ -66,7 +66,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | null {
         if (!Array.isArray(scope) || !scope.every((a) => typeof a === 'string')) return null;
         accounts = new Set(scope as string[]);
       }
-      return { actor: `jwt:${payload.sub}`, keyId: null, role, accounts };
+      return { actor: `jwt:${payload.sub}`, keyId: null, role, accounts, ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
     } catch {
       return null;
     }

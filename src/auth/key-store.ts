@@ -117,11 +117,27 @@ export class KeyStore {
     return rows.map(toRecord);
   }
 
-  /** Revokes a key (idempotent); null when there is no such key. */
-  async revoke(id: string): Promise<ApiKeyRecord | null> {
-    await this.db.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+  /**
+   * Revokes a key (idempotent). The last active admin key is not revoked ('last_admin'): without one,
+   * nobody could manage keys again but through `ledger keys create` on the database. The active admin
+   * rows are locked first, so two concurrent revocations cannot both take "the other one is left".
+   */
+  async revoke(id: string): Promise<{ outcome: 'revoked'; key: ApiKeyRecord } | { outcome: 'not_found' | 'last_admin' }> {
+    const outcome = await this.db.transaction(async (tx) => {
+      const target = (await tx.select().from(apiKeys).where(eq(apiKeys.id, id)))[0];
+      if (!target) return 'not_found' as const;
+      if (target.revokedAt !== null) return 'revoked' as const;
+      if (target.role === 'admin') {
+        const admins = await tx.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt))).for('update');
+        if (admins.every((a) => a.id === id)) return 'last_admin' as const;
+      }
+      await tx.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+      return 'revoked' as const;
+    });
     this.cache.delete(id);
-    return this.get(id);
+    if (outcome !== 'revoked') return { outcome };
+    const key = await this.get(id);
+    return key ? { outcome, key } : { outcome: 'not_found' };
   }
 
   async activeCount(): Promise<number> {

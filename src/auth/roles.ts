@@ -19,4 +19,6 @@ export interface Principal {
   role: Role;
   /** Accounts the caller may touch; null = all. */
   accounts: ReadonlySet<string> | null;
+  /** When the credential stops being valid (a JWT's exp, epoch ms); absent for API keys. Open streams end then. */
+  expiresAt?: number;
 }

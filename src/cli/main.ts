@@ -7,6 +7,7 @@ import { resetProjection } from '../projections/checkpoints.ts';
 import { projections } from '../read-models/registry.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
 import { demoCommand } from './demo-command.ts';
+import { keysCommand } from './keys-command.ts';
 import { reportCommand } from './report-command.ts';
 import { toolReadModels, withStorage } from './tool-storage.ts';
 
@@ -18,7 +19,8 @@ const USAGE = `usage: ledger <command>
   verify    recompute the hash chain and check the read models against a replay of the log
   rebuild   drop the read models and rebuild them from the log (stop the service first)
   demo      --fraud: sample population with planted fraud patterns, on a simulated clock
-  report    write a report (PDF or CSV) to reports/: ledger report --help`;
+  report    write a report (PDF or CSV) to reports/: ledger report --help
+  keys      create|list|revoke API keys on the database (recovery of a lost admin key): ledger keys --help`;
 
 /** `ledger rebuild`: empty every read model's tables and replay the log into them. */
 async function rebuild(storage: Storage, env: Env): Promise<number> {
@@ -121,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand(env, logger, argv.slice(1));
     case 'report':
       return reportCommand(argv.slice(1), env);
+    case 'keys':
+      return keysCommand(argv.slice(1), env);
     default:
       console.error(USAGE);
       return 2;

@@ -44,6 +44,19 @@ const EnvSchema = z.object({
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** When set, GET /metrics requires Authorization: Bearer <this token>. */
   LEDGER_METRICS_TOKEN: z.string().min(16).optional(),
+  /** true: GET /metrics answers without any token. Otherwise it needs LEDGER_METRICS_TOKEN or an admin/auditor credential. */
+  LEDGER_METRICS_PUBLIC: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Failed authentications allowed per client address and window before it is answered 429. */
+  LEDGER_AUTH_FAILURES_MAX: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  LEDGER_AUTH_FAILURES_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Server-Sent Event streams: open per caller and in total (429 beyond), events a slow stream may fall behind, token re-check period. */
+  LEDGER_SSE_MAX_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  LEDGER_SSE_MAX_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  LEDGER_SSE_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  LEDGER_SSE_RECHECK_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  /** overdraftLimit on opening: never above the first; above the second only for an admin (plain decimals, in the account's currency). */
+  LEDGER_MAX_OVERDRAFT_LIMIT: z.string().regex(/^[0-9]{1,18}(\.[0-9]{1,18})?$/, 'a plain non-negative decimal').default('1000000'),
+  LEDGER_ADMIN_OVERDRAFT_ABOVE: z.string().regex(/^[0-9]{1,18}(\.[0-9]{1,18})?$/, 'a plain non-negative decimal').default('10000'),
   /** JSON file overriding the anomaly rules' thresholds (see src/domain/fraud/config.ts). */
   LEDGER_FRAUD_RULES: z.string().min(1).optional(),
 });

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { makePrivateDir, privateTree } from './private-files.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -59,8 +59,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let client: PGlite;
   if (options.dataDir) {
     const dir = path.resolve(options.dataDir, 'pgdata');
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     client = await PGlite.create(dir);
+    // A new database is unpacked from PGlite's bundled image with that image's modes (0666): narrow them.
+    privateTree(dir);
   } else {
     client = await PGlite.create();
   }

@@ -1,8 +1,9 @@
 import { uuidv7 } from 'uuidv7';
 import { assert, unreachable } from '../assert.ts';
 import type { AccountState } from '../domain/account/index.ts';
-import type { DomainCommand } from '../domain/decider.ts';
-import type { StoredEvent } from '../log/envelope.ts';
+import { type BatchItemResult, type ExecuteBatch, batchItemResults } from '../domain/batch/index.ts';
+import type { AggregateName, AggregateStates, DomainCommand } from '../domain/decider.ts';
+import { type StoredEvent, sha256Hex } from '../log/envelope.ts';
 import { AppError } from '../errors.ts';
 import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
 import type { EngineSnapshot, SnapshotStore } from './snapshot.ts';
@@ -28,6 +29,33 @@ export interface EngineOptions {
   onSnapshotError?: (err: unknown) => void;
   /** Told when the log refused a command's data (logged: it names the cause). */
   onRejected?: (err: LogRejectedError) => void;
+  /** How often the engine looks for holds whose timeout passed (ms; default 1,000; 0: never, tests call expireDue()). */
+  expiryIntervalMs?: number;
+  /** Most expiries submitted per look (default 1,000): the rest wait for the next one. */
+  expiryBatchMax?: number;
+  /** Told when an expiry the engine submitted failed (the next look submits it again). */
+  onExpiryError?: (err: unknown) => void;
+}
+
+/** A batch's result: one per item, in order (accepted with its events, or refused with its code), and all its events. */
+export interface BatchResult {
+  items: BatchItemResult<StoredEvent>[];
+  events: StoredEvent[];
+  /** True when the batch key had been applied before and this is its first result again. */
+  replayed: boolean;
+}
+
+/** The envelope of a command the engine submits itself: the same on every writer, so its id is exactly-once. */
+function engineContext(commandId: string): CommandContext {
+  return {
+    commandId,
+    requestHash: sha256Hex(commandId),
+    correlationId: commandId,
+    causationId: null,
+    actor: 'system:engine',
+    actorRole: 'admin',
+    origin: { ip: null, userAgent: null, requestId: null },
+  };
 }
 
 export interface ExecuteResult {
@@ -67,6 +95,10 @@ export class LedgerEngine {
   private readonly replayPage: number;
   private readonly fencedListeners: Array<(e: WriterFencedError) => void> = [];
   private eventsSinceSnapshot = 0;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  /** Expiry command ids submitted and not yet answered. */
+  private readonly expiring = new Set<string>();
   private snapshotting: Promise<void> | null = null;
   /** How the last start went: for logs and the cold-start benchmark. */
   readonly startInfo = { snapshotUsed: false, snapshotEvents: 0, replayedEvents: 0 };
@@ -98,6 +130,44 @@ export class LedgerEngine {
       this.startInfo.snapshotEvents = snapshot.heads.reduce((n, h) => n + h.position + 1, 0);
     }
     this.startInfo.replayedEvents = await this.catchUp();
+    this.stopped = false;
+    this.scheduleExpiry(0);
+  }
+
+  /** Stops the engine's own work (the expiry timer). Commands already queued still complete. */
+  stop(): void {
+    this.stopped = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
+  private scheduleExpiry(delayMs: number): void {
+    const every = this.options.expiryIntervalMs ?? 1000;
+    if (every <= 0 || this.stopped || this.fenced) return;
+    this.expiryTimer = setTimeout(() => {
+      void this.expireDue().finally(() => this.scheduleExpiry(every));
+    }, delayMs);
+    this.expiryTimer.unref?.();
+  }
+
+  /**
+   * Submits an ExpireHold for every hold whose timeout passed by the engine's clock (at most
+   * expiryBatchMax), each under `expire:<holdId>`: a key that every writer derives alike, so the
+   * idempotency index (rebuilt from the log) makes each expiry land once, across restarts and
+   * writer changes. Returns how many were submitted.
+   */
+  async expireDue(): Promise<number> {
+    if (this.fenced || this.stopped) return 0;
+    const due = this.machine.due(this.clock().toISOString(), this.options.expiryBatchMax ?? 1000).filter((d) => !this.expiring.has(d.commandId));
+    await Promise.all(
+      due.map(({ command, commandId }) => {
+        this.expiring.add(commandId);
+        return this.execute(command, engineContext(commandId))
+          .catch((err: unknown) => this.options.onExpiryError?.(err))
+          .finally(() => this.expiring.delete(commandId));
+      }),
+    );
+    return due.length;
   }
 
   /** A snapshot is used only if the log still holds, at each of its heads, the very event it was taken at. */
@@ -144,6 +214,16 @@ export class LedgerEngine {
     return this.machine.state('account', id);
   }
 
+  /** The committed state of any stream of any aggregate (a hold, a transaction, a batch …). */
+  state<K extends AggregateName>(kind: K, id: string): AggregateStates[K] {
+    return this.machine.state(kind, id);
+  }
+
+  /** Active holds with a timeout, waiting for their expiry. */
+  get pendingExpiries(): number {
+    return this.machine.pendingDeadlines;
+  }
+
   /** Number of events in an account's stream. */
   accountVersion(id: string): number {
     return this.machine.version('account', id);
@@ -155,6 +235,17 @@ export class LedgerEngine {
       this.queue.push({ command, ctx, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /**
+   * Executes a batch (one idempotency key, one append) and answers one result per item. An atomic
+   * batch with a refused item rejects with BatchItemRefused (a DomainError: the item's code, field
+   * `items.<index>…`, and `index`); nothing of it is written. A replayed key answers the first
+   * result, item by item.
+   */
+  async executeBatch(command: ExecuteBatch, ctx: CommandContext): Promise<BatchResult> {
+    const { events, replayed } = await this.execute(command, ctx);
+    return { items: batchItemResults(events), events, replayed };
   }
 
   /** Resolves once everything queued so far has been appended or refused. */
@@ -212,6 +303,7 @@ export class LedgerEngine {
   private async appendFailed(err: unknown, batch: Pending[], prepared: PreparedBatch): Promise<void> {
     if (err instanceof WriterFencedError) {
       this.fenced = err;
+      this.stop();
       for (const listener of this.fencedListeners) listener(err);
     } else {
       // The append may or may not have landed: take the log's word for it before answering,

@@ -6,7 +6,7 @@ import type { AggregateName } from '../domain/decider.ts';
  * same state as a full replay, in a fraction of the time.
  */
 export interface EngineSnapshot {
-  format: 2;
+  format: 3;
   /** Per partition: the last position the snapshot covers (-1 = none) and that event's hash. */
   heads: Array<{ partition: number; position: number; hash: string }>;
   /** Each stream's state as its decider encodes it. */

@@ -1,7 +1,7 @@
 import { assert } from '../assert.ts';
-import type { AggregateName, AggregateStates, DomainCommand, StateView } from '../domain/decider.ts';
-import { DomainError } from '../domain/errors.ts';
-import { DECIDERS, deciderForCommand, deciderForEvent } from '../domain/registry.ts';
+import type { AggregateName, AggregateStates, Decided, DomainCommand, StateView } from '../domain/decider.ts';
+import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
+import { DECIDERS, type StateAccess, deciderForCommand, deciderForEvent, deciderNamed, decisionContext, evolveDecided, initialStateOf } from '../domain/registry.ts';
 import { type AppError, idempotencyConflict } from '../errors.ts';
 import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
@@ -53,6 +53,15 @@ interface Staged {
   seen: Map<string, number>;
 }
 
+/** A command the engine submits by itself when a deadline passes, under a command id every writer derives the same way. */
+export interface DueCommand {
+  command: DomainCommand;
+  commandId: string;
+}
+
+/** Refusals that may change with time alone: never remembered for their key (the deadline comes, the retry succeeds). */
+const TRANSIENT_REFUSALS: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>(['validation_failed', 'hold_not_due']);
+
 export interface StateMachineOptions {
   partitions: number;
   /** Event ids (UUIDv7 in production; deterministic in tests). */
@@ -75,6 +84,8 @@ export class LedgerStateMachine {
   private readonly applied = new Map<string, { requestHash: string; at: LogPosition[] }>();
   private readonly refusals = new Map<string, { requestHash: string; error: DomainError }>();
   private readonly refusalCacheSize: number;
+  /** Deadlines of the aggregates that have a timeout: `kind\0id` → [kind, id, due instant in ms]. */
+  private readonly deadlines = new Map<string, [AggregateName, string, number]>();
 
   constructor(private readonly options: StateMachineOptions) {
     assert(Number.isInteger(options.partitions) && options.partitions >= 1, 'a log has at least one partition');
@@ -125,28 +136,44 @@ export class LedgerStateMachine {
     const refused = this.refusals.get(ctx.commandId);
     if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? refused.error : idempotencyConflict() };
 
-    const view = this.viewOf(staged);
-    let decided;
+    let decided: Decided[];
     try {
-      decided = deciderForCommand(command.type).decide(command, view, { now });
+      decided = deciderForCommand(command.type).decide(command, this.viewOf(staged), decisionContext(now));
     } catch (err) {
       if (err instanceof DomainError) return { kind: 'refused', error: err };
       throw err;
     }
     assert(decided.length > 0, () => `${command.type} was accepted but produced no event`);
-    const events = decided.map(({ streamId, event }) => {
-      const decider = deciderForEvent(event.type);
-      const stream = this.stagedStream(staged, decider.name, streamId);
-      stream.state = decider.evolve(stream.state, event);
-      stream.version++;
-      const partition = partitionOf(streamId, this.partitions);
-      const prevHash = staged.heads.get(partition) ?? this.head(partition);
-      const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
-      const hash = chainHash(prevHash, body);
-      staged.heads.set(partition, hash);
-      return { ...body, prevHash, hash } as NewEvent;
+    const access = this.stagedAccess(staged);
+    const events = decided.map((d) => {
+      evolveDecided(access, d);
+      return this.envelope(staged, d, ctx, now);
     });
     return { kind: 'accepted', events };
+  }
+
+  /** Stages into the batch's own copy of each stream it touches; the event's own stream moves a version. */
+  private stagedAccess(staged: Staged): StateAccess {
+    return {
+      get: (kind, id) => (staged.streams[kind].get(id) ?? this.stream(kind, id)).state,
+      set: (kind, id, state, own) => {
+        const stream = this.stagedStream(staged, kind, id);
+        stream.state = state;
+        if (own) stream.version++;
+      },
+    };
+  }
+
+  /** The event in its envelope, chained to the previous event of its partition (as staged). */
+  private envelope(staged: Staged, { streamId, event }: Decided, ctx: CommandContext, now: string): NewEvent {
+    const stream = staged.streams[deciderForEvent(event.type).name].get(streamId);
+    assert(stream, () => `${event.type} was not staged on ${streamId}`);
+    const partition = partitionOf(streamId, this.partitions);
+    const prevHash = staged.heads.get(partition) ?? this.head(partition);
+    const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
+    const hash = chainHash(prevHash, body);
+    staged.heads.set(partition, hash);
+    return { ...body, prevHash, hash } as NewEvent;
   }
 
   /**
@@ -180,9 +207,15 @@ export class LedgerStateMachine {
     assert(e.position > this.position(e.partition), () => `event ${e.eventId} at ${e.partition}/${e.position} is not after ${this.position(e.partition)}`);
     assert(e.prevHash === this.head(e.partition), () => `event ${e.eventId} at ${e.partition}/${e.position} does not continue the hash chain`);
     const decider = deciderForEvent(e.type);
-    const stream = this.stream(decider.name, e.streamId);
-    assert(e.streamVersion === stream.version + 1, () => `event ${e.eventId} has version ${e.streamVersion} in ${e.streamId}, expected ${stream.version + 1}`);
-    this.setStream(decider.name, e.streamId, { state: decider.evolve(stream.state, e), version: e.streamVersion });
+    const version = this.stream(decider.name, e.streamId).version;
+    assert(e.streamVersion === version + 1, () => `event ${e.eventId} has version ${e.streamVersion} in ${e.streamId}, expected ${version + 1}`);
+    evolveDecided(
+      {
+        get: (kind, id) => this.stream(kind, id).state,
+        set: (kind, id, state, own) => this.setStream(kind, id, { state, version: this.stream(kind, id).version + (own ? 1 : 0) }),
+      },
+      { streamId: e.streamId, event: e },
+    );
     this.lastHash.set(e.partition, e.hash);
     this.lastPosition.set(e.partition, e.position);
     // A command's events may span partitions: they join one entry.
@@ -196,7 +229,7 @@ export class LedgerStateMachine {
     const streams: EngineSnapshot['streams'] = [];
     for (const d of DECIDERS) for (const [id, s] of this.streams[d.name]) streams.push([d.name, id, s.version, d.encode(s.state)]);
     return {
-      format: 2,
+      format: 3,
       heads: Array.from({ length: this.partitions }, (_, partition) => ({ partition, position: this.position(partition), hash: this.head(partition) })),
       streams,
       commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
@@ -204,14 +237,9 @@ export class LedgerStateMachine {
   }
 
   restore(snapshot: EngineSnapshot): void {
-    assert(snapshot.format === 2 && snapshot.heads.length === this.partitions, 'snapshot does not fit this log');
+    assert(snapshot.format === 3 && snapshot.heads.length === this.partitions, 'snapshot does not fit this log');
     assert(this.applied.size === 0 && DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
-    const byName = new Map(DECIDERS.map((d) => [d.name, d]));
-    for (const [kind, id, version, encoded] of snapshot.streams) {
-      const decider = byName.get(kind);
-      assert(decider, () => `snapshot holds streams of unknown aggregate ${kind}`);
-      this.setStream(kind, id, { state: decider.decode(encoded), version });
-    }
+    for (const [kind, id, version, encoded] of snapshot.streams) this.setStream(kind, id, { state: deciderNamed(kind).decode(encoded), version });
     for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
@@ -229,7 +257,7 @@ export class LedgerStateMachine {
 
   private stream<K extends AggregateName>(kind: K, id: string): Stream<AggregateStates[K]> {
     const streams: Map<string, Stream<AggregateStates[K]>> = this.streams[kind];
-    return streams.get(id) ?? { state: this.initial(kind), version: 0 };
+    return streams.get(id) ?? { state: initialStateOf(kind), version: 0 };
   }
 
   private stagedStream<K extends AggregateName>(staged: Staged, kind: K, id: string): Stream<AggregateStates[K]> {
@@ -245,15 +273,40 @@ export class LedgerStateMachine {
   private setStream<K extends AggregateName>(kind: K, id: string, stream: Stream<AggregateStates[K]>): void {
     const streams: Map<string, Stream<AggregateStates[K]>> = this.streams[kind];
     streams.set(id, stream);
+    const timeout = deciderNamed(kind).timeout;
+    if (!timeout) return;
+    const dueAt = timeout.dueAt(stream.state);
+    const key = `${kind}\u0000${id}`;
+    if (dueAt === null) this.deadlines.delete(key);
+    else this.deadlines.set(key, [kind, id, Date.parse(dueAt)]);
   }
 
-  private initial<K extends AggregateName>(kind: K): AggregateStates[K] {
-    return DECIDERS.find((d) => d.name === kind)!.initialState() as AggregateStates[K];
+  /**
+   * The commands due at `now` (at most `limit`, earliest first): a hold whose timeout passed gets
+   * its ExpireHold under `expire:<holdId>`. The shell submits them like any command; the command id
+   * makes each exactly-once, whichever writer or restart submits it.
+   */
+  due(now: string, limit: number): DueCommand[] {
+    assert(Number.isInteger(limit) && limit > 0, 'due() needs a positive limit');
+    const at = Date.parse(now);
+    assert(Number.isFinite(at), () => `${now} is not an instant`);
+    const due = [...this.deadlines.values()].filter(([, , dueAt]) => dueAt <= at).sort((a, b) => a[2] - b[2]).slice(0, limit);
+    return due.map(([kind, id]) => {
+      const timeout = deciderNamed(kind).timeout;
+      assert(timeout, () => `${kind} has a deadline but no timeout`);
+      const state = this.stream(kind, id).state;
+      return { command: timeout.command(id, state), commandId: timeout.commandId(id) };
+    });
+  }
+
+  /** How many deadlines are pending (active holds with a timeout). */
+  get pendingDeadlines(): number {
+    return this.deadlines.size;
   }
 
   private rememberRefusal(ctx: CommandContext, error: DomainError | AppError): void {
     // Conflicts and malformed input are answered afresh each time; business refusals are remembered (bounded, oldest out).
-    if (!(error instanceof DomainError) || error.code === 'validation_failed') return;
+    if (!(error instanceof DomainError) || TRANSIENT_REFUSALS.has(error.code)) return;
     if (this.refusals.size >= this.refusalCacheSize) {
       const oldest = this.refusals.keys().next();
       if (!oldest.done) this.refusals.delete(oldest.value);

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { DomainError } from '../domain/errors.ts';
 import { AppError } from '../errors.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
@@ -13,19 +12,24 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ReadModels } from '../read-models/registry.ts';
 import type { ReportContext } from '../reports/report.ts';
 import type { App, AppEnv, SecurityConfig } from './context.ts';
+import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { authorize } from './middleware/authorize.ts';
 import { requireJsonBody } from './middleware/json-body.ts';
+import { safeRequestId } from './middleware/request-id.ts';
 import { limitBody, requestTimeout } from './middleware/limits.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { corsFor, securityHeaders } from './middleware/security-headers.ts';
 import { ApiProblem, type FieldError, type ProblemCode, problemBody } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { eventRoutes } from './routes/events.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { ownerRoutes } from './routes/owners.ts';
 import { fraudRoutes } from './routes/fraud.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -59,20 +63,26 @@ export interface AppDeps {
 }
 
 /** Builds the whole HTTP API. Tests call app.request(...) on it without a socket. */
+/** 8,190 transfers with references and metadata fit; the engine bounds the item count itself. */
+export const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   const { logger, metrics } = deps;
   const security = deps.config.security;
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
 
   // Every request: id, access log + metrics, security headers, CORS (only when configured).
-  app.use('*', requestId());
+  app.use('*', safeRequestId());
   app.use('*', accessLog(logger, metrics));
   app.use('*', securityHeaders());
   const cors = corsFor(security.corsOrigins);
   if (cors) app.use('*', cors);
 
   // The API: size and time limits, then who is calling, how often, and may they.
-  app.use('/v1/*', limitBody(security.bodyLimitBytes));
+  // A batch of up to 8,190 items (~1 MB of JSON) gets its own, larger limit (BATCH_BODY_LIMIT_BYTES).
+  const general = limitBody(security.bodyLimitBytes);
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/batches' ? next() : general(c, next)));
+  app.use('/v1/batches', limitBody(Math.max(security.bodyLimitBytes, BATCH_BODY_LIMIT_BYTES)));
   app.use('/v1/*', requestTimeout(security.requestTimeoutMs, (path) => path === '/v1/events/stream'));
   if (options.security === 'off') {
     app.use('/v1/*', async (c, next) => {
@@ -80,7 +90,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
       await next();
     });
   } else {
-    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason })));
+    app.use('/v1/*', authenticate(deps.authenticator, (reason) => metrics?.authFailures.inc({ reason }), new FailedAuthThrottle(security.failedAuth ?? {})));
     app.use('/v1/*', rateLimit({ ...security.rateLimit, onLimited: () => metrics?.rateLimited.inc() }));
   }
   app.use('/v1/*', requireJsonBody());
@@ -110,13 +120,17 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
 function routes(app: App, deps: AppDeps): void {
   const { commands, readModels, log } = deps;
   const waitMs = deps.config.minPositionWaitMs;
-  accountRoutes(app, { commands, ledger: readModels.ledger, waitMs });
+  accountRoutes(app, { commands, ledger: readModels.ledger, waitMs, ...(deps.config.security.overdraft ? { overdraft: deps.config.security.overdraft } : {}) });
   transferRoutes(app, { commands });
-  eventRoutes(app, { log });
+  holdRoutes(app, { commands, ledger: readModels.ledger, waitMs });
+  batchRoutes(app, { commands });
+  ownerRoutes(app, { ledger: readModels.ledger, alerts: readModels.anomaly.queries });
+  eventRoutes(app, { log, authenticator: deps.authenticator, ...(deps.config.security.streams ? { streams: deps.config.security.streams } : {}) });
   keyRoutes(app, { keys: deps.keys, logger: deps.logger });
   fraudRoutes(app, { fraud: { ...readModels.anomaly, commands }, waitMs });
   systemRoutes(app, { ready: deps.ready });
-  metricsRoutes(app, { metrics: deps.metrics, token: deps.config.security.metricsToken });
+  const security = deps.config.security;
+  metricsRoutes(app, { metrics: deps.metrics, access: { token: security.metricsToken, public: security.metricsPublic ?? false, authenticator: deps.authenticator } });
   auditRoutes(app, { audit: readModels.audit, ledger: readModels.ledger, log, waitMs });
   reportRoutes(app, deps.reports);
 }

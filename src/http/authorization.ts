@@ -43,6 +43,19 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   { method: 'POST', path: '/v1/accounts/{id}/unfreeze', roles: ['teller'], scope: byPathId },
   { method: 'POST', path: '/v1/accounts/{id}/close', roles: ['teller'], scope: byPathId },
   { method: 'POST', path: '/v1/transfers', roles: ['teller'], scope: { kind: 'accounts', body: ['fromAccountId', 'toAccountId'] } },
+  // Holds, reversals, batches (issue 12): commands are the teller's. A hold's own routes name a hold,
+  // not an account, and the check never reads the database: account-scoped keys are refused there.
+  // Reversals are teller's too (admin always may): a teller corrects its own mistakes, and each
+  // reversal records its actor and reason in the log.
+  { method: 'POST', path: '/v1/holds', roles: ['teller'], scope: { kind: 'accounts', body: ['accountId', 'counterpartyAccountId'] } },
+  { method: 'POST', path: '/v1/holds/{id}/capture', roles: ['teller'], scope: unscoped },
+  { method: 'POST', path: '/v1/holds/{id}/void', roles: ['teller'], scope: unscoped },
+  { method: 'GET', path: '/v1/holds/{id}', roles: READERS, scope: unscoped },
+  { method: 'GET', path: '/v1/accounts/{id}/holds', roles: READERS, scope: byPathId },
+  { method: 'POST', path: '/v1/transactions/{id}/reversals', roles: ['teller'], scope: unscoped },
+  { method: 'POST', path: '/v1/batches', roles: ['teller'], scope: unscoped },
+  { method: 'GET', path: '/v1/accounts', roles: READERS, scope: unscoped },
+  { method: 'GET', path: '/v1/owners/{ownerId}', roles: READERS, scope: unscoped },
 
   // The raw log is part of the audit trail.
   { method: 'GET', path: '/v1/events', roles: ['auditor'], scope: unscoped },

@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'payload_too_large'
   | 'read_model_behind'
   | 'rate_limited'
+  | 'last_admin_key'
   | 'request_timeout'
   | 'internal_error';
 
@@ -29,8 +30,18 @@ const STATUS: Record<ProblemCode, number> = {
   not_found: 404,
   alert_not_found: 404,
   account_exists: 409,
+  hold_exists: 409,
+  hold_not_found: 404,
+  transaction_not_found: 404,
+  hold_not_active: 422,
+  hold_expired: 422,
+  hold_not_due: 422,
+  account_has_holds: 422,
+  amount_exceeds_hold: 422,
+  amount_exceeds_unreversed: 422,
   idempotency_conflict: 409,
   read_model_behind: 409,
+  last_admin_key: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   insufficient_funds: 422,
@@ -55,8 +66,18 @@ const TITLE: Record<ProblemCode, string> = {
   not_found: 'Not found',
   alert_not_found: 'Alert not found',
   account_exists: 'Account already exists',
+  hold_exists: 'Hold already exists',
+  hold_not_found: 'Hold not found',
+  transaction_not_found: 'Transaction not found',
+  hold_not_active: 'The hold is no longer active (captured or voided)',
+  hold_expired: 'The hold has expired',
+  hold_not_due: 'The hold is not due to expire yet',
+  account_has_holds: 'The account has active holds',
+  amount_exceeds_hold: 'The amount exceeds what remains of the hold',
+  amount_exceeds_unreversed: 'The amount exceeds what remains unreversed of the transaction',
   idempotency_conflict: 'Idempotency key reused with a different request',
   read_model_behind: 'The read model has not reached the requested position yet',
+  last_admin_key: 'The last active admin key cannot be revoked',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   insufficient_funds: 'Insufficient funds',

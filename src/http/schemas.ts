@@ -59,6 +59,9 @@ export const Account = z
     currency: z.string(),
     status: z.enum(['open', 'frozen', 'closed']),
     balance: z.string(),
+    /** What active holds reserve. */
+    held: z.string(),
+    /** balance − held + overdraftLimit (0 unless open). */
     available: z.string(),
     overdraftLimit: z.string(),
     ownerId: z.string().nullable(),
@@ -111,7 +114,7 @@ export const StatusChange = z
 export const JournalLine = z
   .object({
     transactionId: z.string(),
-    kind: z.enum(['deposit', 'withdrawal', 'transfer_out', 'transfer_in']),
+    kind: z.enum(['deposit', 'withdrawal', 'transfer_out', 'transfer_in', 'hold_capture_out', 'hold_capture_in', 'reversal_out', 'reversal_in']),
     amount: z.string().openapi({ description: 'Signed: credits positive, debits negative.' }),
     balanceAfter: z.string(),
     currency: z.string(),

@@ -3,6 +3,7 @@ import type { Role } from '../auth/roles.ts';
 import { assert } from '../assert.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
 import type { AlertEvent } from '../domain/alert/events.ts';
+import type { HoldEvent } from '../domain/hold/events.ts';
 import type { DomainEvent } from '../domain/decider.ts';
 import { aggregateOfEvent, isEventType } from '../domain/registry.ts';
 
@@ -114,4 +115,9 @@ export function isAccountEvent(e: StoredEvent): e is StoredEvent<AccountEvent> {
 /** An alert lifecycle event. */
 export function isAlertEvent(e: StoredEvent): e is StoredEvent<AlertEvent> {
   return aggregateOfEvent(e.type) === 'alert';
+}
+
+/** An event of a hold's own stream. */
+export function isHoldEvent(e: StoredEvent): e is StoredEvent<HoldEvent> {
+  return aggregateOfEvent(e.type) === 'hold';
 }

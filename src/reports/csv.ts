@@ -8,16 +8,26 @@ const OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
 
 const NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** What a spreadsheet skips before it looks for a formula: whitespace, control and format characters (zero-width space, BOM, …). */
+const IGNORED_LEAD = /^[\s\p{Cc}\p{Cf}]+/u;
 
 /**
- * Spreadsheet formula injection: a text cell starting with = + - @ (or tab / CR) is prefixed with a
- * single quote so a spreadsheet shows it as text. Numbers in amount and integer columns stay exact
- * numbers ("-10.50" is not touched); a value in such a column that is not a number is treated as text.
+ * Spreadsheet formula injection: a text cell that starts with = + - @ (or tab / CR) — after leading
+ * whitespace, control and invisible format characters, and after Unicode NFKC normalisation, so
+ * fullwidth ＝ and small ﹦ count as = — is prefixed with a single quote so a spreadsheet shows it as
+ * text. Numbers in amount and integer columns stay exact numbers ("-10.50" is not touched); a value
+ * in such a column that is not a number is treated as text.
  */
 export function csvCell(kind: Column['kind'], value: string | null): string {
   if (value === null) return '';
   if ((kind === 'amount' || kind === 'integer') && NUMBER.test(value)) return value;
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return looksLikeFormula(value) ? `'${value}` : value;
+}
+
+function looksLikeFormula(value: string): boolean {
+  if (FORMULA_START.test(value)) return true;
+  const normalized = value.normalize('NFKC');
+  return FORMULA_START.test(normalized.replace(IGNORED_LEAD, ''));
 }
 
 export function csvHeader(columns: readonly Column[]): string {

@@ -56,6 +56,78 @@ export async function verifyChain(log: EventLog): Promise<{ ok: boolean; firstBr
   return { ok: firstBreak === null, firstBreak, events: count, accounts };
 }
 
+export interface ChainVerification {
+  ok: boolean;
+  firstBreak: ChainBreak | null;
+  /** Events verified in all, since genesis. */
+  events: number;
+  /** Events this call read and checked (the rest is the remembered, verified prefix). */
+  newEvents: number;
+  mode: 'incremental' | 'full';
+}
+
+/**
+ * The hash chain verified incrementally: the verified prefix of each partition (position and hash
+ * of its last event, and the streams' replayed state) is remembered, and a call checks only what
+ * was appended after it — that the first new event links to the remembered hash, that the
+ * remembered last event still has that hash, and every new link. `full` starts again from genesis
+ * (what catches an edit inside the prefix that left its last hash alone). Concurrent callers share
+ * one run.
+ */
+export class ChainVerifier {
+  private heads: Array<{ position: number; hash: string }> = [];
+  private streams = new Map<string, Stream>();
+  private events = 0;
+  private firstBreak: ChainBreak | null = null;
+  private running: Promise<ChainVerification> | null = null;
+
+  constructor(private readonly log: EventLog) {}
+
+  verify(options: { full?: boolean } = {}): Promise<ChainVerification> {
+    const previous = this.running ?? Promise.resolve(null);
+    const run = previous.then(() => this.run(options.full ?? false));
+    this.running = run;
+    void run.finally(() => {
+      if (this.running === run) this.running = null;
+    }).catch(() => {});
+    return run;
+  }
+
+  private async run(full: boolean): Promise<ChainVerification> {
+    if (full || this.heads.length === 0) this.reset();
+    const mode = full || this.events === 0 ? 'full' : 'incremental';
+    let newEvents = 0;
+    for (let p = 0; p < this.log.partitions; p++) {
+      const head = this.heads[p]!;
+      if (head.position >= 0) {
+        const [anchor] = await this.log.read(p, head.position - 1, 1);
+        if (!anchor || anchor.position !== head.position || anchor.hash !== head.hash) {
+          this.firstBreak ??= { partition: p, position: head.position, reason: 'hash_mismatch', detail: `the verified event at ${head.position} no longer has hash ${head.hash}` };
+        }
+      }
+      for (;;) {
+        const page = await this.log.read(p, head.position, 5000);
+        if (page.length === 0) break;
+        for (const e of page) {
+          newEvents++;
+          this.events++;
+          this.firstBreak ??= checkLink(head.hash, e) ?? replay(this.streams, e);
+          head.position = e.position;
+          head.hash = e.hash;
+        }
+      }
+    }
+    return { ok: this.firstBreak === null, firstBreak: this.firstBreak, events: this.events, newEvents, mode };
+  }
+
+  private reset(): void {
+    this.heads = Array.from({ length: this.log.partitions }, () => ({ position: -1, hash: GENESIS_HASH }));
+    this.streams = new Map();
+    this.events = 0;
+    this.firstBreak = null;
+  }
+}
+
 function checkLink(prev: string, e: StoredEvent): ChainBreak | null {
   if (e.prevHash !== prev) return { partition: e.partition, position: e.position, reason: 'prev_hash_mismatch', detail: `event ${e.eventId} links to ${e.prevHash}, previous hash is ${prev}` };
   if (chainHash(prev, e) !== e.hash) return { partition: e.partition, position: e.position, reason: 'hash_mismatch', detail: `event ${e.eventId} content does not match its hash` };

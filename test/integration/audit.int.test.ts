@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditLog } from '../../src/db/schema.ts';
 import { auditProjection } from '../../src/read-models/audit/projection.ts';
 import { resetProjection } from '../../src/projections/checkpoints.ts';
@@ -91,7 +91,30 @@ describe.each(BACKENDS)('audit log on %s', (backend) => {
     await ledger.database.db.execute(sql`alter table events disable trigger user`);
     await ledger.database.db.execute(sql`update events set data = jsonb_set(data, '{amount}', '"1.50"') where position = 3`);
     await ledger.database.db.execute(sql`alter table events enable trigger user`);
-    const broken = await ledger.as().get('/v1/audit/verify');
-    expect(broken.body).toMatchObject({ ok: false, events: 6, firstBreak: { partition: 0, position: 3, reason: 'hash_mismatch' } });
+    // An edit inside the verified prefix is what a full verification is for.
+    const broken = await ledger.as().get('/v1/audit/verify?full=true');
+    expect(broken.body).toMatchObject({ ok: false, events: 6, mode: 'full', firstBreak: { partition: 0, position: 3, reason: 'hash_mismatch' } });
+    // The break stays reported by the incremental calls that follow.
+    expect((await ledger.as().get('/v1/audit/verify')).body).toMatchObject({ ok: false, mode: 'incremental', newEvents: 0, firstBreak: { position: 3 } });
+  });
+
+  it('verifies incrementally: a second call reads only the events appended since the first', async () => {
+    const fresh = await startTestLedger(backend);
+    try {
+      const a = await fresh.openAccount({ deposit: '10.00' });
+      const first = await fresh.as('auditor').get('/v1/audit/verify');
+      expect(first.body).toMatchObject({ ok: true, mode: 'full', newEvents: 2, events: 2 });
+      for (let i = 0; i < 3; i++) await fresh.as().post(`/v1/accounts/${a}/deposits`, { amount: '1.00' });
+      const read = vi.spyOn(fresh.system.log, 'read');
+      const second = await fresh.as('auditor').get('/v1/audit/verify');
+      const eventsRead = (await Promise.all(read.mock.results.map((r) => r.value as Promise<unknown[]>))).reduce((n, page) => n + page.length, 0);
+      read.mockRestore();
+      expect(second.body).toMatchObject({ ok: true, mode: 'incremental', newEvents: 3, events: 5 });
+      // The three new events, plus the remembered last event read once to check its hash.
+      expect(eventsRead).toBe(4);
+      expect((await fresh.as('auditor').get('/v1/audit/verify')).body).toMatchObject({ ok: true, newEvents: 0, events: 5 });
+    } finally {
+      await fresh.close();
+    }
   });
 });

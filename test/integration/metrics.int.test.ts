@@ -21,7 +21,8 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     await teller.post(`/v1/accounts/${a}/withdrawals`, { amount: '999.00' });
     await ledger.as(null).get(`/v1/accounts/${a}`);
     await ledger.catchUp();
-    const res = await ledger.as(null).fetch('/metrics');
+    // Not public by default: an admin (or auditor) credential scrapes it.
+    const res = await ledger.as().fetch('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     text = await res.text();
@@ -58,7 +59,7 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     const dep = await ledger.as().get(`/v1/fraud/alerts?accountId=${big}`);
     expect(dep.status).toBe(200);
     await ledger.catchUp();
-    const now = await (await ledger.as(null).fetch('/metrics')).text();
+    const now = await (await ledger.as().fetch('/metrics')).text();
     expect(sample(now, 'ledger_alerts_raised_total{rule="large_transaction"')).toBeGreaterThanOrEqual(1);
   });
 
@@ -67,7 +68,7 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
     const a = await ledger.openAccount();
     await ledger.as('teller').post(`/v1/accounts/${a}/deposits`, { amount: '1.00' });
     await new Promise((r) => setTimeout(r, 50));
-    const now = await (await ledger.as(null).fetch('/metrics')).text();
+    const now = await (await ledger.as().fetch('/metrics')).text();
     expect(sample(now, 'ledger_projector_lag_events{projector="ledger",partition="0"}')).toBeGreaterThanOrEqual(2);
     expect(sample(now, 'ledger_projector_lag_seconds{projector="ledger",partition="0"}')).toBeGreaterThan(0.03);
   });

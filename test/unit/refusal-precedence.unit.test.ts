@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccountEvent } from '../../src/domain/account/index.ts';
 import { type DomainErrorCode, REFUSAL_PRECEDENCE } from '../../src/domain/errors.ts';
+import type { HoldEvent } from '../../src/domain/hold/index.ts';
+import { at, capture, held, holdPlaced } from '../support/banking.ts';
 import { given } from '../support/decider-spec.ts';
 
 // When a command breaks several rules at once, the refusal is the one REFUSAL_PRECEDENCE lists
@@ -77,6 +79,97 @@ describe('refusal precedence', () => {
         else expect(spec.decided()).toHaveLength(1);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('refusal precedence: holds and reversals', () => {
+  type HoldCase = { exists: boolean; status: 'active' | 'captured' | 'voided' | 'past_deadline'; payer: 'open' | 'frozen'; payee: 'none' | 'open' | 'frozen' | 'closed'; amount: string | null };
+  const holdCase: fc.Arbitrary<HoldCase> = fc.record({
+    exists: fc.boolean(),
+    status: fc.constantFrom('active' as const, 'captured' as const, 'voided' as const, 'past_deadline' as const),
+    payer: fc.constantFrom('open' as const, 'frozen' as const),
+    payee: fc.constantFrom('none' as const, 'open' as const, 'frozen' as const, 'closed' as const),
+    amount: fc.constantFrom(null, '10.00', '30.00', '30.01', '0.00', '1.001'),
+  });
+
+  function holdHistory(c: HoldCase): Array<AccountEvent | HoldEvent> {
+    const events: Array<AccountEvent | HoldEvent> = [...history('A', { exists: true, status: 'open', currency: 'USD', balance: 100 })];
+    if (c.payee !== 'none') events.push(...history('B', { exists: true, status: c.payee, currency: 'USD', balance: 0 }));
+    if (!c.exists) return events;
+    events.push(held('A', 'H', '30.00', '30.00'), holdPlaced('H', 'A', '30.00', c.payee === 'none' ? null : 'B', at(60)));
+    if (c.status === 'voided') events.push({ type: 'HoldReleased', data: { accountId: 'A', holdId: 'H', amount: '30.00', currency: 'USD', heldAfter: '0.00', reason: 'voided' } }, { type: 'HoldVoided', data: { holdId: 'H', released: '30.00', currency: 'USD', reason: null } });
+    if (c.status === 'captured') events.push({ type: 'HoldCaptured', data: { holdId: 'H', transactionId: 'cap0', amount: '30.00', currency: 'USD', capturedAfter: '30.00' } });
+    if (c.payer === 'frozen') events.push({ type: 'AccountFrozen', data: { accountId: 'A', reason: null } });
+    return events;
+  }
+
+  it('a capture that breaks several rules is refused with the first in REFUSAL_PRECEDENCE', () => {
+    fc.assert(
+      fc.property(holdCase, (c) => {
+        const broken: DomainErrorCode[] = [];
+        const valid = c.amount === null || validAmount(c.amount);
+        if (!c.exists) broken.push('hold_not_found');
+        if (c.exists) {
+          if (!valid) broken.push('validation_failed');
+          if (c.status === 'captured' || c.status === 'voided') broken.push('hold_not_active');
+          if (c.status === 'past_deadline') broken.push('hold_expired');
+          if (c.payee === 'closed') broken.push('account_closed');
+          if (c.payer === 'frozen' || c.payee === 'frozen') broken.push('account_frozen');
+          if (valid && c.amount !== null && Number(c.amount) > 30) broken.push('amount_exceeds_hold');
+        }
+        const now = c.status === 'past_deadline' ? at(60) : at(0);
+        // A captured hold's history omits the account side: the hold is finished, the accounts do not matter.
+        const spec = given(...holdHistory(c)).when(capture('H', c.amount), now);
+        const expected = first(broken);
+        if (expected) spec.thenThrows(expected);
+        else expect(spec.decided().length).toBeGreaterThan(1);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  type ReversalCase = { exists: boolean; payee: 'open' | 'frozen' | 'closed'; payer: 'open' | 'frozen'; spent: boolean; amount: string | null; reason: string };
+  const reversalCase: fc.Arbitrary<ReversalCase> = fc.record({
+    exists: fc.boolean(),
+    payee: fc.constantFrom('open' as const, 'frozen' as const, 'closed' as const),
+    payer: fc.constantFrom('open' as const, 'frozen' as const),
+    spent: fc.boolean(),
+    amount: fc.constantFrom(null, '10.00', '40.00', '40.01', '0.00', 'abc'),
+    reason: fc.constantFrom('refund', ' '),
+  });
+
+  it('a reversal that breaks several rules is refused with the first in REFUSAL_PRECEDENCE', () => {
+    fc.assert(
+      fc.property(reversalCase, (c) => {
+        const events: AccountEvent[] = [...history('A', { exists: true, status: 'open', currency: 'USD', balance: 100 }), ...history('B', { exists: true, status: 'open', currency: 'USD', balance: 0 })];
+        const tx = (type: 'TransferDebited' | 'TransferCredited', accountId: string, counterpartyAccountId: string, balanceAfter: string): AccountEvent => ({
+          type,
+          data: { accountId, transactionId: 'tr', amount: '40.00', currency: 'USD', balanceAfter, reference: null, metadata: {}, counterpartyAccountId },
+        });
+        if (c.exists) events.push(tx('TransferDebited', 'A', 'B', '60.00'), tx('TransferCredited', 'B', 'A', '40.00'));
+        const bBalance = !c.exists ? 0 : c.payee === 'closed' ? 0 : c.spent ? 5 : 40;
+        if (c.exists && bBalance !== 40) events.push({ type: 'FundsWithdrawn', data: { accountId: 'B', transactionId: 'w', amount: `${40 - bBalance}.00`, currency: 'USD', balanceAfter: `${bBalance}.00`, reference: null, channel: null, metadata: {} } });
+        if (c.payee === 'frozen') events.push({ type: 'AccountFrozen', data: { accountId: 'B', reason: null } });
+        if (c.payee === 'closed') events.push({ type: 'AccountClosed', data: { accountId: 'B', reason: null } });
+        if (c.payer === 'frozen') events.push({ type: 'AccountFrozen', data: { accountId: 'A', reason: null } });
+        const broken: DomainErrorCode[] = [];
+        const valid = c.amount === null || validAmount(c.amount);
+        const requested = c.amount === null ? 40 : Number(c.amount);
+        if (!c.exists) broken.push('transaction_not_found');
+        if (c.exists) {
+          if (!valid || c.reason.trim() === '') broken.push('validation_failed');
+          if (c.payee === 'closed') broken.push('account_closed');
+          if (c.payee === 'frozen' || c.payer === 'frozen') broken.push('account_frozen');
+          if (valid && requested > 40) broken.push('amount_exceeds_unreversed');
+          if (valid && (c.payee !== 'open' || requested > bBalance)) broken.push('insufficient_funds');
+        }
+        const spec = given(...events).when({ type: 'ReverseTransaction', reversalId: 'rev', transactionId: 'tr', amount: c.amount, reason: c.reason, metadata: {} });
+        const expected = first(broken);
+        if (expected) spec.thenThrows(expected);
+        else expect(spec.decided()).toHaveLength(2);
+      }),
+      { numRuns: 400 },
     );
   });
 });

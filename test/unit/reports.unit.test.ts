@@ -24,6 +24,15 @@ describe('CSV writer', () => {
     expect(csvCell('text', null)).toBe('');
   });
 
+  it('neutralises formulas hidden behind whitespace, invisible characters or Unicode look-alikes', () => {
+    for (const s of ['\n=1+1', ' =1+1', '\u200b=1+1', '\ufeff=1+1', '\u00a0+1', '\uff1d1+1', '\ufe661+1', '\uff0b1', '\uff201', ' \n\u200b\uff1dHYPERLINK("x")']) {
+      expect(csvCell('text', s)).toBe(`'${s}`);
+    }
+    expect(csvCell('text', ' plain')).toBe(' plain');
+    expect(csvCell('text', '\uff21bc')).toBe('\uff21bc'); // fullwidth A: text, not a formula
+    expect(csvCell('amount', ' =1+1')).toBe("' =1+1");
+  });
+
   it('is RFC 4180: CRLF, header row, quotes around commas, quotes and line breaks', () => {
     const text = csvHeader(columns) + csvRows(columns, [['a, "b"', '-10.50', '1'], ['line\nbreak', '0.00', null], ['=x', '12345678901234567890.12', '2']]);
     expect(text).toBe('reference,amount,count\r\n"a, ""b""",-10.50,1\r\n"line\nbreak",0.00,\r\n\'=x,12345678901234567890.12,2\r\n');

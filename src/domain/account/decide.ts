@@ -1,10 +1,11 @@
 import { unreachable } from '../../assert.ts';
 import type { Decided, StateView } from '../decider.ts';
 import { DomainError } from '../errors.ts';
-import { type Dec, formatAmount, isSupportedCurrency, parseAmount, parseNonNegative } from '../money.ts';
+import { formatAmount, isSupportedCurrency, parseNonNegative } from '../money.ts';
 import type { AccountCommand, TransferCommand } from './commands.ts';
-import type { AccountEvent, Metadata } from './events.ts';
-import { type AccountState, type ExistingAccount, availableBalance } from './state.ts';
+import type { AccountEvent } from './events.ts';
+import { amountIn, movement, mustBeOpen, mustBeSameCurrency, mustCover, mustExist } from './rules.ts';
+import type { AccountState, ExistingAccount } from './state.ts';
 
 /**
  * decide(command, view) → events, or a DomainError. Pure: no I/O, no clock. Checks run in the
@@ -63,6 +64,9 @@ function statusChange(command: Extract<AccountCommand, { type: 'FreezeAccount' |
       if (account.status !== 'frozen') throw new DomainError('account_not_frozen', `account ${account.id} is not frozen`);
       return { streamId: account.id, event: { type: 'AccountUnfrozen', data } };
     case 'CloseAccount':
+      if (!account.held.isZero()) {
+        throw new DomainError('account_has_holds', `account ${account.id} has ${formatAmount(account.held, account.currency)} ${account.currency} on hold; capture or void its holds first`);
+      }
       if (!account.balance.isZero()) {
         throw new DomainError('balance_not_zero', `account ${account.id} holds ${formatAmount(account.balance, account.currency)} ${account.currency}; only an account at zero balance can be closed`);
       }
@@ -78,58 +82,11 @@ function transfer(command: TransferCommand, from: AccountState, to: AccountState
   const source = mustExist(from, command.fromAccountId);
   const target = mustExist(to, command.toAccountId);
   const amount = amountIn(command.amount, source.currency, 'amount');
-  if (source.currency !== target.currency) {
-    throw new DomainError('currency_mismatch', `account ${source.id} is in ${source.currency}, account ${target.id} in ${target.currency}`);
-  }
+  mustBeSameCurrency(source, target);
   mustBeOpen(source, target);
   mustCover(source, amount);
   return [
     { streamId: source.id, event: { type: 'TransferDebited', data: { ...movement(source, command, amount, source.balance.minus(amount)), counterpartyAccountId: target.id } } },
     { streamId: target.id, event: { type: 'TransferCredited', data: { ...movement(target, command, amount, target.balance.plus(amount)), counterpartyAccountId: source.id } } },
   ];
-}
-
-function movement(account: ExistingAccount, command: { transactionId: string; reference: string | null; metadata: Metadata }, amount: Dec, balanceAfter: Dec) {
-  return {
-    accountId: account.id,
-    transactionId: command.transactionId,
-    amount: formatAmount(amount, account.currency),
-    currency: account.currency,
-    balanceAfter: formatAmount(balanceAfter, account.currency),
-    reference: command.reference,
-    metadata: command.metadata,
-  };
-}
-
-function mustExist(state: AccountState, accountId: string): ExistingAccount {
-  if (state.status === 'none') throw new DomainError('account_not_found', `account ${accountId} does not exist`);
-  return state;
-}
-
-/** Closed outranks frozen (REFUSAL_PRECEDENCE), across every account the command touches. */
-function mustBeOpen(...accounts: ExistingAccount[]): void {
-  for (const a of accounts) if (a.status === 'closed') throw new DomainError('account_closed', `account ${a.id} is closed`);
-  for (const a of accounts) if (a.status === 'frozen') throw new DomainError('account_frozen', `account ${a.id} is frozen`);
-}
-
-function mustCover(account: ExistingAccount, amount: Dec): void {
-  const available = availableBalance(account);
-  if (available.lt(amount)) {
-    throw new DomainError('insufficient_funds', `account ${account.id} has ${formatAmount(available, account.currency)} ${account.currency} available`);
-  }
-}
-
-function amountIn(text: string, currency: string, field: string): Dec {
-  const parsed = parseAmount(text, currency);
-  if (parsed.ok) return parsed.value;
-  switch (parsed.problem) {
-    case 'format':
-      throw new DomainError('validation_failed', 'amount must be a plain decimal string such as "10.50"', field);
-    case 'scale':
-      throw new DomainError('validation_failed', `${currency} amounts have at most the currency's minor units of decimals`, field);
-    case 'not_positive':
-      throw new DomainError('validation_failed', 'amount must be greater than zero', field);
-    default:
-      return unreachable(parsed.problem, 'amount problem');
-  }
 }

@@ -57,7 +57,44 @@ export interface AccountClosed {
   data: { accountId: string; reason: string | null };
 }
 
-export type AccountEvent =
+/** Funds reserved by a hold (its own stream has HoldPlaced): the account's held total goes up. */
+export interface FundsHeld {
+  type: 'FundsHeld';
+  data: { accountId: string; holdId: string; amount: string; currency: string; heldAfter: string };
+}
+/** What remained of a hold, released by a void or its expiry: the held total goes down, the balance stays. */
+export interface HoldReleased {
+  type: 'HoldReleased';
+  data: { accountId: string; holdId: string; amount: string; currency: string; heldAfter: string; reason: 'voided' | 'expired' };
+}
+/** A capture of held funds leaves the account: balance and held total both go down (available stays). */
+export interface HoldCaptureDebited {
+  type: 'HoldCaptureDebited';
+  data: MovementData & { holdId: string; heldAfter: string; counterpartyAccountId: string | null };
+}
+/** The counterparty of a captured hold receives the captured amount. */
+export interface HoldCaptureCredited {
+  type: 'HoldCaptureCredited';
+  data: MovementData & { holdId: string; counterpartyAccountId: string };
+}
+/**
+ * A reversal's compensating movements, linked to the original transaction by `reversalOf`; their own
+ * `transactionId` is the reversal's. The payee of the original is debited back, its payer credited back.
+ */
+export interface ReversalDebited {
+  type: 'ReversalDebited';
+  data: MovementData & { reversalOf: string; counterpartyAccountId: string | null; reason: string };
+}
+export interface ReversalCredited {
+  type: 'ReversalCredited';
+  data: MovementData & { reversalOf: string; counterpartyAccountId: string | null; reason: string };
+}
+
+/**
+ * The account events the read side projects today. Holds and reversals (BankingAccountEvent) reach
+ * it in the second phase of issue 12; until then no route produces them.
+ */
+export type CoreAccountEvent =
   | AccountOpened
   | FundsDeposited
   | FundsWithdrawn
@@ -67,9 +104,14 @@ export type AccountEvent =
   | AccountUnfrozen
   | AccountClosed;
 
+export type BankingAccountEvent = FundsHeld | HoldReleased | HoldCaptureDebited | HoldCaptureCredited | ReversalDebited | ReversalCredited;
+
+/** Every event of an account's stream. */
+export type AccountEvent = CoreAccountEvent | BankingAccountEvent;
+
 export type AccountEventType = AccountEvent['type'];
 
-export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
+export const CORE_ACCOUNT_EVENT_TYPES: readonly CoreAccountEvent['type'][] = [
   'AccountOpened',
   'FundsDeposited',
   'FundsWithdrawn',
@@ -78,6 +120,16 @@ export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
   'AccountFrozen',
   'AccountUnfrozen',
   'AccountClosed',
+];
+
+export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
+  ...CORE_ACCOUNT_EVENT_TYPES,
+  'FundsHeld',
+  'HoldReleased',
+  'HoldCaptureDebited',
+  'HoldCaptureCredited',
+  'ReversalDebited',
+  'ReversalCredited',
 ];
 
 export type MovementEvent = FundsDeposited | FundsWithdrawn | TransferDebited | TransferCredited;

@@ -7,6 +7,7 @@ import { decodeAccount, encodeAccount, evolve, initialState } from './state.ts';
 export * from './commands.ts';
 export * from './events.ts';
 export { type AccountState, type AccountStatus, type ExistingAccount, availableBalance } from './state.ts';
+export * from './rules.ts';
 
 /** Accounts: open, move money (deposit, withdraw, transfer between two accounts), freeze, unfreeze, close. */
 export const accountDecider: Decider<'account', AccountCommand, AccountEvent> = {

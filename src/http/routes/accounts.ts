@@ -31,6 +31,8 @@ export interface AccountRouteDeps {
   ledger: LedgerReadModel;
   /** How long a ?minPosition= read waits for the ledger read model. */
   waitMs: number;
+  /** Largest overdraftLimit at all, and above which only an admin may grant one (LEDGER_*_OVERDRAFT_*). */
+  overdraft?: OverdraftPolicy;
 }
 
 /**
@@ -42,6 +44,23 @@ async function readAccount(deps: AccountRouteDeps, id: string, q: { partition?: 
   const account = await deps.ledger.queries.account(id);
   if (!account) throw new ApiProblem('account_not_found', `account ${id} does not exist`);
   return account;
+}
+
+export interface OverdraftPolicy {
+  max: string;
+  adminAbove: string;
+}
+
+export const DEFAULT_OVERDRAFT: OverdraftPolicy = { max: '1000000', adminAbove: '10000' };
+
+/** An overdraft is credit: bounded by configuration, and a large one is an admin's decision. */
+function checkOverdraft(limit: string | undefined, role: string, policy: OverdraftPolicy): void {
+  if (limit === undefined) return;
+  const value = new Dec(limit);
+  if (value.greaterThan(policy.max)) throw new ApiProblem('validation_failed', `overdraftLimit may not exceed ${policy.max}`, [{ field: 'overdraftLimit', message: `at most ${policy.max}` }]);
+  if (value.greaterThan(policy.adminAbove) && role !== 'admin') {
+    throw new ApiProblem('forbidden', `an overdraftLimit above ${policy.adminAbove} needs an admin`, [{ field: 'overdraftLimit', message: `above ${policy.adminAbove}: admin only` }]);
+  }
 }
 
 export function accountRoutes(app: App, deps: AccountRouteDeps): void {
@@ -56,6 +75,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
+      checkOverdraft(body.overdraftLimit, c.get('principal').role, deps.overdraft ?? DEFAULT_OVERDRAFT);
       const ctx = commandContext(c, 'open-account', body);
       const { events, replayed } = await deps.commands.execute(
         { type: 'OpenAccount', accountId: uuidv7(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
@@ -63,13 +83,14 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       );
       const e = eventOf(events, 'AccountOpened');
       const zero = formatAmount('0', e.data.currency);
-      const available = availableBalance({ status: 'open', balance: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
+      const available = availableBalance({ status: 'open', balance: new Dec(0), held: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
       return c.json(
         {
           id: e.data.accountId,
           currency: e.data.currency,
           status: 'open' as const,
           balance: zero,
+          held: zero,
           available: formatAmount(available, e.data.currency),
           overdraftLimit: e.data.overdraftLimit,
           ownerId: e.data.ownerId,
@@ -205,10 +226,13 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       method: 'get',
       path: '/v1/accounts/{id}/balance',
       tags: ['accounts'],
-      summary: 'Balance now, or at a past instant (?asOf=ISO-8601)',
+      summary: "Balance now, at a past instant (?asOf=ISO-8601) or at a log position of the account's partition (?atPosition=)",
       request: {
         params: AccountId,
-        query: MinPositionQuery.extend({ asOf: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time, e.g. 2026-01-31T23:59:59Z' }).optional() }),
+        query: MinPositionQuery.extend({
+          asOf: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time, e.g. 2026-01-31T23:59:59Z' }).optional(),
+          atPosition: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "A log position in the account's partition: the balance after the last posting at or before it. Not with asOf." }),
+        }),
       },
       responses: {
         200: {
@@ -221,7 +245,13 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const account = await readAccount(deps, id, q);
+      if (q.asOf !== undefined && q.atPosition !== undefined) throw new ApiProblem('validation_failed', 'asOf and atPosition exclude each other', [{ field: 'atPosition', message: 'give asOf or atPosition, not both' }]);
+      // A read at a position waits for the read model to reach it.
+      const account = await readAccount(deps, id, { ...q, minPosition: Math.max(q.minPosition ?? 0, q.atPosition ?? 0) || q.minPosition });
+      if (q.atPosition !== undefined) {
+        const at = await deps.ledger.queries.balanceAtPosition(id, q.atPosition);
+        return c.json({ accountId: id, currency: account.currency, balance: formatAmount(at.balance ?? '0', account.currency), asOf: at.occurredAt ?? account.openedAt, version: at.version ?? 0, position: at.position }, 200);
+      }
       if (!q.asOf) {
         return c.json({ accountId: id, currency: account.currency, balance: account.balance, asOf: new Date().toISOString(), version: account.version, position: account.position }, 200);
       }

@@ -4,7 +4,7 @@ import { type AuditCursor, auditWhere, toAuditEntry } from '../../read-models/au
 import type { LedgerReadModel } from '../../read-models/ledger/index.ts';
 import type { EventLog } from '../../log/event-log.ts';
 import { parsePeriod } from '../../reports/period.ts';
-import { CHAIN_BREAK_REASONS, verifyChain } from '../../verify/verify-ledger.ts';
+import { CHAIN_BREAK_REASONS, ChainVerifier } from '../../verify/verify-ledger.ts';
 import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { waitForProjection } from '../read-your-writes.ts';
@@ -50,6 +50,7 @@ export interface AuditRouteDeps {
 }
 
 export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRouteDeps): void {
+  const verifier = new ChainVerifier(log);
 
   app.openapi(
     createRoute({
@@ -99,18 +100,23 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
       method: 'get',
       path: '/v1/audit/verify',
       tags: ['audit'],
-      summary: 'Recompute the hash chain over the whole log and report the first broken link, if any',
+      summary: 'Verify the hash chain: what was appended since the last verification (the verified prefix is remembered), or with ?full=true the whole log; reports the first broken link, if any',
+      request: { query: z.object({ full: z.enum(['true', 'false']).optional().openapi({ description: 'true: recompute from genesis' }) }) },
       responses: {
         200: {
           description: 'The verification result (ok: false names the first broken link)',
-          ...json(z.object({ ok: z.boolean(), events: z.number().int(), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() }).openapi('ChainVerification')),
+          ...json(
+            z
+              .object({ ok: z.boolean(), events: z.number().int(), newEvents: z.number().int(), mode: z.enum(['incremental', 'full']), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() })
+              .openapi('ChainVerification'),
+          ),
         },
-        ...problemResponses(401),
+        ...problemResponses(400, 401),
       },
     }),
     async (c) => {
-      const result = await verifyChain(log);
-      return c.json({ ok: result.ok, events: result.events, firstBreak: result.firstBreak, verifiedAt: new Date().toISOString() }, 200);
+      const result = await verifier.verify({ full: c.req.valid('query').full === 'true' });
+      return c.json({ ...result, verifiedAt: new Date().toISOString() }, 200);
     },
   );
 }

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import type { Authenticator } from '../../auth/authenticator.ts';
 import type { StoredEvent } from '../../log/envelope.ts';
 import type { EventLog } from '../../log/event-log.ts';
 import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { problemResponses } from '../schemas.ts';
+import { EventHub, StreamLimits, type Subscription } from '../sse/event-hub.ts';
 
 const EventSchema = z
   .object({
@@ -30,7 +32,21 @@ function wire(e: StoredEvent): z.infer<typeof EventSchema> {
 }
 
 /** The raw log, for auditors and integrations: pages, and a live tail over Server-Sent Events. */
-export function eventRoutes(app: App, deps: { log: EventLog }): void {
+export interface StreamConfig {
+  maxPerKey: number;
+  maxTotal: number;
+  /** Events a slow stream may have waiting before it is dropped. */
+  bufferEvents: number;
+  /** How often an open stream's token is checked again (revocation, expiry). */
+  recheckMs: number;
+}
+
+export const DEFAULT_STREAMS: StreamConfig = { maxPerKey: 10, maxTotal: 500, bufferEvents: 5000, recheckMs: 5000 };
+
+export function eventRoutes(app: App, deps: { log: EventLog; authenticator?: Authenticator; streams?: StreamConfig }): void {
+  const streams = deps.streams ?? DEFAULT_STREAMS;
+  const hub = new EventHub(deps.log, { bufferEvents: streams.bufferEvents });
+  const limits = new StreamLimits(streams.maxPerKey, streams.maxTotal);
   app.openapi(
     createRoute({
       method: 'get',
@@ -63,34 +79,86 @@ export function eventRoutes(app: App, deps: { log: EventLog }): void {
     async (c) => {
       const q = c.req.valid('query');
       if (q.partition >= deps.log.partitions) throw new ApiProblem('validation_failed', `the log has ${deps.log.partitions} partition(s)`, [{ field: 'partition', message: 'no such partition' }]);
-      const lastEventId = c.req.header('last-event-id');
-      let after = q.after ?? -1;
-      if (lastEventId !== undefined) {
-        const parsed = After.safeParse(lastEventId);
-        if (!parsed.success) throw new ApiProblem('validation_failed', 'Last-Event-ID must be a position', [{ field: 'Last-Event-ID', message: 'not a position' }]);
-        after = parsed.data;
-      } else if (q.after === undefined) {
-        // No position given: tail from now.
-        const last = await deps.log.last(q.partition);
-        after = last ? last.position : -1;
+      const after = await startPosition(deps.log, q, c.req.header('last-event-id'));
+      const principal = c.get('principal');
+      const caller = principal.keyId ?? principal.actor;
+      const slot = limits.acquire(caller);
+      if (slot !== 'ok') {
+        const detail = slot === 'per_key' ? `at most ${streams.maxPerKey} open streams per caller` : `at most ${streams.maxTotal} open streams on this server`;
+        throw new ApiProblem('rate_limited', detail, [], { 'Retry-After': String(STREAM_RETRY_AFTER_S) });
       }
+      let sub: Subscription;
+      try {
+        sub = await hub.subscribe(q.partition, after);
+      } catch (err) {
+        limits.release(caller);
+        throw err;
+      }
+      const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1] ?? null;
       return streamSSE(c, async (stream) => {
-        let open = true;
-        stream.onAbort(() => {
-          open = false;
-        });
-        while (open) {
-          const batch = await deps.log.read(q.partition, after, 500);
-          for (const e of batch) {
-            await stream.writeSSE({ id: String(e.position), event: e.type, data: JSON.stringify(wire(e)) });
-            after = e.position;
-          }
-          if (batch.length === 0) {
-            await deps.log.waitFor(q.partition, after, 15_000);
-            if (open) await stream.write(': keep-alive\n\n');
-          }
+        stream.onAbort(() => sub.close());
+        // A revoked key or an expired token ends the stream: the token is checked again while it is open.
+        const recheck = token && deps.authenticator ? setInterval(() => void stillValid(deps.authenticator!, token).then((ok) => ok || sub.end('unauthorized')), streams.recheckMs) : null;
+        // A JWT's stream ends at its exp, to the millisecond (the re-check allows the clock skew).
+        const expiry = principal.expiresAt === undefined ? null : setTimeout(() => sub.end('unauthorized'), Math.max(0, Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1)));
+        try {
+          await pump(stream, sub);
+        } finally {
+          if (recheck) clearInterval(recheck);
+          if (expiry) clearTimeout(expiry);
+          sub.close();
+          limits.release(caller);
         }
       });
     },
   );
+}
+
+const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+const STREAM_RETRY_AFTER_S = 5;
+const KEEP_ALIVE_MS = 15_000;
+
+/** Where a stream starts: Last-Event-ID, else ?after=, else the partition's current end. */
+async function startPosition(log: EventLog, q: { after?: number | undefined; partition: number }, lastEventId: string | undefined): Promise<number> {
+  if (lastEventId !== undefined) {
+    const parsed = After.safeParse(lastEventId);
+    if (!parsed.success) throw new ApiProblem('validation_failed', 'Last-Event-ID must be a position', [{ field: 'Last-Event-ID', message: 'not a position' }]);
+    return parsed.data;
+  }
+  if (q.after !== undefined) return q.after;
+  const last = await log.last(q.partition);
+  return last ? last.position : -1;
+}
+
+async function stillValid(auth: Authenticator, token: string): Promise<boolean> {
+  try {
+    return (await auth.verify(token)) !== null;
+  } catch {
+    return true; // the key store is unreachable: not a reason to cut the stream
+  }
+}
+
+/** An event's SSE frame, serialised once however many streams it goes to (the hub hands every stream the same object). */
+const frames = new WeakMap<StoredEvent, Uint8Array>();
+const encoder = new TextEncoder();
+function frameOf(e: StoredEvent): Uint8Array {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    // JSON.stringify never emits a raw line break, so the data is one SSE line.
+    frame = encoder.encode(`event: ${e.type}\nid: ${e.position}\ndata: ${JSON.stringify(wire(e))}\n\n`);
+    frames.set(e, frame);
+  }
+  return frame;
+}
+
+/** Writes the subscription's events until it ends; says why in a last `end` event. */
+async function pump(stream: SSEStreamingApi, sub: Subscription): Promise<void> {
+  for (;;) {
+    const batch = await sub.next(KEEP_ALIVE_MS);
+    if (batch === null) break;
+    for (const e of batch) await stream.write(frameOf(e));
+    if (batch.length === 0) await stream.write(': keep-alive\n\n');
+  }
+  const reason = sub.endReason;
+  if (reason && reason !== 'closed' && !stream.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify({ reason }) });
 }

@@ -93,13 +93,17 @@ export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): v
       tags: ['keys'],
       summary: 'Revoke an API key: refused from the next request on',
       request: { params: KeyIdParam },
-      responses: { 200: { description: 'The revoked key', ...json(ApiKey) }, ...problemResponses(400, 401, 403, 404, 429) },
+      responses: { 200: { description: 'The revoked key', ...json(ApiKey) }, ...problemResponses(400, 401, 403, 404, 409, 429) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const principal = c.get('principal');
-      const key = await deps.keys.revoke(id);
-      if (!key) throw new ApiProblem('not_found', `there is no key ${id}`);
+      const result = await deps.keys.revoke(id);
+      if (result.outcome !== 'revoked') {
+        if (result.outcome === 'last_admin') throw new ApiProblem('last_admin_key', 'this is the last active admin key: create another admin key first');
+        throw new ApiProblem('not_found', `there is no key ${id}`);
+      }
+      const key = result.key;
       deps.logger.info({ audit: 'api_key_revoked', keyId: id, by: principal.actor, requestId: c.get('requestId') }, 'api key revoked');
       return c.json(wire(key), 200);
     },

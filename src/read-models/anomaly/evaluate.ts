@@ -1,8 +1,9 @@
 import type { alerts, fraudActivity, fraudFlowTags } from '../../db/schema.ts';
-import { type MovementEvent, isMovement, movementKind } from '../../domain/account/events.ts';
+import { type MovementEvent, movementKind } from '../../domain/account/events.ts';
 import { type AccountProfile, type Activity, type Detection, type FraudConfig, alertIdOf, evaluate } from '../../domain/fraud/index.ts';
 import { Dec } from '../../domain/money.ts';
-import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAccountEvent } from '../../log/envelope.ts';
+import { fraudMovement } from './movements.ts';
 import { type Windows, iso, pairKey, pushTo } from './windows.ts';
 
 /** What one payer sent one payee (and got back) in a batch: added to the stored totals. */
@@ -37,13 +38,14 @@ export interface Changes {
 export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, lookBackMs: number, firstAt: string): Changes {
   const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), lastAt: firstAt };
   for (const stored of batch) {
-    if (isAlertEvent(stored)) continue;
+    if (!isAccountEvent(stored)) continue;
     const event = stored;
     if (event.type === 'AccountOpened') {
       windows.profiles.set(event.data.accountId, { accountId: event.data.accountId, ownerId: event.data.ownerId, currency: event.data.currency, openedAt: stored.occurredAt, lastActivityAt: null, lastAlertAt: {} });
       changes.dirtyProfiles.add(event.data.accountId);
-    } else if (isMovement(event)) {
-      evaluateMovement(stored, event, windows, changes, config, lookBackMs);
+    } else {
+      const movement = fraudMovement(event);
+      if (movement) evaluateMovement(stored, movement, windows, changes, config, lookBackMs);
     }
   }
   return changes;

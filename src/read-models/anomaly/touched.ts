@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../../domain/alert/events.ts';
-import { type MovementEvent, isMovement } from '../../domain/account/events.ts';
-import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
+import type { MovementEvent } from '../../domain/account/events.ts';
+import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
+import { fraudMovement } from './movements.ts';
 
 export interface Movement {
   stored: StoredEvent;
@@ -32,14 +33,17 @@ export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
       touched.statusChanges.push(stored);
       continue;
     }
+    // Holds, transactions and batches: their account side is in the account's stream.
+    if (!isAccountEvent(stored)) continue;
     const event = stored;
     touched.accountIds.add(event.data.accountId);
     if (event.type === 'AccountOpened') touched.openedOwner.set(event.data.accountId, event.data.ownerId);
-    if (!isMovement(event)) continue;
-    touched.movements.push({ stored, event });
-    if (event.type === 'TransferDebited') {
-      touched.sources.add(event.data.accountId);
-      touched.targets.add(event.data.counterpartyAccountId);
+    const movement = fraudMovement(event);
+    if (!movement) continue;
+    touched.movements.push({ stored, event: movement });
+    if (movement.type === 'TransferDebited') {
+      touched.sources.add(movement.data.accountId);
+      touched.targets.add(movement.data.counterpartyAccountId);
     }
   }
   if (touched.movements.length === 0 && touched.statusChanges.length === 0 && touched.accountIds.size === 0) return null;

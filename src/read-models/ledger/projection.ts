@@ -2,25 +2,31 @@ import { eq, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
 import { accounts, balances, journalEntries, transactions } from '../../db/schema.ts';
-import { type MovementEvent, movementKind } from '../../domain/account/events.ts';
 import { Dec } from '../../domain/money.ts';
-import { type StoredEvent, isAlertEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAccountEvent, isHoldEvent } from '../../log/envelope.ts';
 import type { Projection } from '../../projections/projection.ts';
+import { HoldChanges } from './hold-rows.ts';
+import { type LedgerRows, addPosting } from './postings.ts';
 
-/** accounts, balances, journal_entries, transactions: the read models behind the account API and statements. */
+/** accounts, balances (with held), journal_entries, transactions, holds: the read models behind the account API and statements. */
 export const ledgerProjection: Projection = {
   name: 'ledger',
-  tables: ['accounts', 'balances', 'journal_entries', 'transactions'],
+  tables: ['accounts', 'balances', 'journal_entries', 'transactions', 'holds'],
   async apply(tx: Tx, batch: readonly StoredEvent[]): Promise<void> {
     const newAccounts: (typeof accounts.$inferInsert)[] = [];
-    const latestBalance = new Map<string, typeof balances.$inferInsert>();
-    const journal: (typeof journalEntries.$inferInsert)[] = [];
-    const txRows = new Map<string, typeof transactions.$inferInsert>();
+    const rows: LedgerRows = { latestBalance: new Map(), journal: [], txRows: new Map() };
+    const { latestBalance, journal, txRows } = rows;
+    const holdChanges = new HoldChanges();
     const statusChanges: Array<{ id: string; status: 'open' | 'frozen' | 'closed'; at: string }> = [];
 
     for (const stored of batch) {
-      // Alert lifecycle events belong to the anomaly projection.
-      if (isAlertEvent(stored)) continue;
+      // Alert lifecycle events belong to the anomaly projection; hold, transaction and batch streams
+      // have their account side on the account's stream.
+      if (isHoldEvent(stored)) {
+        holdChanges.add(stored);
+        continue;
+      }
+      if (!isAccountEvent(stored)) continue;
       const event = stored;
       switch (event.type) {
         case 'AccountOpened':
@@ -38,6 +44,7 @@ export const ledgerProjection: Projection = {
             accountId: event.data.accountId,
             currency: event.data.currency,
             balance: new Dec(0),
+            held: new Dec(0),
             version: stored.streamVersion,
             lastPosition: stored.position,
             updatedAt: stored.occurredAt,
@@ -60,8 +67,21 @@ export const ledgerProjection: Projection = {
         case 'FundsWithdrawn':
         case 'TransferDebited':
         case 'TransferCredited':
-          addMovement(stored, event, latestBalance, journal, txRows);
+        case 'HoldCaptureDebited':
+        case 'HoldCaptureCredited':
+        case 'ReversalDebited':
+        case 'ReversalCredited':
+          addPosting(rows, stored, event);
           break;
+        case 'FundsHeld':
+        case 'HoldReleased': {
+          // The balance stays; only the held total (and the stream's version) moves.
+          const prev = latestBalance.get(event.data.accountId);
+          const held = new Dec(event.data.heldAfter);
+          if (prev) latestBalance.set(event.data.accountId, { ...prev, held, version: stored.streamVersion, lastPosition: stored.position, updatedAt: stored.occurredAt });
+          else await bumpVersion(tx, event.data.accountId, stored, held);
+          break;
+        }
         default: {
           const never: never = event;
           throw new Error(`unknown event ${(never as { type: string }).type}`);
@@ -81,75 +101,19 @@ export const ledgerProjection: Projection = {
       tx,
       balances,
       [...latestBalance.values()],
-      sql`on conflict (account_id) do update set balance = excluded.balance, version = excluded.version,
+      sql`on conflict (account_id) do update set balance = excluded.balance, held = coalesce(excluded.held, balances.held), version = excluded.version,
           last_position = excluded.last_position, updated_at = excluded.updated_at
           where balances.version < excluded.version`,
     );
     await insertMany(tx, journalEntries, journal, sql`on conflict (event_id) do nothing`);
     await insertMany(tx, transactions, [...txRows.values()], sql`on conflict (id) do nothing`);
+    await holdChanges.write(tx);
   },
 };
 
-async function bumpVersion(tx: Tx, accountId: string, stored: StoredEvent): Promise<void> {
+async function bumpVersion(tx: Tx, accountId: string, stored: StoredEvent, held?: Dec): Promise<void> {
   await tx
     .update(balances)
-    .set({ version: stored.streamVersion, lastPosition: stored.position, updatedAt: stored.occurredAt })
+    .set({ ...(held ? { held } : {}), version: stored.streamVersion, lastPosition: stored.position, updatedAt: stored.occurredAt })
     .where(eq(balances.accountId, accountId));
 }
-
-function addMovement(
-  stored: StoredEvent,
-  event: MovementEvent,
-  latestBalance: Map<string, typeof balances.$inferInsert>,
-  journal: (typeof journalEntries.$inferInsert)[],
-  txRows: Map<string, typeof transactions.$inferInsert>,
-): void {
-  const d = event.data;
-  const kind = movementKind(event);
-  const credit = kind === 'deposit' || kind === 'transfer_in';
-  const amount = new Dec(d.amount);
-  const counterparty = event.type === 'TransferDebited' || event.type === 'TransferCredited' ? event.data.counterpartyAccountId : null;
-  journal.push({
-    eventId: stored.eventId,
-    partition: stored.partition,
-    position: stored.position,
-    accountId: d.accountId,
-    transactionId: d.transactionId,
-    kind,
-    amount: credit ? amount : amount.neg(),
-    currency: d.currency,
-    balanceAfter: new Dec(d.balanceAfter),
-    counterpartyAccountId: counterparty,
-    reference: d.reference,
-    occurredAt: stored.occurredAt,
-    streamVersion: stored.streamVersion,
-  });
-  latestBalance.set(d.accountId, {
-    accountId: d.accountId,
-    currency: d.currency,
-    balance: new Dec(d.balanceAfter),
-    version: stored.streamVersion,
-    lastPosition: stored.position,
-    updatedAt: stored.occurredAt,
-  });
-  if (!txRows.has(d.transactionId)) {
-    const isTransfer = counterparty !== null;
-    txRows.set(d.transactionId, {
-      id: d.transactionId,
-      kind: isTransfer ? 'transfer' : kind === 'deposit' ? 'deposit' : 'withdrawal',
-      fromAccountId: isTransfer ? (kind === 'transfer_out' ? d.accountId : counterparty) : kind === 'withdrawal' ? d.accountId : null,
-      toAccountId: isTransfer ? (kind === 'transfer_in' ? d.accountId : counterparty) : kind === 'deposit' ? d.accountId : null,
-      amount,
-      currency: d.currency,
-      reference: d.reference,
-      channel: 'channel' in d ? (d.channel as string | null) : null,
-      metadata: d.metadata,
-      commandId: stored.metadata.commandId,
-      actor: stored.metadata.actor,
-      partition: stored.partition,
-      position: stored.position,
-      occurredAt: stored.occurredAt,
-    });
-  }
-}
-

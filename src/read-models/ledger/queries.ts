@@ -2,14 +2,16 @@ import { and, desc, eq, lt, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
-import { type Dec, formatAmount } from '../../domain/money.ts';
+import { Dec, formatAmount } from '../../domain/money.ts';
 import { partitionOf } from '../../log/event-log.ts';
+import { listingQueries } from './listing.ts';
 
 export interface AccountView {
   id: string;
   currency: string;
   status: 'open' | 'frozen' | 'closed';
   balance: string;
+  held: string;
   available: string;
   overdraftLimit: string;
   ownerId: string | null;
@@ -27,6 +29,7 @@ const fmt = (d: Dec, currency: string) => formatAmount(d, currency);
 /** Queries over the ledger read model only, never the write side; `partitions`: the log's partition count. */
 export function accountQueries(db: Db, partitions: number) {
   return {
+    ...listingQueries(db),
     async exists(id: string): Promise<boolean> {
       const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id)).limit(1);
       return rows.length > 0;
@@ -42,12 +45,14 @@ export function accountQueries(db: Db, partitions: number) {
       const row = rows[0];
       if (!row) return null;
       const { a, b } = row;
+      const held = (b.held as Dec | null) ?? new Dec(0);
       return {
         id: a.id,
         currency: a.currency,
         status: a.status,
         balance: fmt(b.balance, a.currency),
-        available: fmt(availableBalance({ status: a.status, balance: b.balance, overdraftLimit: a.overdraftLimit }), a.currency),
+        held: fmt(held, a.currency),
+        available: fmt(availableBalance({ status: a.status, balance: b.balance, held, overdraftLimit: a.overdraftLimit }), a.currency),
         overdraftLimit: fmt(a.overdraftLimit, a.currency),
         ownerId: a.ownerId,
         metadata: a.metadata,
@@ -84,6 +89,18 @@ export function accountQueries(db: Db, partitions: number) {
         })),
         nextVersion: rows.length > limit ? page[page.length - 1]!.streamVersion : null,
       };
+    },
+
+    /** The balance after the last posting at or before a log position of the account's partition, from the journal. */
+    async balanceAtPosition(accountId: string, position: number): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
+      const rows = await db
+        .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
+        .from(journalEntries)
+        .where(and(eq(journalEntries.accountId, accountId), lte(journalEntries.position, position)))
+        .orderBy(desc(journalEntries.streamVersion))
+        .limit(1);
+      const r = rows[0];
+      return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
     },
 
     /** The balance after the last posting at or before `asOf` (ISO-8601 UTC), from the journal. */

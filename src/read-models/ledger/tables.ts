@@ -1,5 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { decimal } from '../../db/numeric.ts';
+
+/** A journal line: the movement kinds, a hold's capture (out of the held account, into its counterparty) and a reversal's legs. */
+export type JournalKind = 'deposit' | 'withdrawal' | 'transfer_out' | 'transfer_in' | 'hold_capture_out' | 'hold_capture_in' | 'reversal_out' | 'reversal_in';
 
 // The ledger read model: accounts, balances, journal entries, transactions. Rebuildable from the log at any time.
 
@@ -23,6 +27,8 @@ export const balances = pgTable('balances', {
   accountId: text('account_id').primaryKey(),
   currency: text('currency').notNull(),
   balance: decimal('balance').notNull(),
+  /** What active holds reserve. Null only in a batch's upsert that did not learn it (kept as it was). */
+  held: decimal('held').default(sql`0`),
   version: integer('version').notNull(),
   lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
   updatedAt: text('updated_at').notNull(),
@@ -37,7 +43,7 @@ export const journalEntries = pgTable(
     position: bigint('position', { mode: 'number' }).notNull(),
     accountId: text('account_id').notNull(),
     transactionId: text('transaction_id').notNull(),
-    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer_out' | 'transfer_in'>().notNull(),
+    kind: text('kind').$type<JournalKind>().notNull(),
     /** Signed: credits positive, debits negative. */
     amount: decimal('amount').notNull(),
     currency: text('currency').notNull(),
@@ -58,7 +64,11 @@ export const transactions = pgTable(
   'transactions',
   {
     id: text('id').primaryKey(),
-    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer'>().notNull(),
+    kind: text('kind').$type<'deposit' | 'withdrawal' | 'transfer' | 'hold_capture' | 'reversal'>().notNull(),
+    /** A reversal's original transaction. */
+    reversalOf: text('reversal_of'),
+    /** A capture's hold. */
+    holdId: text('hold_id'),
     fromAccountId: text('from_account_id'),
     toAccountId: text('to_account_id'),
     amount: decimal('amount').notNull(),
@@ -72,5 +82,27 @@ export const transactions = pgTable(
     position: bigint('position', { mode: 'number' }).notNull(),
     occurredAt: text('occurred_at').notNull(),
   },
-  (t) => [index('transactions_time_idx').on(t.occurredAt), index('transactions_from_idx').on(t.fromAccountId), index('transactions_to_idx').on(t.toAccountId)],
+  (t) => [index('transactions_reversal_of_idx').on(t.reversalOf), index('transactions_time_idx').on(t.occurredAt), index('transactions_from_idx').on(t.fromAccountId), index('transactions_to_idx').on(t.toAccountId)],
+);
+
+/** One row per hold (its own stream): status, amounts and expiry. */
+export const holds = pgTable(
+  'holds',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    counterpartyAccountId: text('counterparty_account_id'),
+    status: text('status').$type<'active' | 'captured' | 'voided' | 'expired'>().notNull(),
+    amount: decimal('amount').notNull(),
+    captured: decimal('captured').notNull(),
+    currency: text('currency').notNull(),
+    expiresAt: text('expires_at'),
+    reference: text('reference'),
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull(),
+    placedAt: text('placed_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    version: integer('version').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('holds_account_idx').on(t.accountId, t.placedAt)],
 );
