@@ -7,7 +7,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List accounts in id order, filtered by owner, status and currency */
+        get: operations["getAccounts"];
         put?: never;
         /** Open an account */
         post: operations["postAccounts"];
@@ -143,7 +144,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Balance now, or at a past instant (?asOf=ISO-8601) */
+        /** Balance now, at a past instant (?asOf=ISO-8601) or at a log position of the account's partition (?atPosition=) */
         get: operations["getAccountsByIdBalance"];
         put?: never;
         post?: never;
@@ -164,6 +165,145 @@ export interface paths {
         put?: never;
         /** Move money between two accounts of the same currency; both sides move atomically or neither does */
         post: operations["postTransfers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reserve funds on an account: available balance goes down, the balance stays until a capture */
+        post: operations["postHolds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Capture some or all of what a hold still reserves (several times, up to the held amount) */
+        post: operations["postHoldsByIdCapture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release what a hold still reserves */
+        post: operations["postHoldsByIdVoid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A hold: status, amounts, expiry */
+        get: operations["getHoldsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{id}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's holds, newest first */
+        get: operations["getAccountsByIdHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transactions/{id}/reversals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reverse a transaction fully or partly (several times, up to its amount); the original stays */
+        post: operations["postTransactionsByIdReversals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Up to 8,190 transfers, deposits, withdrawals, holds, captures and voids in one append, atomic or item by item
+         * @description One Idempotency-Key for the whole batch. atomic: every item lands or none does; a refusal answers 422 with the item's own code and `errors[0].field` = `items.<index>[.<field>]`. independent: each item is accepted or refused on its own; 201 when all were accepted, 200 when some were refused, with one result per item in order.
+         */
+        post: operations["postBatches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/owners/{ownerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An owner's accounts, totals per currency and open alerts */
+        get: operations["getOwnersByOwnerId"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -399,7 +539,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recompute the hash chain over the whole log and report the first broken link, if any */
+        /** Verify the hash chain: what was appended since the last verification (the verified prefix is remembered), or with ?full=true the whole log; reports the first broken link, if any */
         get: operations["getAuditVerify"];
         put?: never;
         post?: never;
@@ -504,6 +644,7 @@ export interface components {
             /** @enum {string} */
             status: "open" | "frozen" | "closed";
             balance: string;
+            held: string;
             available: string;
             overdraftLimit: string;
             ownerId: string | null;
@@ -523,7 +664,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "idempotency_conflict" | "read_model_behind" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
+            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "hold_exists" | "hold_not_found" | "transaction_not_found" | "hold_not_active" | "hold_expired" | "hold_not_due" | "account_has_holds" | "amount_exceeds_hold" | "amount_exceeds_unreversed" | "idempotency_conflict" | "read_model_behind" | "last_admin_key" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
             detail: string;
             instance?: string;
             errors?: {
@@ -607,7 +748,7 @@ export interface components {
         JournalLine: {
             transactionId: string;
             /** @enum {string} */
-            kind: "deposit" | "withdrawal" | "transfer_out" | "transfer_in";
+            kind: "deposit" | "withdrawal" | "transfer_out" | "transfer_in" | "hold_capture_out" | "hold_capture_in" | "reversal_out" | "reversal_in";
             /** @description Signed: credits positive, debits negative. */
             amount: string;
             balanceAfter: string;
@@ -659,6 +800,277 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+        };
+        Hold: {
+            id: string;
+            accountId: string;
+            counterpartyAccountId: string | null;
+            /** @enum {string} */
+            status: "active" | "captured" | "voided" | "expired";
+            amount: string;
+            captured: string;
+            remaining: string;
+            currency: string;
+            expiresAt: string | null;
+            reference: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            placedAt: string;
+            updatedAt: string;
+            /** @description Position (offset) of the last event in its partition of the log. */
+            position: number;
+        };
+        PlaceHoldRequest: {
+            accountId: string;
+            /**
+             * @description Decimal string in the currency's scale (ISO 4217 minor units).
+             * @example 125.00
+             */
+            amount: string;
+            /** @description Who receives what is captured; without one, captured funds leave the ledger like a withdrawal. */
+            counterpartyAccountId?: string;
+            /** @description The engine voids the hold (HoldExpired) once this many seconds have passed. */
+            timeoutSeconds?: number;
+            /** @example invoice 2026-118 */
+            reference?: string;
+            /**
+             * @example {
+             *       "customerRef": "C-1042"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        HoldStep: {
+            holdId: string;
+            /** @enum {string} */
+            step: "captured" | "voided";
+            /** @description A capture's own transaction (what a reversal names). */
+            transactionId: string | null;
+            /** @description Captured or released by this step. */
+            amount: string;
+            currency: string;
+            /** @description A capture: the hold's captured total after it. */
+            captured: string | null;
+            occurredAt: string;
+            /** @description Position (offset) of the last event in its partition of the log. */
+            position: number;
+            partition: number;
+        };
+        CaptureHoldRequest: {
+            /**
+             * @description Default: everything that remains.
+             * @example 125.00
+             */
+            amount?: string;
+            /** @example invoice 2026-118 */
+            reference?: string;
+            /**
+             * @example {
+             *       "customerRef": "C-1042"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        VoidHoldRequest: {
+            reason?: string;
+        };
+        HoldList: {
+            items: components["schemas"]["Hold"][];
+            nextCursor: string | null;
+        };
+        Reversal: {
+            id: string;
+            reversalOf: string;
+            amount: string;
+            currency: string;
+            reason: string;
+            debitedAccountId: string | null;
+            creditedAccountId: string | null;
+            occurredAt: string;
+            /** @description Position (offset) of the last event in its partition of the log. */
+            position: number;
+            partition: number;
+        };
+        ReversalRequest: {
+            /**
+             * @description Default: everything not yet reversed.
+             * @example 125.00
+             */
+            amount?: string;
+            reason: string;
+            /**
+             * @example {
+             *       "customerRef": "C-1042"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        Batch: {
+            id: string;
+            /** @enum {string} */
+            mode: "atomic" | "independent";
+            accepted: number;
+            refused: number;
+            items: components["schemas"]["BatchItemResult"][];
+            /** @description Position (offset) of the last event in its partition of the log. */
+            position: number;
+        };
+        BatchItemResult: {
+            index: number;
+            /** @enum {string} */
+            status: "accepted" | "refused";
+            id: string | null;
+            code: string | null;
+            message: string | null;
+            field: string | null;
+        };
+        BatchRequest: {
+            /** @enum {string} */
+            mode: "atomic" | "independent";
+            items: ({
+                /** @enum {string} */
+                type: "transfer";
+                fromAccountId: string;
+                toAccountId: string;
+                /**
+                 * @description Decimal string in the currency's scale (ISO 4217 minor units).
+                 * @example 125.00
+                 */
+                amount: string;
+                /** @example invoice 2026-118 */
+                reference?: string;
+                /**
+                 * @example {
+                 *       "customerRef": "C-1042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "deposit";
+                accountId: string;
+                /**
+                 * @example wire
+                 * @enum {string}
+                 */
+                channel?: "cash" | "wire" | "ach" | "card" | "check" | "internal" | "other";
+                /**
+                 * @description Decimal string in the currency's scale (ISO 4217 minor units).
+                 * @example 125.00
+                 */
+                amount: string;
+                /** @example invoice 2026-118 */
+                reference?: string;
+                /**
+                 * @example {
+                 *       "customerRef": "C-1042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "withdrawal";
+                accountId: string;
+                /**
+                 * @example wire
+                 * @enum {string}
+                 */
+                channel?: "cash" | "wire" | "ach" | "card" | "check" | "internal" | "other";
+                /**
+                 * @description Decimal string in the currency's scale (ISO 4217 minor units).
+                 * @example 125.00
+                 */
+                amount: string;
+                /** @example invoice 2026-118 */
+                reference?: string;
+                /**
+                 * @example {
+                 *       "customerRef": "C-1042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "hold";
+                /** @description Default: generated; a later item of the batch can capture it by this id. */
+                holdId?: string;
+                accountId: string;
+                counterpartyAccountId?: string;
+                timeoutSeconds?: number;
+                /**
+                 * @description Decimal string in the currency's scale (ISO 4217 minor units).
+                 * @example 125.00
+                 */
+                amount: string;
+                /** @example invoice 2026-118 */
+                reference?: string;
+                /**
+                 * @example {
+                 *       "customerRef": "C-1042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "capture";
+                holdId: string;
+                /**
+                 * @description Decimal string in the currency's scale (ISO 4217 minor units).
+                 * @example 125.00
+                 */
+                amount?: string;
+                /** @example invoice 2026-118 */
+                reference?: string;
+                /**
+                 * @example {
+                 *       "customerRef": "C-1042"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "void";
+                holdId: string;
+                reason?: string;
+            })[];
+        };
+        AccountList: {
+            items: components["schemas"]["Account"][];
+            nextCursor: string | null;
+        };
+        Owner: {
+            ownerId: string;
+            accounts: components["schemas"]["Account"][];
+            totals: {
+                currency: string;
+                accounts: number;
+                balance: string;
+                held: string;
+            }[];
+            openAlerts: {
+                id: string;
+                rule: string;
+                severity: string;
+                accountIds: string[];
+                raisedAt: string;
+            }[];
         };
         EventPage: {
             items: components["schemas"]["Event"][];
@@ -901,6 +1313,9 @@ export interface components {
         ChainVerification: {
             ok: boolean;
             events: number;
+            newEvents: number;
+            /** @enum {string} */
+            mode: "incremental" | "full";
             firstBreak: components["schemas"]["ChainBreak"];
             verifiedAt: string;
         };
@@ -946,6 +1361,86 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAccounts: {
+        parameters: {
+            query?: {
+                ownerId?: string;
+                status?: "open" | "frozen" | "closed";
+                currency?: "AED" | "AUD" | "BHD" | "BRL" | "CAD" | "CHF" | "CLP" | "CNY" | "CZK" | "DKK" | "EUR" | "GBP" | "HKD" | "HUF" | "IDR" | "ILS" | "INR" | "ISK" | "JOD" | "JPY" | "KRW" | "KWD" | "MXN" | "MYR" | "NOK" | "NZD" | "OMR" | "PHP" | "PLN" | "RON" | "SAR" | "SEK" | "SGD" | "THB" | "TND" | "TRY" | "TWD" | "UGX" | "USD" | "VND" | "XAF" | "XOF" | "ZAR";
+                /** @description nextCursor of the page before. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postAccounts: {
         parameters: {
             query?: never;
@@ -1004,7 +1499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1113,7 +1608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1123,7 +1618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1217,7 +1712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1227,7 +1722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1257,7 +1752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1350,7 +1845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1360,7 +1855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1390,7 +1885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1483,7 +1978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1493,7 +1988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1523,7 +2018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1616,7 +2111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1626,7 +2121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1656,7 +2151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1749,7 +2244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1759,7 +2254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1789,7 +2284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1880,7 +2375,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1890,7 +2385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1932,6 +2427,8 @@ export interface operations {
                 minPosition?: number | null;
                 partition?: number | null;
                 asOf?: string;
+                /** @description A log position in the account's partition: the balance after the last posting at or before it. Not with asOf. */
+                atPosition?: number | null;
             };
             header?: never;
             path: {
@@ -1981,7 +2478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1991,7 +2488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2083,7 +2580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2093,7 +2590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2123,8 +2620,968 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postHolds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The hold */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postHoldsByIdCapture: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptureHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The capture */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldStep"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postHoldsByIdVoid: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VoidHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The void */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldStep"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHoldsById: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hold */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountsByIdHolds: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of holds */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldList"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTransactionsByIdReversals: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReversalRequest"];
+            };
+        };
+        responses: {
+            /** @description The reversal */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reversal"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postBatches: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Independent batch with some items refused */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Every item accepted */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOwnersByOwnerId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ownerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The owner */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Owner"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2524,8 +3981,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2620,7 +4087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2710,7 +4177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2720,7 +4187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2814,7 +4281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2824,7 +4291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2854,7 +4321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2943,7 +4410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2953,7 +4420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3044,7 +4511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3054,7 +4521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3145,7 +4612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3155,7 +4622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3323,7 +4790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3371,7 +4838,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited";
                 limit?: number;
                 cursor?: string;
             };
@@ -3421,7 +4888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3431,7 +4898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3468,7 +4935,10 @@ export interface operations {
     };
     getAuditVerify: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: recompute from genesis */
+                full?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3600,7 +5070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3610,7 +5080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3659,7 +5129,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited";
             };
             header?: never;
             path?: never;
@@ -3709,7 +5179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3719,7 +5189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3816,7 +5286,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3826,7 +5296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3921,7 +5391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3931,7 +5401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4024,7 +5494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4034,7 +5504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
