@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx registers the loader); no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm install` runs through `prepare`).
+await import('../dist/cli/main.js');

@@ -27,9 +27,14 @@ export function parseDemoArgs(args: string[]): DemoOptions {
  * GET /v1/fraud/alerts.
  */
 export async function demoCommand(env: Env, logger: Logger, args: string[]): Promise<number> {
+  const usage = 'usage: ledger demo --fraud [--seed 42] [--accounts 400] [--per-rule 10]';
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   const o = parseDemoArgs(args);
   if (!o.fraud) {
-    console.error('usage: ledger demo --fraud [--seed 42] [--accounts 400] [--per-rule 10]');
+    console.error(`ledger demo needs --fraud (the only population there is)\n${usage}`);
     return 2;
   }
   const pop = generatePopulation({ seed: o.seed, accounts: o.accounts, perRule: o.perRule });

@@ -2,7 +2,7 @@ import { parseRoles, startSystem } from '../app/system.ts';
 import { createLogger } from '../app/logger.ts';
 import type { Storage } from '../app/storage.ts';
 import { type Env, loadEnv } from '../config/env.ts';
-import { startHttpServer } from '../http/server.ts';
+import { assertCanListen, startHttpServer } from '../http/server.ts';
 import { resetProjection } from '../projections/checkpoints.ts';
 import { projections } from '../read-models/registry.ts';
 import { verifyLedger } from '../verify/verify-ledger.ts';
@@ -36,14 +36,59 @@ async function verify(storage: Storage): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** Grace period for a clean stop (HTTP server, engine, projections, log, database, data-dir lock). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * SIGTERM or SIGINT (from a supervisor, from npm forwarding it, or Ctrl-C on the terminal, which
+ * signals the whole process group) stops the service cleanly once; a second signal, or a stop
+ * that outlasts the grace period, exits at once.
+ */
+function onShutdownSignal(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
+const HELP = new Set(['--help', '-h', 'help']);
+const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report'];
+
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
+  if (HELP.has(command) || (['serve', 'migrate', 'verify', 'rebuild'].includes(command) && argv.some((a) => HELP.has(a)))) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) {
+    console.error(`unknown command "${command}": one of ${COMMANDS.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   switch (command) {
     case 'serve': {
       const roleAt = argv.indexOf('--role');
       const roles = parseRoles(roleAt >= 0 ? (argv[roleAt + 1] ?? '') : env.LEDGER_ROLE);
+      await assertCanListen({ port: env.PORT, hostname: env.HOST });
       const system = await startSystem(env, {
         logger,
         roles,
@@ -56,14 +101,15 @@ async function main(argv: string[]): Promise<number> {
         system.app,
         { port: env.PORT, hostname: env.HOST, requestTimeoutMs: env.LEDGER_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.LEDGER_HEADERS_TIMEOUT_MS },
         (port) => logger.info({ port, roles: [...system.roles], log: system.log.kind, database: system.database.kind, dataDir: env.DATABASE_URL ? null : env.LEDGER_DATA_DIR }, 'ledger listening'),
-      );
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'shutting down');
+      ).catch(async (err: unknown) => {
+        await system.close(); // releases the data-dir lock before the error is printed
+        throw err;
+      });
+      onShutdownSignal(logger, async () => {
         server.close();
-        void system.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+        server.closeIdleConnections();
+        await system.close();
+      });
       return -1;
     }
     case 'migrate':

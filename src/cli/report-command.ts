@@ -33,8 +33,13 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
 export async function reportCommand(argv: string[], env: Env): Promise<number> {
   const name = argv[0] as ReportName | undefined;
   if (!name || argv.includes('--help') || argv.includes('-h')) {
-    console.error(REPORT_USAGE);
+    if (!name) console.error(`which report? one of ${REPORT_NAMES.join(', ')}\n\n${REPORT_USAGE}`);
+    else console.log(REPORT_USAGE);
     return name ? 0 : 2;
+  }
+  if (!REPORT_NAMES.includes(name)) {
+    console.error(`unknown report "${name}": one of ${REPORT_NAMES.join(', ')}`);
+    return 2;
   }
   const { values } = parseArgs({
     args: argv.slice(1),
@@ -54,8 +59,8 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
     },
     strict: true,
   });
-  if (!name || !REPORT_NAMES.includes(name) || (values.format !== 'pdf' && values.format !== 'csv' && values.format !== 'manifest')) {
-    console.error(REPORT_USAGE);
+  if (values.format !== 'pdf' && values.format !== 'csv' && values.format !== 'manifest') {
+    console.error(`--format must be pdf, csv or manifest, not "${values.format}"`);
     return 2;
   }
   if (values.position !== undefined && !/^-?[0-9]+$/.test(values.position)) {

@@ -5,7 +5,11 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   LEDGER_DATA_DIR: z.string().default('./data'),
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//i.test(u), { error: (issue) => `must be a postgres:// or postgresql:// URL, not ${String(issue.input).split(':')[0]}:` })
+    .optional(),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_TOPIC: z.string().default('ledger.events'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(1),

@@ -47,7 +47,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'postgres',
       db,
       sql,
-      migrate: () => migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS_DIR }),
+      migrate: async () => {
+        await sql`select 1`.catch((err: unknown) => {
+          throw unreachable(options.url!, err);
+        });
+        await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+      },
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -76,4 +81,12 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   const rows = (result as { rows?: unknown }).rows;
   return Array.isArray(rows) ? (rows as T[]) : [];
+}
+
+/** The first contact with PostgreSQL failed: say where (never the password) and why. */
+export function unreachable(url: string, err: unknown): Error {
+  const u = new URL(url);
+  const e = err as { code?: string; message?: string };
+  const cause = [e.code, e.message].filter(Boolean).join(' ');
+  return new Error(`cannot reach PostgreSQL at ${u.hostname}:${u.port || '5432'} (database ${decodeURIComponent(u.pathname.slice(1)) || '(default)'}, from DATABASE_URL): ${cause || String(err)}`);
 }

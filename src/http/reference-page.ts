@@ -1,22 +1,52 @@
-/** A self-contained HTML API reference rendered from the OpenAPI document (no scripts, no CDN). */
-export function renderApiReference(doc: { info: { title: string; description?: string }; paths?: Record<string, unknown> }): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  const sections: string[] = [];
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const [method, op] of Object.entries(item as Record<string, { summary?: string; requestBody?: unknown; responses?: Record<string, { description?: string }>; parameters?: Array<{ name: string; in: string }> }>)) {
-      const params = (op.parameters ?? []).map((p) => `<code>${esc(p.name)}</code> (${esc(p.in)})`).join(', ');
-      const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><b>${esc(status)}</b> ${esc(r.description ?? '')}</li>`)
-        .join('');
-      const body = op.requestBody ? `<details><summary>request body schema</summary><pre>${esc(JSON.stringify(op.requestBody, null, 2))}</pre></details>` : '';
-      sections.push(
-        `<section><h2><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h2><p>${esc(op.summary ?? '')}</p>${params ? `<p>Parameters: ${params}</p>` : ''}${body}<ul>${responses}</ul></section>`,
-      );
-    }
-  }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info.title)} API reference</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#1b1f24}h2{font-size:1.05em;margin:1.5em 0 .3em}
-.m{display:inline-block;min-width:4.5em;padding:.1em .4em;border-radius:4px;color:#fff;font-size:.85em;text-align:center}.get{background:#2f6f3e}.post{background:#1f5fa8}
-pre{background:#f5f6f8;padding:.8em;overflow:auto;font-size:12px}section{border-bottom:1px solid #e3e5e8;padding-bottom:.6em}</style></head>
-<body><h1>${esc(doc.info.title)} API reference</h1><p>${esc(doc.info.description ?? '')}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>${sections.join('\n')}</body></html>`;
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { App } from './context.ts';
+
+/**
+ * The API reference at /docs: Scalar's standalone bundle, served from the installed package
+ * (node_modules/@scalar/api-reference), so it works offline and nothing is fetched from a CDN.
+ * The page has no inline script (the CSP of /docs allows scripts from this origin only); the
+ * bundle reads /openapi.json. Scalar's default web fonts (fonts.scalar.com) and telemetry are off.
+ */
+const BUNDLE_PATH = createRequire(import.meta.url).resolve('@scalar/api-reference/browser/standalone.js');
+
+export const DOCS_PATHS = { page: '/docs', bundle: '/docs/scalar.js', init: '/docs/init.js' } as const;
+
+const SCALAR_CONFIG = {
+  url: '/openapi.json',
+  withDefaultFonts: false,
+  telemetry: false,
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  hideClientButton: true,
+  metaData: { title: 'ledger API reference' },
+};
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ledger API reference</title>
+</head>
+<body>
+<noscript>The API reference needs JavaScript; the document itself is at <a href="/openapi.json">/openapi.json</a>.</noscript>
+<div id="app"></div>
+<script src="${DOCS_PATHS.bundle}"></script>
+<script src="${DOCS_PATHS.init}"></script>
+</body>
+</html>
+`;
+
+const INIT = `Scalar.createApiReference('#app', ${JSON.stringify(SCALAR_CONFIG)});\n`;
+
+let bundle: Promise<string> | null = null;
+
+export function docsRoutes(app: App): void {
+  app.get(DOCS_PATHS.page, (c) => c.html(PAGE));
+  app.get(DOCS_PATHS.init, (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get(DOCS_PATHS.bundle, async (c) => {
+    bundle ??= readFile(BUNDLE_PATH, 'utf8');
+    return c.body(await bundle, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
+  });
 }

@@ -4,7 +4,7 @@ import type { Role } from '../../src/auth/roles.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/client.ts';
 import { ensureKafka, uniqueTopic } from './kafka.ts';
-import { type Backend, openTestDatabase } from './pg.ts';
+import { type Backend, openTestDatabase, selectedBackends } from './pg.ts';
 
 /**
  * The one test harness: a real system (engine, projectors, HTTP app) on a fresh database, and a
@@ -21,7 +21,9 @@ export type LogBackend = Backend | 'kafka';
 
 /** The backends to run a suite on: PGlite, PostgreSQL, and Kafka when a broker is there (always in CI). */
 export async function logBackends(): Promise<LogBackend[]> {
-  return (await ensureKafka()) ? ['pglite', 'postgres', 'kafka'] : ['pglite', 'postgres'];
+  const all: LogBackend[] = ['pglite', 'postgres', 'kafka'];
+  const wanted = selectedBackends(all);
+  return wanted.includes('kafka') && !(await ensureKafka()) ? wanted.filter((b) => b !== 'kafka') : wanted;
 }
 
 export interface Reply<T = Record<string, unknown>> {

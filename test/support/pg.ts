@@ -24,7 +24,13 @@ export async function createTestDatabase(prefix = 'ledger_test'): Promise<{ url:
 }
 
 export type Backend = 'pglite' | 'postgres';
-export const BACKENDS: Backend[] = ['pglite', 'postgres'];
+/** LEDGER_TEST_BACKENDS=pglite (comma-separated) narrows every suite to those backends (.ci/run's Node 24 pass). */
+export function selectedBackends<B extends string>(all: readonly B[]): B[] {
+  const only = process.env.LEDGER_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  return only?.length ? all.filter((b) => only.includes(b)) : [...all];
+}
+
+export const BACKENDS: Backend[] = selectedBackends<Backend>(['pglite', 'postgres']);
 
 /** A migrated database of either kind; PGlite in memory, PostgreSQL in a fresh database. */
 export async function openTestDatabase(backend: Backend): Promise<{ database: Database; url: string | null; cleanup: () => Promise<void> }> {

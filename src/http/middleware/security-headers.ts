@@ -3,10 +3,31 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../context.ts';
 
-/** Security headers on every response; the API reference page gets a CSP without scripts. */
+const LOCKED = { frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
+
+/**
+ * Security headers on every response. The API answers with a CSP that allows nothing; the API
+ * reference (/docs) may run scripts, load styles, images and fonts and fetch /openapi.json from
+ * this origin only (its renderer is served from here: no CDN).
+ */
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
+  const api = secureHeadersWith({ defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], ...LOCKED });
+  const docs = secureHeadersWith({
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    workerSrc: ["'self'", 'blob:'],
+    ...LOCKED,
+  });
+  return (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docs(c, next) : api(c, next));
+}
+
+function secureHeadersWith(contentSecurityPolicy: NonNullable<Parameters<typeof secureHeaders>[0]>['contentSecurityPolicy']): MiddlewareHandler<AppEnv> {
   const headers = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    contentSecurityPolicy,
     crossOriginResourcePolicy: 'same-origin',
     referrerPolicy: 'no-referrer',
     strictTransportSecurity: 'max-age=31536000; includeSubDomains',

@@ -1,15 +1,7 @@
 import type { App } from '../context.ts';
 import { PROBLEM_CODES, type ProblemCode, problemStatus, problemTitle } from '../problem.ts';
-import { renderApiReference } from '../reference-page.ts';
-
-const OPENAPI_INFO = {
-  openapi: '3.1.0',
-  info: {
-    title: 'ledger',
-    version: '0.1.0',
-    description: 'Event-sourced financial ledger. Amounts are decimal strings; errors are RFC 9457 problem+json with a stable `code`.',
-  },
-};
+import { OPENAPI_INFO, completeDocument } from '../openapi.ts';
+import { docsRoutes } from '../reference-page.ts';
 
 export function systemRoutes(app: App, deps: { ready(): Promise<boolean> }): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -19,8 +11,9 @@ export function systemRoutes(app: App, deps: { ready(): Promise<boolean> }): voi
     const ready = await deps.ready().catch(() => false);
     return c.json({ status: ready ? 'ready' : 'not_ready' }, ready ? 200 : 503);
   });
-  app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document({ ...OPENAPI_INFO, security: [{ bearer: [] }] })));
-  app.get('/docs', (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
+  const document = (requestUrl: string) => completeDocument(app.getOpenAPI31Document({ ...OPENAPI_INFO, security: [{ bearer: [] }] }), new URL(requestUrl).origin);
+  app.get('/openapi.json', (c) => c.json(document(c.req.url)));
+  docsRoutes(app);
   app.get('/problems/:code', (c) => {
     const code = c.req.param('code') as ProblemCode;
     if (!PROBLEM_CODES.includes(code)) return c.notFound();
