@@ -38,6 +38,10 @@ function option(args: string[], name: string): string | null {
 /** `ledger keys …`: exit code 0 on success, 1 when refused, 2 on a usage error. */
 export async function keysCommand(args: string[], env: Env): Promise<number> {
   const [sub, ...rest] = args;
+  if (args.some((a) => a === '--help' || a === '-h') || sub === 'help') {
+    console.log(KEYS_USAGE);
+    return 0;
+  }
   if (sub === 'create') {
     const role = option(rest, '--role');
     const name = option(rest, '--name');

@@ -70,7 +70,7 @@ function onShutdownSignal(logger: ReturnType<typeof createLogger>, stop: () => P
 }
 
 const HELP = new Set(['--help', '-h', 'help']);
-const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report'];
+const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report', 'keys'];
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';

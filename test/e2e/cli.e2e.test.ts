@@ -28,6 +28,9 @@ describe('ledger CLI usage', () => {
     const demo = await run('demo', '--help');
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('usage: ledger demo --fraud');
+    const keys = await run('keys', '--help');
+    expect(keys.code).toBe(0);
+    expect(keys.stdout).toContain('usage: ledger keys');
   }, 60_000);
 
   it('an unknown command, report or format: exit 2 and which argument was wrong', async () => {
@@ -39,7 +42,7 @@ describe('ledger CLI usage', () => {
     expect(report.stderr).toMatch(/^unknown report "trial-balanse": one of .*trial-balance/);
     const format = await run('report', 'trial-balance', '--format', 'xlsx');
     expect(format.code).toBe(2);
-    expect(format.stderr.trim()).toBe('--format must be pdf or csv, not "xlsx"');
+    expect(format.stderr.trim()).toBe('--format must be pdf, csv or manifest, not "xlsx"');
     const demo = await run('demo');
     expect(demo.code).toBe(2);
     expect(demo.stderr).toContain('ledger demo needs --fraud');
