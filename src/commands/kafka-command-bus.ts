@@ -1,4 +1,5 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
+import { groupJoined } from './group-join.ts';
 import { uuidv7 } from 'uuidv7';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
@@ -61,9 +62,7 @@ export class KafkaCommandBus implements CommandBus {
     this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.repliesTopic ?? REPLIES_TOPIC, fromBeginning: false });
-    let assigned!: () => void;
-    const ready = new Promise<void>((r) => (assigned = r));
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => assigned());
+    const ready = groupJoined(this.consumer);
     await this.consumer.run({
       eachMessage: async ({ message }) => {
         if (!message.value) return;

@@ -1,4 +1,5 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
+import { groupJoined } from './group-join.ts';
 import type { CommandBus } from './command-bus.ts';
 import { COMMANDS_TOPIC, type KafkaTopology, REPLIES_TOPIC, ensureCommandTopics } from './kafka-command-bus.ts';
 import { type CommandMessage, type ReplyMessage, replyFor } from './wire.ts';
@@ -31,6 +32,8 @@ export class KafkaCommandServer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.commandsTopic ?? COMMANDS_TOPIC, fromBeginning: true });
     const producer = this.producer;
+    // Ready only once it can receive commands: the first one is not left waiting for the rebalance.
+    const ready = groupJoined(this.consumer);
     await this.consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }) => {
@@ -58,6 +61,7 @@ export class KafkaCommandServer {
         await heartbeat();
       },
     });
+    await ready;
     return this;
   }
 
