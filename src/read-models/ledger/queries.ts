@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, lte } from 'drizzle-orm';
+import { type SQL, and, desc, eq, lt, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
@@ -92,29 +92,25 @@ export function accountQueries(db: Db, partitions: number) {
     },
 
     /** The balance after the last posting at or before a log position of the account's partition, from the journal. */
-    async balanceAtPosition(accountId: string, position: number): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
-      const rows = await db
-        .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
-        .from(journalEntries)
-        .where(and(eq(journalEntries.accountId, accountId), lte(journalEntries.position, position)))
-        .orderBy(desc(journalEntries.streamVersion))
-        .limit(1);
-      const r = rows[0];
-      return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
-    },
+    balanceAtPosition: (accountId: string, position: number): Promise<BalanceAt> => lastPosting(db, accountId, lte(journalEntries.position, position)),
 
     /** The balance after the last posting at or before `asOf` (ISO-8601 UTC), from the journal. */
-    async balanceAsOf(accountId: string, asOf: string): Promise<{ balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null }> {
-      const rows = await db
-        .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
-        .from(journalEntries)
-        .where(and(eq(journalEntries.accountId, accountId), lte(journalEntries.occurredAt, asOf)))
-        .orderBy(desc(journalEntries.streamVersion))
-        .limit(1);
-      const r = rows[0];
-      return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
-    },
+    balanceAsOf: (accountId: string, asOf: string): Promise<BalanceAt> => lastPosting(db, accountId, lte(journalEntries.occurredAt, asOf)),
   };
 }
 
 export type AccountQueries = ReturnType<typeof accountQueries>;
+
+type BalanceAt = { balance: Dec | null; version: number | null; position: number | null; occurredAt: string | null };
+
+/** The account's last journal line that meets the bound: the balance as it was then. */
+async function lastPosting(db: Db, accountId: string, bound: SQL): Promise<BalanceAt> {
+  const rows = await db
+    .select({ balanceAfter: journalEntries.balanceAfter, version: journalEntries.streamVersion, position: journalEntries.position, occurredAt: journalEntries.occurredAt })
+    .from(journalEntries)
+    .where(and(eq(journalEntries.accountId, accountId), bound))
+    .orderBy(desc(journalEntries.streamVersion))
+    .limit(1);
+  const r = rows[0];
+  return r ? { balance: r.balanceAfter, version: r.version, position: r.position, occurredAt: r.occurredAt } : { balance: null, version: null, position: null, occurredAt: null };
+}
