@@ -54,7 +54,7 @@ export async function openStorage(env: Env, options: StorageOptions = {}): Promi
     database ??= await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: embeddedOnDisk ? env.LEDGER_DATA_DIR : null });
     await database.migrate();
     const kafkaOptions = kafkaEventLogOptions(env);
-    const log = kafkaOptions ? await openKafkaLog(kafkaOptions) : await new PostgresEventLog(database).start();
+    const log = kafkaOptions ? await openKafkaLog(kafkaOptions) : await new PostgresEventLog(database, { leaseMs: env.LEDGER_WRITER_LEASE_MS, exclusive: embeddedOnDisk }).start();
     return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions) : null, async () => {
       await log.close();
       if (!options.database) await database!.close();

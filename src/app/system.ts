@@ -94,7 +94,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
-      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env, options.logger), metrics, logger: options.logger, ready: async () => !engine?.isFenced, config: apiConfig(env) },
+      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env, options.logger), metrics, logger: options.logger, ready: async () => !engine || engine.isWriter, config: apiConfig(env) },
       options.app,
     );
     return {
@@ -130,8 +130,13 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a
     // failed expiry is retried on the next look, so it is only logged.
     onExpiryError: (err) => logger.warn({ err: (err as Error).message }, 'hold expiry failed; retried on the next look'),
+    onRole: (role) =>
+      role === 'writer'
+        ? logger.info({ role }, 'this instance is the writer')
+        : logger.warn({ role }, 'another instance is the writer: this one stands by (tailing the log) and takes over once its lease expires; commands answer 503'),
+    onLeaseError: (err) => logger.warn({ err: (err as Error).message }, 'writer lease: renewing or looking failed; retrying'),
   });
-  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
+  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer'));
   const started = Date.now();
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
@@ -140,6 +145,7 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     engine.stop();
     await engine.drain();
     await engine.snapshot();
+    await engine.release();
   });
   if (storage.kafka) {
     // Stateless API nodes elsewhere reach this writer through <prefix>.commands / <prefix>.replies.

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events, writerLease } from '../db/schema.ts';
@@ -7,10 +9,24 @@ import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
+export interface PostgresEventLogOptions {
+  /** Names this process in `writer_lease` (for people reading the table; identity is the epoch). */
+  holder?: string;
+  /** How long a writer's lease lasts without renewal (ms, default 3,000): a standby takes over after that. */
+  leaseMs?: number;
+  /**
+   * Nobody else can reach this database (PGlite under the data-dir lock): a lease left by a dead
+   * process is taken over at once instead of after it expires.
+   */
+  exclusive?: boolean;
+}
+
 /**
  * The log as an append-only PostgreSQL table, on PGlite (embedded default) or on a server.
- * One partition; positions have no gaps. Writers are fenced by an epoch in `writer_lease`:
- * each append checks, in its own transaction, that its epoch is still the current one.
+ * One partition; positions have no gaps. The writer role is a lease in `writer_lease`: the writer
+ * renews it; a standby takes it only once it expired, bumping the epoch in the same statement; and
+ * each append checks, in its own transaction, that its epoch is still the current one, so a writer
+ * that lost the lease can never append again (the takeover waits for an append in flight).
  */
 export class PostgresEventLog implements EventLog {
   readonly kind = 'postgres' as const;
@@ -21,10 +37,15 @@ export class PostgresEventLog implements EventLog {
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
+  private readonly holder: string;
+  readonly leaseMs: number;
+
   constructor(
     private readonly database: Database,
-    private readonly holder = `pid-${process.pid}`,
+    private readonly options: PostgresEventLogOptions = {},
   ) {
+    this.holder = options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 3000;
     this.appended.setMaxListeners(0);
   }
 
@@ -37,17 +58,60 @@ export class PostgresEventLog implements EventLog {
     return this;
   }
 
+  /** Takes the writer role now, whoever holds it (tools, tests): the previous writer is fenced. */
   async acquireWriter(): Promise<void> {
-    const db = this.database.db;
-    const now = new Date().toISOString();
-    const rows = await db
-      .insert(writerLease)
-      .values({ id: 1, epoch: 1, holder: this.holder, acquiredAt: now })
-      .onConflictDoUpdate({ target: writerLease.id, set: { epoch: sql`${writerLease.epoch} + 1`, holder: this.holder, acquiredAt: now } })
+    await this.takeLease(true);
+  }
+
+  /** Takes the writer role only if its lease expired (or nobody ever held it): false while a live writer renews it. */
+  async tryAcquireWriter(): Promise<boolean> {
+    return this.takeLease(this.options.exclusive === true);
+  }
+
+  /** Extends this writer's lease by leaseMs; WriterFencedError when another writer took it over. */
+  async renewWriter(): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null) throw new WriterFencedError('this log is not the writer');
+    const rows = await this.database.db
+      .update(writerLease)
+      .set({ expiresAt: this.leaseEnd() })
+      .where(and(eq(writerLease.id, 1), eq(writerLease.epoch, epoch)))
       .returning({ epoch: writerLease.epoch });
+    if (rows.length === 0) {
+      if (this.epoch === epoch) this.epoch = null;
+      throw new WriterFencedError(`writer epoch ${epoch} was taken over by a newer writer`);
+    }
+  }
+
+  /** Gives the role up (clean shutdown): its lease ends now, so a standby takes over at once. */
+  async releaseWriter(): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null) return;
+    this.epoch = null;
+    await this.database.db.update(writerLease).set({ expiresAt: sql`'-infinity'::timestamptz` }).where(and(eq(writerLease.id, 1), eq(writerLease.epoch, epoch)));
+  }
+
+  private leaseEnd(): SQL {
+    return sql`clock_timestamp() + ${this.leaseMs} * interval '1 millisecond'`;
+  }
+
+  /** One statement: the lease is taken, with the epoch bumped, only if forced or expired (by the database's clock). */
+  private async takeLease(force: boolean): Promise<boolean> {
+    const now = new Date().toISOString();
+    const rows = await this.database.db
+      .insert(writerLease)
+      .values({ id: 1, epoch: 1, holder: this.holder, acquiredAt: now, expiresAt: this.leaseEnd() })
+      .onConflictDoUpdate({
+        target: writerLease.id,
+        set: { epoch: sql`${writerLease.epoch} + 1`, holder: this.holder, acquiredAt: now, expiresAt: this.leaseEnd() },
+        ...(force ? {} : { setWhere: sql`${writerLease.expiresAt} <= clock_timestamp()` }),
+      })
+      .returning({ epoch: writerLease.epoch });
+    if (rows.length === 0) return false;
     this.epoch = rows[0]!.epoch;
     const last = await this.last(0);
     this.nextPosition = last ? last.position + 1 : 0;
+    return true;
   }
 
   async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
