@@ -24,7 +24,7 @@ describe('crash safety of holds and batches on PostgreSQL', () => {
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: '', PORT: String(port), HOST: '127.0.0.1', LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN };
     let server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`);
+    await waitForHttp(`${base}/readyz`);
     const api = remoteClient(base);
 
     const open = async (deposit: string) => {
@@ -47,7 +47,8 @@ describe('crash safety of holds and batches on PostgreSQL', () => {
 
     server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`);
+    // Ready once it is the writer: on a PostgreSQL server, after the killed writer's lease expired.
+    await waitForHttp(`${base}/readyz`);
     const retried = await api.post('/v1/batches', batch, key);
     expect(retried.status).toBe(201);
     expect(retried.body.accepted).toBe(500);
