@@ -19,7 +19,7 @@ import { type ReadModels, projections, readModels } from '../read-models/registr
 import { reportContext } from '../reports/report.ts';
 import { loadFraudConfig } from './fraud-config.ts';
 import type { Logger } from './logger.ts';
-import { type Storage, openStorage } from './storage.ts';
+import { type KafkaSetup, type Storage, openStorage } from './storage.ts';
 /** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
 export type Role = 'engine' | 'projector' | 'api';
 export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
@@ -130,12 +130,13 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a
     // failed expiry is retried on the next look, so it is only logged.
     onExpiryError: (err) => logger.warn({ err: (err as Error).message }, 'hold expiry failed; retried on the next look'),
-    onRole: (role) =>
-      role === 'writer'
-        ? logger.info({ role }, 'this instance is the writer')
-        : logger.warn({ role }, 'another instance is the writer: this one stands by (tailing the log) and takes over once its lease expires; commands answer 503'),
-    onLeaseError: (err) => logger.warn({ err: (err as Error).message }, 'writer lease: renewing or looking failed; retrying'),
+    onLeaseError: (err) => logger.warn({ err: (err as Error).message }, 'writer lease: renewing, looking or changing role failed; retrying'),
   });
+  engine.onRole((role) =>
+    role === 'writer'
+      ? logger.info({ role }, 'this instance is the writer')
+      : logger.warn({ role }, 'another instance is the writer: this one stands by (tailing the log) and takes over once its lease expires; commands answer 503'),
+  );
   engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer'));
   const started = Date.now();
   await engine.start();
@@ -147,15 +148,29 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     await engine.snapshot();
     await engine.release();
   });
-  if (storage.kafka) {
-    // Stateless API nodes elsewhere reach this writer through <prefix>.commands / <prefix>.replies.
-    const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
-    const server = await new KafkaCommandServer(engine, storage.kafka, `${storage.kafka.prefix}.engine`).start();
-    closers.push(() => server.close());
-    // A fenced writer leaves the commands group, so the writer that took over receives the commands.
-    engine.onFenced(() => void server.close());
-  }
+  if (storage.kafka) await serveCommandsWhileWriter(engine, storage.kafka, closers);
   return engine;
+}
+
+/**
+ * Stateless API nodes elsewhere reach the writer through <prefix>.commands / <prefix>.replies: only
+ * the writer is in the commands group, so a standby (or a writer that was fenced) receives none.
+ */
+async function serveCommandsWhileWriter(engine: LedgerEngine, kafka: KafkaSetup, closers: Closers): Promise<void> {
+  const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
+  let server: { close(): Promise<void> } | null = null;
+  const open = async () => {
+    server ??= await new KafkaCommandServer(engine, kafka, `${kafka.prefix}.engine`).start();
+  };
+  const close = async () => {
+    const s = server;
+    server = null;
+    await s?.close();
+  };
+  engine.onRole((role) => (role === 'writer' ? open() : close()));
+  engine.onFenced(() => void close());
+  if (engine.isWriter) await open();
+  closers.push(close);
 }
 
 /** One projector per read model, fed by this storage's log. */

@@ -37,8 +37,6 @@ export interface EngineOptions {
   onExpiryError?: (err: unknown) => void;
   /** How often a standby reads the log's new events and looks whether the writer's lease expired (ms, default 500). */
   standbyPollMs?: number;
-  /** Told when this engine became the writer or a standby (logs with a lease). */
-  onRole?: (role: 'writer' | 'standby') => void;
   /** Told when renewing the lease or a standby's look failed for another reason than a takeover (retried). */
   onLeaseError?: (err: unknown) => void;
 }
@@ -111,6 +109,7 @@ export class LedgerEngine {
   private readonly maxBatch: number;
   private readonly replayPage: number;
   private readonly fencedListeners: Array<(e: WriterFencedError) => void> = [];
+  private readonly roleListeners: Array<(role: 'writer' | 'standby') => Promise<void> | void> = [];
   private eventsSinceSnapshot = 0;
   private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
@@ -188,14 +187,18 @@ export class LedgerEngine {
     await this.resync();
     if (this.leased()) this.scheduleRenewal();
     this.scheduleExpiry(0);
-    this.options.onRole?.('writer');
+    await this.tellRole('writer');
   }
 
   private standBy(): void {
     this.role = 'standby';
     this.stale = true;
-    this.options.onRole?.('standby');
+    void this.tellRole('standby');
     this.scheduleTakeover();
+  }
+
+  private async tellRole(role: 'writer' | 'standby'): Promise<void> {
+    for (const listener of this.roleListeners) await Promise.resolve(listener(role)).catch((err: unknown) => this.options.onLeaseError?.(err));
   }
 
   /** A standby's watch: read what the writer appended (state stays warm), then try the lease. */
@@ -311,6 +314,11 @@ export class LedgerEngine {
 
   onFenced(listener: (e: WriterFencedError) => void): void {
     this.fencedListeners.push(listener);
+  }
+
+  /** Told each time this engine becomes the writer (awaited before it takes commands) or a standby. */
+  onRole(listener: (role: 'writer' | 'standby') => Promise<void> | void): void {
+    this.roleListeners.push(listener);
   }
 
   /** True once another writer took over on a log without a lease: this engine refuses every command for good. */

@@ -1,25 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
-import { events, writerLease } from '../db/schema.ts';
+import { events } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
 import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
-export interface PostgresEventLogOptions {
-  /** Names this process in `writer_lease` (for people reading the table; identity is the epoch). */
-  holder?: string;
-  /** How long a writer's lease lasts without renewal (ms, default 3,000): a standby takes over after that. */
-  leaseMs?: number;
-  /**
-   * Nobody else can reach this database (PGlite under the data-dir lock): a lease left by a dead
-   * process is taken over at once instead of after it expires.
-   */
-  exclusive?: boolean;
-}
+export type PostgresEventLogOptions = Omit<WriterLeaseOptions, 'id'>;
 
 /**
  * The log as an append-only PostgreSQL table, on PGlite (embedded default) or on a server.
@@ -31,21 +20,20 @@ export interface PostgresEventLogOptions {
 export class PostgresEventLog implements EventLog {
   readonly kind = 'postgres' as const;
   readonly partitions = 1;
-  private epoch: number | null = null;
   private nextPosition = 0;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
-  private readonly holder: string;
+  private readonly lease: WriterLease;
   readonly leaseMs: number;
 
   constructor(
     private readonly database: Database,
-    private readonly options: PostgresEventLogOptions = {},
+    options: PostgresEventLogOptions = {},
   ) {
-    this.holder = options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.leaseMs = options.leaseMs ?? 3000;
+    this.lease = new WriterLease(database, { ...options, id: 1 });
+    this.leaseMs = this.lease.leaseMs;
     this.appended.setMaxListeners(0);
   }
 
@@ -60,64 +48,36 @@ export class PostgresEventLog implements EventLog {
 
   /** Takes the writer role now, whoever holds it (tools, tests): the previous writer is fenced. */
   async acquireWriter(): Promise<void> {
-    await this.takeLease(true);
+    await this.lease.take();
+    await this.readTail();
   }
 
   /** Takes the writer role only if its lease expired (or nobody ever held it): false while a live writer renews it. */
   async tryAcquireWriter(): Promise<boolean> {
-    return this.takeLease(this.options.exclusive === true);
-  }
-
-  /** Extends this writer's lease by leaseMs; WriterFencedError when another writer took it over. */
-  async renewWriter(): Promise<void> {
-    const epoch = this.epoch;
-    if (epoch === null) throw new WriterFencedError('this log is not the writer');
-    const rows = await this.database.db
-      .update(writerLease)
-      .set({ expiresAt: this.leaseEnd() })
-      .where(and(eq(writerLease.id, 1), eq(writerLease.epoch, epoch)))
-      .returning({ epoch: writerLease.epoch });
-    if (rows.length === 0) {
-      if (this.epoch === epoch) this.epoch = null;
-      throw new WriterFencedError(`writer epoch ${epoch} was taken over by a newer writer`);
-    }
-  }
-
-  /** Gives the role up (clean shutdown): its lease ends now, so a standby takes over at once. */
-  async releaseWriter(): Promise<void> {
-    const epoch = this.epoch;
-    if (epoch === null) return;
-    this.epoch = null;
-    await this.database.db.update(writerLease).set({ expiresAt: sql`'-infinity'::timestamptz` }).where(and(eq(writerLease.id, 1), eq(writerLease.epoch, epoch)));
-  }
-
-  private leaseEnd(): SQL {
-    return sql`clock_timestamp() + ${this.leaseMs} * interval '1 millisecond'`;
-  }
-
-  /** One statement: the lease is taken, with the epoch bumped, only if forced or expired (by the database's clock). */
-  private async takeLease(force: boolean): Promise<boolean> {
-    const now = new Date().toISOString();
-    const rows = await this.database.db
-      .insert(writerLease)
-      .values({ id: 1, epoch: 1, holder: this.holder, acquiredAt: now, expiresAt: this.leaseEnd() })
-      .onConflictDoUpdate({
-        target: writerLease.id,
-        set: { epoch: sql`${writerLease.epoch} + 1`, holder: this.holder, acquiredAt: now, expiresAt: this.leaseEnd() },
-        ...(force ? {} : { setWhere: sql`${writerLease.expiresAt} <= clock_timestamp()` }),
-      })
-      .returning({ epoch: writerLease.epoch });
-    if (rows.length === 0) return false;
-    this.epoch = rows[0]!.epoch;
-    const last = await this.last(0);
-    this.nextPosition = last ? last.position + 1 : 0;
+    if ((await this.lease.tryTake()) === null) return false;
+    await this.readTail();
     return true;
   }
 
+  /** Extends this writer's lease; WriterFencedError when another writer took it over. */
+  renewWriter(): Promise<void> {
+    return this.lease.renew();
+  }
+
+  /** Gives the role up (clean shutdown): a standby takes over at once. */
+  releaseWriter(): Promise<void> {
+    return this.lease.release();
+  }
+
+  private async readTail(): Promise<void> {
+    const last = await this.last(0);
+    this.nextPosition = last ? last.position + 1 : 0;
+  }
+
   async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
-    if (this.epoch === null) throw new WriterFencedError('acquireWriter() was not called');
+    const epoch = this.lease.epoch;
+    if (epoch === null) throw new WriterFencedError('this log does not hold the writer role');
     if (batch.length === 0) return [];
-    const epoch = this.epoch;
     const first = this.nextPosition;
     const stored: StoredEvent[] = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
     try {
@@ -142,7 +102,7 @@ export class PostgresEventLog implements EventLog {
       if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
     } catch (err) {
       if (err instanceof WriterFencedError) {
-        this.epoch = null;
+        if (this.lease.epoch === epoch) this.lease.epoch = null;
         throw err;
       }
       // One statement that failed on its data wrote nothing: the log is fine, the batch is not.

@@ -108,7 +108,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('hot standby on PostgreSQL', () 
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
       for (let i = 0; i < 50; i++) {
-        const [{ n: expired }] = (await sql<{ n: number }[]>`select count(*)::int as n from events where type = 'HoldExpired'`) as [{ n: number }];
+        const expired = (await sql<{ n: number }[]>`select count(*)::int as n from events where type = 'HoldExpired'`)[0]!.n;
         if (expired >= holds.length) break;
         await new Promise((r) => setTimeout(r, 200));
       }
