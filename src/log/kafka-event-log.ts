@@ -51,7 +51,13 @@ export class KafkaEventLog implements EventLog {
     this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (ps) => this.reader.wake(ps), lease ? () => lease.renew() : null);
     if (lease) {
       this.leaseMs = lease.leaseMs;
-      this.tryAcquireWriter = async () => (await lease.tryTake()) !== null && (await this.writer.acquire(), true);
+      this.tryAcquireWriter = async () => {
+        if ((await lease.tryTake()) === null) return false;
+        await this.writer.acquire();
+        // Initialising the producer may take a while: the lease counts from now on.
+        await lease.renew();
+        return true;
+      };
       this.renewWriter = () => lease.renew();
       this.releaseWriter = () => lease.release();
     }

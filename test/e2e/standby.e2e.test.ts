@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, remoteClient } from '../support/harness.ts';
+import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { BACKENDS, createTestDatabase } from '../support/pg.ts';
 import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
 
@@ -123,6 +124,69 @@ describe.skipIf(!BACKENDS.includes('postgres'))('hot standby on PostgreSQL', () 
     }
 
     for (const c of [second.child, back.child]) await killHard(c);
+    const verify = await runLedger(['verify'], env);
+    expect(verify.code, verify.output).toBe(0);
+  }, 240_000);
+});
+
+const brokers = await ensureKafka();
+
+/**
+ * On Kafka: two engines, a projector and a stateless API node. The second engine stands by (its
+ * producer not even initialised, so the writer's is not fenced) until kill -9 of the first; then it
+ * takes over and the API node's commands reach it through ledger.commands.
+ */
+describe.skipIf(!brokers)('hot standby on Kafka', () => {
+  const children: ChildProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of children) await killHard(c);
+    for (const c of cleanups) await c();
+  });
+
+  it('the standby engine takes over after kill -9 of the writer; commands through the API node carry on', async () => {
+    const db = await createTestDatabase('ledger_standby_kafka');
+    cleanups.push(db.drop);
+    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers!.join(','), KAFKA_TOPIC: `${uniqueTopic('standby')}.events`, LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, HOST: '127.0.0.1' };
+    const start = async (role: string) => {
+      const port = await freePort();
+      const child = spawnLedger(['serve', '--role', role], { ...env, PORT: String(port) });
+      children.push(child);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000);
+      return { child, port };
+    };
+    const first = await start('engine');
+    await waitForHttp(`http://127.0.0.1:${first.port}/readyz`);
+    const second = await start('engine');
+    await start('projector');
+    const api = await start('api');
+    const client = remoteClient(`http://127.0.0.1:${api.port}`);
+    const key = (k: string) => ({ 'idempotency-key': k });
+
+    const a = (await client.post('/v1/accounts', { currency: 'USD' }, key('open-a'))).body.id as string;
+    const b = (await client.post('/v1/accounts', { currency: 'USD' }, key('open-b'))).body.id as string;
+    expect((await client.post(`/v1/accounts/${a}/deposits`, { amount: '500.00' }, key('dep-a'))).status).toBe(201);
+    // The writer stays the writer with a standby beside it.
+    for (let i = 0; i < 6; i++) {
+      expect((await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key(`t-${i}`))).status).toBe(201);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(503);
+
+    await killHard(first.child);
+    await waitForHttp(`http://127.0.0.1:${second.port}/readyz`, 30_000);
+    let again = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key('t-0'));
+    for (let i = 0; i < 20 && again.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      again = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key('t-0'));
+    }
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const more = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '40.00' }, key('after-takeover'));
+    expect(more.status).toBe(201);
+    expect(more.body.fromBalance).toBe('454.00');
+
+    for (const c of children) await killHard(c);
     const verify = await runLedger(['verify'], env);
     expect(verify.code, verify.output).toBe(0);
   }, 240_000);
