@@ -95,6 +95,7 @@ function linesOf(event: StoredEvent): Posting[] | null {
     case 'AccountUnfrozen':
     case 'AccountClosed':
     case 'AlertStatusChanged':
+    case 'CommandRefused':
       return null;
     default: {
       // A new event type must say how it posts (holds: Dr customer / Cr holds; reversals: the mirror of the original).
