@@ -34,7 +34,7 @@ class FaultyLog implements EventLog {
   }
 }
 
-const LEASE_MS = 600;
+const LEASE_MS = 1500;
 
 /** Waits until the condition holds (checked every 20 ms), failing after timeoutMs. */
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {

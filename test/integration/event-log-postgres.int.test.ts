@@ -30,8 +30,9 @@ describe.each(BACKENDS)('the writer lease of the PostgreSQL log on %s', (backend
   });
   afterEach(async () => cleanup());
 
-  const open = (options: PostgresEventLogOptions = {}) => new PostgresEventLog(database, { leaseMs: 400, ...options }).start();
-  const lapse = () => new Promise((r) => setTimeout(r, 600));
+  const open = (options: PostgresEventLogOptions = {}) => new PostgresEventLog(database, { leaseMs: 2000, ...options }).start();
+  // Long enough that a loaded machine does not lapse a lease between two statements of a test.
+  const lapse = () => new Promise((r) => setTimeout(r, 2200));
 
   it('is taken only once it expired, with the epoch bumped: the previous writer can neither renew nor append', async () => {
     const first = await open();

@@ -4872,7 +4872,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "CommandRefused";
                 limit?: number;
                 cursor?: string;
             };
@@ -5166,7 +5166,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "CommandRefused";
             };
             header?: never;
             path?: never;
