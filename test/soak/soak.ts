@@ -136,7 +136,7 @@ async function send(node: Node, req: Req, summary: SoakSummary): Promise<void> {
     if (res.status >= 500) summary.otherErrors.push(`${res.status} ${String(res.body.code)} on ${req.path}`);
     else record(req, res.status, res.body, summary);
   } catch {
-    summary.lostAnswers++; // the connection broke (a kill): the outcome is unknown to the client
+    summary.lostAnswers++; // the connection broke (a kill) or was refused (a node down): the outcome is unknown to the client
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -251,7 +251,7 @@ export function formatSummary(s: SoakSummary): string {
   const sorted = [...s.takeoverMs].sort((a, b) => a - b);
   const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
   return [
-    `soak: ${s.minutes} min, ${s.requests} requests (${s.acknowledged} acknowledged keys, ${s.refused} refused, ${s.unavailable} answered 503, ${s.lostAnswers} answers lost to a kill), ${s.events} events`,
+    `soak: ${s.minutes} min, ${s.requests} requests (${s.acknowledged} acknowledged keys, ${s.refused} refused, ${s.unavailable} answered 503, ${s.lostAnswers} connections broken or refused by a killed node), ${s.events} events`,
     `kills: ${s.kills.writer} of the writer, ${s.kills.standby} of the standby; takeover after the writer's kill: ${sorted.length ? `median ${pct(50)} ms, max ${sorted.at(-1)} ms` : 'none'}`,
     `holds placed: ${s.holds}, each expired exactly once: ${s.violations.some((v) => v.includes('HoldExpired')) ? 'NO' : 'yes'}`,
     `5xx other than 503: ${s.otherErrors.length ? s.otherErrors.slice(0, 10).join('; ') : 'none'}`,
