@@ -208,19 +208,25 @@ async function waitForWriter(nodes: readonly Node[], timeoutMs: number): Promise
 /** Retries every key (answered or not) on the writer until each has a definite answer, checking answered ones answer the same. */
 async function settle(nodes: readonly Node[], sent: Req[], summary: SoakSummary): Promise<void> {
   const writer = await waitForWriter(nodes, 30_000);
-  for (const req of sent) {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const res = await writer.api.post(req.path, req.body, { 'idempotency-key': req.key });
-      if (res.status === 503) {
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      if (res.status >= 500) summary.otherErrors.push(`${res.status} ${String(res.body.code)} on retry of ${req.key}`);
-      else record(req, res.status, res.body, summary);
-      break;
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < sent.length; i = next++) await settleOne(writer, sent[i]!, summary);
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+}
+
+async function settleOne(writer: Node, req: Req, summary: SoakSummary): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await writer.api.post(req.path, req.body, { 'idempotency-key': req.key });
+    if (res.status === 503) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
     }
-    if (req.status === undefined) summary.violations.push(`${req.key} never got a definite answer`);
+    if (res.status >= 500) summary.otherErrors.push(`${res.status} ${String(res.body.code)} on retry of ${req.key}`);
+    else record(req, res.status, res.body, summary);
+    break;
   }
+  if (req.status === undefined) summary.violations.push(`${req.key} never got a definite answer`);
 }
 
 /** Each acknowledged command is in the log exactly once; each hold expired exactly once; no command has extra events. */
