@@ -64,6 +64,13 @@ export interface DueCommand {
 /** Refusals that may change with time alone: never remembered for their key (the deadline comes, the retry succeeds). */
 const TRANSIENT_REFUSALS: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>(['validation_failed', 'hold_not_due']);
 
+interface Refusal {
+  requestHash: string;
+  code: DomainErrorCode;
+  message: string;
+  field: string | null;
+}
+
 function isDurableRefusal(error: DomainError | AppError): error is DomainError {
   return error instanceof DomainError && !TRANSIENT_REFUSALS.has(error.code);
 }
@@ -88,7 +95,8 @@ export class LedgerStateMachine {
   private readonly lastHash = new Map<number, string>();
   private readonly lastPosition = new Map<number, number>();
   private readonly applied = new Map<string, { requestHash: string; at: LogPosition[] }>();
-  private readonly refusals = new Map<string, { requestHash: string; error: DomainError }>();
+  /** Refused keys: the refusal as data (an Error with its stack would cost ~0.5 KB more per key), rebuilt when answered. */
+  private readonly refusals = new Map<string, Refusal>();
   private readonly refusalCacheSize: number;
   /** Deadlines of the aggregates that have a timeout: `kind\0id` → [kind, id, due instant in ms]. */
   private readonly deadlines = new Map<string, [AggregateName, string, number]>();
@@ -140,7 +148,7 @@ export class LedgerStateMachine {
     const leader = staged.seen.get(ctx.commandId);
     if (leader !== undefined) return batch[leader]!.ctx.requestHash === ctx.requestHash ? { kind: 'follows', leader } : { kind: 'refused', error: idempotencyConflict() };
     const refused = this.refusals.get(ctx.commandId);
-    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? refused.error : idempotencyConflict() };
+    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? new DomainError(refused.code, refused.message, refused.field ?? undefined) : idempotencyConflict() };
 
     let decided: Decided[];
     try {
@@ -238,7 +246,7 @@ export class LedgerStateMachine {
     );
     this.lastHash.set(e.partition, e.hash);
     this.lastPosition.set(e.partition, e.position);
-    if (e.type === 'CommandRefused') return this.rememberRefusal(e.metadata, new DomainError(e.data.code, e.data.message, e.data.field ?? undefined));
+    if (e.type === 'CommandRefused') return this.remember(e.metadata, { requestHash: e.metadata.requestHash, ...e.data });
     // A command's events may span partitions: they join one entry.
     const { commandId, requestHash } = e.metadata;
     const entry = this.applied.get(commandId);
@@ -254,7 +262,7 @@ export class LedgerStateMachine {
       heads: Array.from({ length: this.partitions }, (_, partition) => ({ partition, position: this.position(partition), hash: this.head(partition) })),
       streams,
       commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
-      refusals: [...this.refusals].map(([id, r]) => [id, r.requestHash, r.error.code, r.error.message, r.error.field ?? null]),
+      refusals: [...this.refusals].map(([id, r]) => [id, r.requestHash, r.code, r.message, r.field]),
     };
   }
 
@@ -263,7 +271,7 @@ export class LedgerStateMachine {
     assert(this.applied.size === 0 && DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
     for (const [kind, id, version, encoded] of snapshot.streams) this.setStream(kind, id, { state: deciderNamed(kind).decode(encoded), version });
     for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
-    for (const [id, requestHash, code, message, field] of snapshot.refusals ?? []) this.refusals.set(id, { requestHash, error: new DomainError(code, message, field ?? undefined) });
+    for (const [id, requestHash, code, message, field] of snapshot.refusals ?? []) this.refusals.set(id, { requestHash, code, message, field });
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
       this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
@@ -330,10 +338,14 @@ export class LedgerStateMachine {
   private rememberRefusal(ctx: CommandContext, error: DomainError | AppError): void {
     // Conflicts and malformed input are answered afresh each time; business refusals are remembered (bounded, oldest out).
     if (!isDurableRefusal(error)) return;
+    this.remember(ctx, { requestHash: ctx.requestHash, code: error.code, message: error.message, field: error.field ?? null });
+  }
+
+  private remember(ctx: CommandContext, refusal: Refusal): void {
     if (this.refusals.size >= this.refusalCacheSize) {
       const oldest = this.refusals.keys().next();
       if (!oldest.done) this.refusals.delete(oldest.value);
     }
-    this.refusals.set(ctx.commandId, { requestHash: ctx.requestHash, error });
+    this.refusals.set(ctx.commandId, { requestHash: refusal.requestHash, code: refusal.code, message: refusal.message, field: refusal.field });
   }
 }
