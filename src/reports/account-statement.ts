@@ -3,6 +3,7 @@ import { accounts, journalEntries } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { Dec, formatAmount } from '../domain/money.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { kindLabel } from './labels.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem, stemPart } from './report.ts';
 import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
@@ -15,7 +16,8 @@ export interface StatementParams {
 
 const COLUMNS: Column[] = [
   { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 16 },
-  { key: 'kind', label: 'Type', kind: 'text', width: 9 },
+  { key: 'kind', label: 'Kind', kind: 'text', width: 0 },
+  { key: 'description', label: 'Type', kind: 'text', width: 11 },
   { key: 'reference', label: 'Reference', kind: 'text', width: 9 },
   { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 20.5 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 20.5 },
@@ -120,6 +122,7 @@ export async function planAccountStatement(ctx: ReportContext, params: Statement
           return [
             r.occurredAt,
             r.kind,
+            kindLabel(r.kind),
             r.reference,
             r.counterpartyAccountId,
             r.transactionId,
