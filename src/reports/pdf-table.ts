@@ -51,9 +51,11 @@ const FOOTER_H = 22;
 const READER_LIMIT = 1 << 20;
 /** The smallest size an id is set in on one line before it takes two. */
 const ID_SIZE_MIN = 4.5;
+/** The smallest size free text is set in before it is cut. */
+const TEXT_SIZE_MIN = 6;
 
 /** A summary or totals value that is an amount (optionally with its currency): grouped by thousands in the PDF. */
-const AMOUNT_VALUE = /^-?\d+(\.\d+)?( [A-Z]{3})?$/;
+const AMOUNT_VALUE = /^-?\d+(\.\d+)?( [A-Z]{3})?( Dr| Cr)?$/;
 
 const NAVY = '#1f3a5f';
 const ZEBRA = '#f1f4f8';
@@ -219,7 +221,7 @@ export class PdfTableWriter {
       const raw = row[c.index] ?? null;
       if (raw === null || raw === '') continue;
       if (c.column.kind === 'id') this.idCell(printable(raw), c.x, c.w, this.y);
-      else this.cell(display(c.column.kind, raw), c.x, c.w, this.y + 2.5, alignOf(c.column.kind));
+      else this.cell(display(c.column.kind, raw), c.x, c.w, this.y + 2.5, alignOf(c.column.kind), c.column.kind);
     }
     this.y += ROW_H;
     this.rowsOnPage++;
@@ -250,7 +252,7 @@ export class PdfTableWriter {
     this.doc.fillColor(style === 'head' ? GREY : style === 'title' ? NAVY : 'black');
     this.currentRole = style === 'head' ? 'sans-bold' : role;
     if (c.kind === 'id') this.idCell(printable(c.text), x, w, top);
-    else this.cell(display(c.kind ?? 'text', c.text), x, w, top + 2.5, alignOf(c.kind ?? 'text'));
+    else this.cell(display(c.kind ?? 'text', c.text), x, w, top + 2.5, alignOf(c.kind ?? 'text'), c.kind ?? 'text');
     this.currentRole = 'sans';
   }
 
@@ -358,7 +360,9 @@ export class PdfTableWriter {
         this.text(fitText(printable(label), 'sans', 8, labelW - 4), x, y, 'sans', 8);
         doc.fillColor('black');
         const v = printable(AMOUNT_VALUE.test(value) ? groupAmountWithCurrency(value) : value);
-        this.text(fitText(v, 'sans-bold', 8, colW - labelW - 8), x + labelW, y, 'sans-bold', 8);
+        const room = colW - labelW - 8;
+        const size = Math.max(5.5, Math.min(8, (8 * room) / textWidth(v, 'sans-bold', 8)));
+        this.text(fitText(v, 'sans-bold', size, room), x + labelW, y + (8 - size) / 2, 'sans-bold', size);
         y += BOX_LINE_H;
       }
     };
@@ -407,12 +411,23 @@ export class PdfTableWriter {
     }
   }
 
-  /** One line in a cell: cut with an ellipsis when too wide, right-aligned for numbers. */
-  private cell(text: string, x: number, w: number, y: number, align: 'left' | 'right'): void {
-    const fitted = fitText(printable(text), this.currentRole, FONT_SIZE, w - 2 * PAD);
-    const width = align === 'right' ? textWidth(fitted, this.currentRole, FONT_SIZE) : 0;
+  /**
+   * One line in a cell, right-aligned for numbers. Too wide: set smaller (numbers and times are never
+   * cut, text down to TEXT_SIZE_MIN), then text is cut with an ellipsis.
+   */
+  private cell(text: string, x: number, w: number, y: number, align: 'left' | 'right', kind: Column['kind'] = 'text'): void {
+    const max = w - 2 * PAD;
+    const role = this.currentRole;
+    let line = printable(text);
+    let size = FONT_SIZE;
+    const natural = textWidth(line, role, FONT_SIZE);
+    if (natural > max) {
+      size = Math.max((FONT_SIZE * max) / natural, kind === 'text' ? TEXT_SIZE_MIN : 0);
+      if (kind === 'text') line = fitText(line, role, size, max);
+    }
+    const width = textWidth(line, role, size);
     const tx = align === 'right' ? x + w - PAD - width : x + PAD;
-    this.text(fitted, tx, y, this.currentRole, FONT_SIZE);
+    this.text(line, tx, y + (FONT_SIZE - size) / 2, role, size);
   }
 
   /**
@@ -452,6 +467,6 @@ function display(kind: Column['kind'], value: string): string {
 }
 
 function groupAmountWithCurrency(value: string): string {
-  const [amount, currency] = value.split(' ');
-  return currency ? `${groupThousands(amount!)} ${currency}` : groupThousands(amount!);
+  const [amount, ...rest] = value.split(' ');
+  return [groupThousands(amount!), ...rest].join(' ');
 }

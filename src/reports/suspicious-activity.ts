@@ -1,3 +1,4 @@
+import { formatAmount, isSupportedCurrency } from '../domain/money.ts';
 import { canonicalJson } from '../log/envelope.ts';
 import { actorNames } from './actor-names.ts';
 import type { AlertCursor, AlertEvidence, AlertHistory, AlertRecord } from './alerts-source.ts';
@@ -101,7 +102,7 @@ function alertRow(a: AlertRecord, nameOf: (actor: string) => string): Row {
     a.status,
     a.accountId,
     a.accountIds.join(' '),
-    a.amount,
+    a.amount !== null && a.currency !== null && isSupportedCurrency(a.currency) ? formatAmount(a.amount, a.currency) : a.amount,
     a.currency,
     a.summary,
     a.position === null ? null : String(a.position),
@@ -123,10 +124,10 @@ export function alertBlock(row: Row): BlockLine[] {
     {
       style: 'title',
       cells: [
-        cell(`Alert ${get('alert_id') ?? ''}`, 0, 0.5, { kind: 'id' }),
-        cell(humanize(get('rule') ?? ''), 0.5, 0.2),
-        cell(`Severity ${(get('severity') ?? '').toUpperCase()}${get('score') === null ? '' : ` · score ${get('score')}`}`, 0.7, 0.15),
-        cell(`Status ${get('status') ?? ''}`, 0.85, 0.15),
+        cell(`Alert ${get('alert_id') ?? ''}`, 0, 0.45, { kind: 'id' }),
+        cell(humanize(get('rule') ?? ''), 0.45, 0.2),
+        cell(`Severity ${(get('severity') ?? '').toUpperCase()}${get('score') === null ? '' : ` · score ${get('score')}`}`, 0.65, 0.19),
+        cell(`Status ${get('status') ?? ''}`, 0.84, 0.16),
       ],
     },
     {
@@ -147,7 +148,7 @@ export function alertBlock(row: Row): BlockLine[] {
 function evidenceLines(evidence: readonly AlertEvidence[]): BlockLine[] {
   const head: BlockLine = {
     style: 'head',
-    cells: [cell(`Evidence (${evidence.length})`, 0, 0.1), cell('Date (UTC)', 0.1, 0.12), cell('Transaction', 0.22, 0.22), cell('Movement', 0.44, 0.08), cell('Account', 0.52, 0.19), cell('Amount', 0.71, 0.1, { kind: 'amount' }), cell('Counterparty', 0.82, 0.18)],
+    cells: [cell(`Evidence (${evidence.length})`, 0, 0.1), cell('Date (UTC)', 0.1, 0.12), cell('Transaction', 0.22, 0.21), cell('Movement', 0.43, 0.07), cell('Account', 0.5, 0.21), cell('Amount', 0.71, 0.1, { kind: 'amount' }), cell('Counterparty', 0.81, 0.19)],
   };
   if (evidence.length === 0) return [head, { style: 'row', cells: [cell('no movements recorded', 0.1, 0.9, { role: 'sans-oblique' })] }];
   return [
@@ -157,11 +158,11 @@ function evidenceLines(evidence: readonly AlertEvidence[]): BlockLine[] {
         style: 'row',
         cells: [
           cell(timestamp(e.occurredAt ?? null), 0.1, 0.12),
-          cell(e.transactionId, 0.22, 0.22, { kind: 'id' }),
-          cell(e.kind ? kindLabel(e.kind) : '', 0.44, 0.08),
-          cell(e.accountId, 0.52, 0.19, { kind: 'id' }),
+          cell(e.transactionId, 0.22, 0.21, { kind: 'id' }),
+          cell(e.kind ? kindLabel(e.kind) : '', 0.43, 0.07),
+          cell(e.accountId, 0.5, 0.21, { kind: 'id' }),
           cell(e.amount ? `${groupThousands(e.amount)} ${e.currency ?? ''}`.trim() : '', 0.71, 0.1, { kind: 'amount' }),
-          cell(e.counterpartyId ?? '-', 0.82, 0.18, { kind: 'id' }),
+          cell(e.counterpartyId ?? '-', 0.81, 0.19, { kind: 'id' }),
         ],
       }),
     ),

@@ -13,6 +13,7 @@ import { type Csv, parseCsv, pdfPages, pdfText, saveTemp } from '../support/repo
 const OWNER = 'Ωμέγα-Жуков-山田太郎';
 const REFERENCE = 'Πληρωμή Оплата 支払い';
 const ANALYST = 'Анна Ιωάννου 佐藤';
+const TELLER = 'Ξένια Петрова 鈴木';
 const NOTE = 'Called the customer: the deposit is the sale of a flat (contract seen). Звонок клиенту; 顧客に確認済み. Kept under review until the next statement.';
 
 describe.each(BACKENDS)('report content on %s', (backend) => {
@@ -45,14 +46,17 @@ describe.each(BACKENDS)('report content on %s', (backend) => {
     b = await ledger.openAccount({ ownerId: OWNER });
     depositTx = created(await admin.post(`/v1/accounts/${a}/deposits`, { amount: '25000.00', reference: REFERENCE, channel: 'wire' })).transactionId as string;
     const hold = created(await admin.post('/v1/holds', { accountId: a, amount: '300.00', counterpartyAccountId: b, reference: 'card pre-authorisation' }));
-    created(await admin.post(`/v1/holds/${hold.id as string}/capture`, { amount: '120.00' }));
+    expect((await admin.post(`/v1/holds/${hold.id as string}/capture`, { amount: '120.00' })).status).toBe(200);
+    const teller = created(await admin.post('/v1/keys', { name: TELLER, role: 'teller' }));
+    created(await ledger.as({ token: teller.token as string }).post(`/v1/accounts/${b}/deposits`, { amount: '10.00', reference: 'counter' }));
     const transfer = created(await admin.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '50.00', reference: 'duplicate' }));
     created(await admin.post(`/v1/transactions/${transfer.transactionId as string}/reversals`, { reason: 'sent twice' }));
     await ledger.catchUp();
     const analyst = created(await admin.post('/v1/keys', { name: ANALYST, role: 'analyst' }));
-    const alerts = created(await ledger.as({ token: analyst.token as string }).get(`/v1/fraud/alerts?accountId=${a}`));
+    const alerts = (await ledger.as({ token: analyst.token as string }).get(`/v1/fraud/alerts?accountId=${a}`)).body as { items: unknown[] };
     const alert = (alerts.items as Array<{ id: string; rule: string }>).find((x) => x.rule === 'large_transaction')!;
-    created(await ledger.as({ token: analyst.token as string }).post(`/v1/fraud/alerts/${alert.id}/status`, { status: 'investigating', note: NOTE }));
+    const changed = await ledger.as({ token: analyst.token as string }).post(`/v1/fraud/alerts/${alert.id}/status`, { status: 'investigating', note: NOTE });
+    expect(changed.status, JSON.stringify(changed.body)).toBeLessThan(300);
     await ledger.catchUp();
   });
   afterAll(async () => {
@@ -105,11 +109,28 @@ describe.each(BACKENDS)('report content on %s', (backend) => {
     expect(text).toMatch(/investigating/);
   });
 
+  it('renders every report with the embedded fonts', async () => {
+    const all: Array<[string, string]> = [
+      ['trial-balance', '/v1/reports/trial-balance'],
+      ['general-ledger-detail', `/v1/reports/general-ledger-detail?glAccount=customer:${a}`],
+      ['general-ledger-wire', '/v1/reports/general-ledger-detail?glAccount=settlement:wire:USD'],
+      ['large-transactions', '/v1/reports/large-transactions?threshold=100'],
+      ['owner-activity', `/v1/reports/owner-activity?ownerId=${encodeURIComponent(OWNER)}`],
+    ];
+    for (const [name, url] of all) {
+      const { text } = await pdf(url, name);
+      expect(text).toContain('End of report');
+    }
+  });
+
   it('names the actor beside the id in the audit trail', async () => {
-    const rows = await csv('/v1/reports/audit-trail?format=csv&type=AlertStatusChanged');
-    expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r) => r.actor_name === ANALYST && r.actor!.startsWith('key:'))).toBe(true);
+    const rows = await csv(`/v1/reports/audit-trail?format=csv&accountId=${b}&type=FundsDeposited`);
+    expect(rows.map((r) => r.actor_name)).toEqual([TELLER]);
+    expect(rows[0]!.actor).toMatch(/^key:/);
     const { text } = await pdf('/v1/reports/audit-trail', 'audit-trail');
-    expect(text).toContain(ANALYST);
+    expect(text).toContain(TELLER);
+    expect(text).toContain(rows[0]!.actor);
+    const large = await csv('/v1/reports/large-transactions?format=csv');
+    expect(large.map((r) => r.actor_name)).toContain('bootstrap');
   });
 });
