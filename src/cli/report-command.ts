@@ -14,6 +14,7 @@ import { parsePeriod } from '../reports/period.ts';
 import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../reports/trial-balance.ts';
+import { remoteReport } from './remote-report.ts';
 import { toolReadModels, withStorage } from './tool-storage.ts';
 
 export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
@@ -27,7 +28,10 @@ export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [o
   --owner ID             owner-activity: the owner whose accounts to report
   --position N           reproduce the report at an earlier log position
   --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
-  --out DIR              default reports/`;
+  --out DIR              default reports/
+  --url URL --key KEY    ask a running service's API instead of opening the storage (needed while a
+                         service runs on the embedded default: its data directory is locked); KEY is
+                         an API key with the auditor or admin role (or LEDGER_URL / LEDGER_API_KEY)`;
 
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
 export async function reportCommand(argv: string[], env: Env): Promise<number> {
@@ -56,6 +60,8 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
       position: { type: 'string' },
       format: { type: 'string', default: 'pdf' },
       out: { type: 'string', default: 'reports' },
+      url: { type: 'string' },
+      key: { type: 'string' },
     },
     strict: true,
   });
@@ -69,14 +75,29 @@ export async function reportCommand(argv: string[], env: Env): Promise<number> {
   }
   const format: ReportFormat | 'manifest' = values.format;
   const position = values.position === undefined ? undefined : Number(values.position);
+  const url = values.url ?? env.LEDGER_URL;
+  if (url !== undefined) {
+    const key = values.key ?? env.LEDGER_API_KEY;
+    if (!key) {
+      console.error('--url needs --key (or LEDGER_API_KEY): an API key with the auditor or admin role');
+      return 2;
+    }
+    return remoteReport({ url, key, name, format, values, out: values.out });
+  }
 
-  return withStorage(env, async (storage) => {
-    // Bring every read model up to the log first (the same exactly-once step as a running
-    // projector, so a service running beside this is not disturbed): a report reflects the whole log.
-    const models = toolReadModels(env, storage);
-    await storage.catchUp(projections(models));
-    return writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
-  });
+  try {
+    return await withStorage(env, async (storage) => {
+      // Bring every read model up to the log first (the same exactly-once step as a running
+      // projector, so a service running beside this is not disturbed): a report reflects the whole log.
+      const models = toolReadModels(env, storage);
+      await storage.catchUp(projections(models));
+      return await writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
+    });
+  } catch (err) {
+    if (!(err instanceof Error) || !/is in use by process/.test(err.message)) throw err;
+    console.error(`${err.message}\na service is running on this data directory: ask it instead, with --url http://HOST:PORT --key API_KEY (see ledger report --help)`);
+    return 4;
+  }
 }
 
 async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat | 'manifest', values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {

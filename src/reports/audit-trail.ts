@@ -20,14 +20,14 @@ export interface AuditTrailParams {
 const COLUMNS: Column[] = [
   { key: 'partition', label: 'Partition', kind: 'integer', width: 0 },
   { key: 'position', label: 'Pos.', kind: 'integer', width: 4.5 },
-  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 10.5 },
-  { key: 'type', label: 'Event', kind: 'text', width: 10 },
+  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 10 },
+  { key: 'type', label: 'Event', kind: 'text', width: 9.5 },
   { key: 'account_id', label: 'Account', kind: 'id', width: 14.2 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 0 },
   { key: 'amount', label: 'Amount', kind: 'amount', width: 7 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
   { key: 'actor', label: 'Actor id', kind: 'id', width: 8.5 },
-  { key: 'actor_name', label: 'Actor', kind: 'text', width: 9.5 },
+  { key: 'actor_name', label: 'Actor', kind: 'text', width: 8.5 },
   { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
   { key: 'origin_ip', label: 'IP', kind: 'text', width: 0 },
   { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },
@@ -36,7 +36,7 @@ const COLUMNS: Column[] = [
   { key: 'correlation_id', label: 'Correlation', kind: 'text', width: 0 },
   { key: 'event_id', label: 'Event id', kind: 'id', width: 0 },
   { key: 'prev_hash', label: 'Previous hash', kind: 'id', width: 0 },
-  { key: 'hash', label: 'Hash', kind: 'id', width: 22.5 },
+  { key: 'hash', label: 'Hash', kind: 'id', width: 24.5 },
 ];
 
 /**
