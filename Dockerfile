@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY migrations ./migrations
+COPY assets ./assets
 COPY tsconfig.json drizzle.config.ts ./
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
