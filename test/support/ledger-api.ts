@@ -590,7 +590,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Large transactions: deposits, withdrawals and transfers at or above a threshold per currency (default 10,000.00) */
+        /** Large transactions: deposits, withdrawals, transfers, hold captures and reversals at or above a threshold per currency (default 10,000.00) */
         get: operations["getReportsLargeTransactions"];
         put?: never;
         post?: never;
