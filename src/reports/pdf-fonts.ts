@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
 import * as fontkit from 'fontkit';
 
 /**
@@ -36,13 +37,53 @@ export function reportFonts(): Map<string, LoadedFont> {
   if (loaded) return loaded;
   const fonts = new Map<string, LoadedFont>();
   for (const [name, path] of Object.entries(SOURCES)) {
-    const data = readFileSync(path());
+    const data = sfntOf(readFileSync(path()));
     const font = fontkit.create(data);
     if (!('glyphForCodePoint' in font)) throw new Error(`${name}: a font collection, not a font`);
     fonts.set(name, { data, font, pdfFont: simpleLayout(font) });
   }
   loaded = fonts;
   return fonts;
+}
+
+/**
+ * A WOFF file as the plain TrueType/OpenType font it wraps (a TTF as is). fontkit reads a WOFF table
+ * by inflating it on every access, the glyph table once per glyph: unwrapped once here instead.
+ */
+export function sfntOf(data: Buffer): Buffer {
+  if (data.toString('latin1', 0, 4) !== 'wOFF') return data;
+  const flavor = data.readUInt32BE(4);
+  const numTables = data.readUInt16BE(12);
+  const tables: Array<{ tag: Buffer; checksum: number; body: Buffer }> = [];
+  for (let i = 0; i < numTables; i++) {
+    const e = 44 + i * 20;
+    const offset = data.readUInt32BE(e + 4);
+    const compLength = data.readUInt32BE(e + 8);
+    const origLength = data.readUInt32BE(e + 12);
+    const raw = data.subarray(offset, offset + compLength);
+    tables.push({ tag: data.subarray(e, e + 4), checksum: data.readUInt32BE(e + 16), body: compLength < origLength ? inflateSync(raw) : raw });
+  }
+  const head = Buffer.alloc(12 + 16 * numTables);
+  const maxPow2 = 2 ** Math.floor(Math.log2(numTables));
+  head.writeUInt32BE(flavor, 0);
+  head.writeUInt16BE(numTables, 4);
+  head.writeUInt16BE(maxPow2 * 16, 6);
+  head.writeUInt16BE(Math.log2(maxPow2), 8);
+  head.writeUInt16BE(numTables * 16 - maxPow2 * 16, 10);
+  const bodies: Buffer[] = [];
+  let offset = head.length;
+  tables.forEach((t, i) => {
+    const r = 12 + i * 16;
+    t.tag.copy(head, r);
+    head.writeUInt32BE(t.checksum, r + 4);
+    head.writeUInt32BE(offset, r + 8);
+    head.writeUInt32BE(t.body.length, r + 12);
+    const padded = Buffer.alloc(Math.ceil(t.body.length / 4) * 4);
+    t.body.copy(padded);
+    bodies.push(padded);
+    offset += padded.length;
+  });
+  return Buffer.concat([head, ...bodies]);
 }
 
 /**
