@@ -27,7 +27,8 @@ const COLUMNS: Column[] = [
   { key: 'amount', label: 'Amount', kind: 'amount', width: 7 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
   { key: 'actor', label: 'Actor id', kind: 'id', width: 8.5 },
-  { key: 'actor_name', label: 'Actor', kind: 'text', width: 8.5 },
+  // A name is never cut either: it shrinks or takes two lines, like an id.
+  { key: 'actor_name', label: 'Actor', kind: 'id', width: 8.5 },
   { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
   { key: 'origin_ip', label: 'IP', kind: 'text', width: 0 },
   { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },

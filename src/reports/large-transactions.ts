@@ -53,18 +53,19 @@ export interface LargeTransactionsParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 11 },
+  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 10 },
   { key: 'kind', label: 'Kind', kind: 'text', width: 0 },
-  { key: 'description', label: 'Type', kind: 'text', width: 8 },
+  { key: 'description', label: 'Type', kind: 'text', width: 7.5 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 14 },
-  { key: 'from_account_id', label: 'From account', kind: 'id', width: 13 },
-  { key: 'to_account_id', label: 'To account', kind: 'id', width: 13 },
-  { key: 'amount', label: 'Amount', kind: 'amount', width: 9 },
+  { key: 'from_account_id', label: 'From account', kind: 'id', width: 14 },
+  { key: 'to_account_id', label: 'To account', kind: 'id', width: 14 },
+  { key: 'amount', label: 'Amount', kind: 'amount', width: 8.5 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
-  { key: 'channel', label: 'Channel', kind: 'text', width: 5 },
-  { key: 'reference', label: 'Reference', kind: 'text', width: 8 },
+  { key: 'channel', label: 'Channel', kind: 'text', width: 4.5 },
+  { key: 'reference', label: 'Reference', kind: 'text', width: 7 },
   { key: 'actor', label: 'Actor id', kind: 'id', width: 9 },
-  { key: 'actor_name', label: 'Actor', kind: 'text', width: 7 },
+  // A name is never cut either: it shrinks or takes two lines, like an id.
+  { key: 'actor_name', label: 'Actor', kind: 'id', width: 7 },
   { key: 'command_id', label: 'Command', kind: 'text', width: 0 },
   { key: 'position', label: 'Position', kind: 'integer', width: 0 },
 ];
