@@ -106,16 +106,20 @@ export function registerReportFonts(doc: PDFKit.PDFDocument): void {
  * metrics) is the font's own.
  */
 function simpleLayout(font: fontkit.Font): fontkit.Font {
-  const glyphs = new Map<number, fontkit.Glyph>();
+  // pdfkit reads a glyph's id, advance and code points (for the text layer). fontkit caches one glyph
+  // object per glyph id with the code points of whoever asked first (none when the subsetter did), so
+  // each code point gets its own record here: copied text always comes out as it went in.
+  const glyphs = new Map<number, { id: number; advanceWidth: number; codePoints: number[] }>();
   const layout = (text: string) => {
-    const run: fontkit.Glyph[] = [];
+    const run: Array<{ id: number; advanceWidth: number; codePoints: number[] }> = [];
     const positions: Array<{ xAdvance: number; yAdvance: number; xOffset: number; yOffset: number }> = [];
     let advanceWidth = 0;
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
       let glyph = glyphs.get(cp);
       if (!glyph) {
-        glyph = font.glyphForCodePoint(cp);
+        const g = font.glyphForCodePoint(cp);
+        glyph = { id: g.id, advanceWidth: g.advanceWidth, codePoints: [cp] };
         glyphs.set(cp, glyph);
       }
       run.push(glyph);
