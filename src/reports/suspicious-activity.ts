@@ -141,7 +141,7 @@ export function alertBlock(row: Row): BlockLine[] {
   ];
   if (others.length > 0) lines.push({ style: 'text', cells: [cell('Also involved', 0, 0.1, { role: 'sans-bold' }), cell(others.join(', '), 0.1, 0.9, { wrap: true })] });
   lines.push({ style: 'text', cells: [cell('Summary', 0, 0.1, { role: 'sans-bold' }), cell(get('summary') ?? '-', 0.1, 0.9, { wrap: true })] });
-  lines.push(...evidenceLines(evidence), ...historyLines(history));
+  lines.push(...evidenceLines(evidence), ...historyLines(history, get('summary')));
   return lines;
 }
 
@@ -169,7 +169,7 @@ function evidenceLines(evidence: readonly AlertEvidence[]): BlockLine[] {
   ];
 }
 
-function historyLines(history: readonly NamedHistory[]): BlockLine[] {
+function historyLines(history: readonly NamedHistory[], summary: string | null): BlockLine[] {
   const head: BlockLine = { style: 'head', cells: [cell('Status history', 0, 0.1), cell('Time (UTC)', 0.1, 0.12), cell('Status', 0.22, 0.08), cell('By', 0.3, 0.25), cell('Note', 0.55, 0.45)] };
   return [
     head,
@@ -180,11 +180,18 @@ function historyLines(history: readonly NamedHistory[]): BlockLine[] {
           cell(timestamp(h.at), 0.1, 0.12),
           cell(h.status, 0.22, 0.08),
           cell(h.actorName === h.actor ? h.actor : `${h.actorName} (${h.actor})`, 0.3, 0.25, { kind: 'id' }),
-          cell(h.note ?? (h.status === 'open' ? 'raised by fraud detection' : '-'), 0.55, 0.45, { wrap: true, ...(h.note ? {} : { role: 'sans-oblique' as const }) }),
+          historyNote(h, summary),
         ],
       }),
     ),
   ];
+}
+
+/** The note in words; the entry that raised the alert repeats the summary, so it says who raised it. */
+function historyNote(h: NamedHistory, summary: string | null): BlockCell {
+  const raised = h.status === 'open' && (h.note === null || h.note === summary);
+  if (raised || h.note === null) return cell(raised ? 'raised by fraud detection' : '-', 0.55, 0.45, { role: 'sans-oblique' });
+  return cell(h.note, 0.55, 0.45, { wrap: true });
 }
 
 function timestamp(value: string | null): string {
