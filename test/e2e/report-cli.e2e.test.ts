@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
+import { BACKENDS, createTestDatabase } from '../support/pg.ts';
 import { csvDataHash, parseCsv, pdfText } from '../support/reports.ts';
 
 const TOKEN = 'report-cli-bootstrap-token-0123456789';
@@ -82,5 +83,41 @@ describe('ledger report beside a running service (embedded default)', () => {
     const noKey = await runLedger(['report', 'trial-balance', '--url', url, '--out', out], env());
     expect(noKey.code).toBe(2);
     expect(noKey.output).toContain('--url needs --key');
+  }, 120_000);
+});
+
+/** `ledger report` with DATABASE_URL while a service runs on the same PostgreSQL database: no lock, both at work. */
+describe.skipIf(!BACKENDS.includes('postgres'))('ledger report beside a running service (PostgreSQL)', () => {
+  let service: ChildProcess & { output: () => string };
+  let db: { url: string; drop: () => Promise<void> };
+  let dir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('ledger_report_cli');
+    dir = mkdtempSync(path.join(tmpdir(), 'ledger-report-cli-pg-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    service = spawnLedger(['serve'], { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url, LEDGER_DATA_DIR: dir, LEDGER_BOOTSTRAP_TOKEN: TOKEN, KAFKA_BROKERS: UNSET });
+    await waitForHttp(`${url}/healthz`, 120_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the service said:\n${service.output()}`);
+    });
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    const opened = (await (await fetch(`${url}/v1/accounts`, { method: 'POST', headers, body: JSON.stringify({ currency: 'USD' }) })).json()) as { id: string };
+    expect((await fetch(`${url}/v1/accounts/${opened.id}/deposits`, { method: 'POST', headers, body: JSON.stringify({ amount: '7.00', channel: 'cash' }) })).status).toBe(201);
+  }, 180_000);
+  afterAll(async () => {
+    if (service) await killHard(service);
+    await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the same database as the service, which keeps running', async () => {
+    const out = path.join(dir, 'reports');
+    const r = await runLedger(['report', 'trial-balance', '--format', 'csv', '--out', out], { DATABASE_URL: db.url, LEDGER_DATA_DIR: dir, KAFKA_BROKERS: UNSET, LEDGER_URL: UNSET, LEDGER_API_KEY: UNSET });
+    expect(r.code, r.output).toBe(0);
+    const file = (JSON.parse(r.output.trim().split('\n').pop()!) as { file: string }).file;
+    const rows = parseCsv(readFileSync(file));
+    expect(rows.find((row) => row.gl_account === 'settlement:cash:USD')?.debits).toBe('7.00');
+    expect(service.exitCode).toBeNull();
   }, 120_000);
 });
