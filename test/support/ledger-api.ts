@@ -607,7 +607,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Suspicious activity: alerts raised in the period with their evidence */
+        /** Suspicious activity: a block per alert raised in the period (rule, severity, summary, amount, evidence transactions, status history with actors and notes) */
         get: operations["getReportsSuspiciousActivity"];
         put?: never;
         post?: never;

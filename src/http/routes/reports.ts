@@ -79,7 +79,7 @@ export function reportRoutes(app: App, ctx: ReportContext): void {
     },
   );
 
-  app.openapi(route('suspicious-activity', 'Suspicious activity: alerts raised in the period with their evidence', Period), async (c) => {
+  app.openapi(route('suspicious-activity', 'Suspicious activity: a block per alert raised in the period (rule, severity, summary, amount, evidence transactions, status history with actors and notes)', Period), async (c) => {
     const q = c.req.valid('query');
     return stream(q, () => planSuspiciousActivity(ctx, { period: parsePeriod(q.from, q.to), position: q.position }));
   });
