@@ -48,13 +48,29 @@ export function expandBlock(lines: readonly BlockLine[], usable: number): BlockL
   return out;
 }
 
-/** How many block lines keep together at a page break (a heading is not left alone at a page's foot). */
-const KEEP_TOGETHER = 5;
+/**
+ * Lines each line of a block takes at the top of a page when the block continues there with it: the
+ * "continued" heading, and the sub-table's column headings again when the line is one of its rows.
+ */
+export function continuationCosts(lines: readonly BlockLine[]): number[] {
+  let underHead = false;
+  return lines.map((line) => {
+    const cost = underHead && line.style !== 'head' ? 2 : 1;
+    if (line.style === 'head') underHead = true;
+    return cost;
+  });
+}
+
+/** A block this short is not split: it starts on a new page if the rest of this one cannot hold it. */
+const KEEP_WHOLE = 16;
+/** A longer block starts on a new page unless this many of its lines fit (heading, facts, summary, a sub-table heading and a row). */
+const KEEP_TOGETHER = 6;
 
 /**
  * Where block lines go: one pager both counts pages before anything is drawn (so "Page x of y" is
- * known) and places the lines while drawing. A block that continues on a new page takes one line
- * there for a "continued" heading; blocks are one blank line apart.
+ * known) and places the lines while drawing. A block that continues on a new page starts there with
+ * a "continued" heading and the column headings of the sub-table it was in (the line's cost, see
+ * continuationCosts); blocks are one blank line apart.
  */
 export class LinePager {
   page = 1;
@@ -72,14 +88,14 @@ export class LinePager {
 
   startBlock(lines: number): void {
     if (this.used > 0) this.used += 1;
-    if (this.room < Math.min(lines, KEEP_TOGETHER)) this.break(false);
+    if (this.room < (lines <= KEEP_WHOLE ? lines : KEEP_TOGETHER)) this.break(false);
   }
 
-  /** The slot (line index on the current page) for the next line. */
-  line(): number {
+  /** The slot (line index on the current page) for the next line; `cost` lines go before it if it starts a page. */
+  line(cost = 1): number {
     if (this.room <= 0) {
       this.break(true);
-      this.used += 1;
+      this.used += cost;
     }
     return this.used++;
   }

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import type { Column, Line, Row } from './columns.ts';
-import { type BlockCell, type BlockLine, LinePager, expandBlock } from './pdf-blocks.ts';
+import { type BlockCell, type BlockLine, LinePager, continuationCosts, expandBlock } from './pdf-blocks.ts';
 import { type FontRole, fitText, fontAscent, monoAdvance, registerReportFonts, textRuns, textWidth } from './pdf-fonts.ts';
 import { ReportAbortedError, waitForReader } from './streams.ts';
 
@@ -37,7 +37,7 @@ export interface PdfTableSpec {
   /** The report's manifest fields that the rest of the PDF does not print (?format=manifest gives the same). */
   manifest: { report: string; parameters: string; softwareVersion: string };
   /** Block layout: each row drawn as the block these lines describe, instead of a table row. */
-  blocks?: { lines(row: Row): BlockLine[]; sizes: readonly number[] };
+  blocks?: { lines(row: Row): BlockLine[]; costs: ReadonlyArray<readonly number[]> };
 }
 
 const MARGIN = 36;
@@ -106,6 +106,8 @@ export class PdfTableWriter {
   private currentRole: FontRole = 'sans';
   private pager: LinePager | null = null;
   private blockTitle = '';
+  /** The sub-table heading to repeat if the next block line starts a page. */
+  private repeatHead: BlockLine | null = null;
 
   constructor(
     private readonly out: Writable,
@@ -134,7 +136,7 @@ export class PdfTableWriter {
       return col;
     });
     this.boxHeight = Math.max(spec.details.length, spec.summary.length) * BOX_LINE_H + 14;
-    this.geometry = spec.blocks ? this.planBlocks(spec.blocks.sizes) : this.plan();
+    this.geometry = spec.blocks ? this.planBlocks(spec.blocks.costs) : this.plan();
     this.done = new Promise((resolve, reject) => {
       out.once('finish', resolve);
       out.once('close', resolve);
@@ -173,16 +175,16 @@ export class PdfTableWriter {
     return { firstCapacity, capacity, pages };
   }
 
-  /** Pages for blocks of the given line counts, placed by the same pager that draws them. */
-  private planBlocks(sizes: readonly number[]): PageGeometry {
+  /** Pages for blocks of lines with the given continuation costs, placed by the same pager that draws them. */
+  private planBlocks(blocks: ReadonlyArray<readonly number[]>): PageGeometry {
     const firstCapacity = Math.floor((this.bodyBottom - this.firstTableTop) / ROW_H);
     const capacity = Math.floor((this.bodyBottom - CONTENT_TOP) / ROW_H);
     const pager = new LinePager(firstCapacity, capacity);
-    for (const n of sizes) {
-      pager.startBlock(n);
-      for (let i = 0; i < n; i++) pager.line();
+    for (const costs of blocks) {
+      pager.startBlock(costs.length);
+      for (const cost of costs) pager.line(cost);
     }
-    const used = sizes.length === 0 ? 1 : pager.used;
+    const used = blocks.length === 0 ? 1 : pager.used;
     const top = pager.page === 1 ? this.firstTableTop : CONTENT_TOP;
     const pages = pager.page + (top + used * ROW_H + this.trailerHeight() > this.bodyBottom ? 1 : 0);
     return { firstCapacity, capacity, pages };
@@ -195,7 +197,9 @@ export class PdfTableWriter {
     if (this.spec.blocks) {
       this.pager = new LinePager(this.geometry.firstCapacity, this.geometry.capacity, (continued) => {
         this.newPage();
-        if (continued) this.blockLine({ style: 'title', cells: [{ text: `${this.blockTitle} (continued)`, at: 0, width: 1, role: 'sans-bold' }] }, 0);
+        if (!continued) return;
+        this.blockLine({ style: 'title', cells: [{ text: `${this.blockTitle} (continued)`, at: 0, width: 1, role: 'sans-bold' }] }, 0);
+        if (this.repeatHead) this.blockLine(this.repeatHead, 1);
       });
     } else this.tableHeader();
   }
@@ -232,8 +236,14 @@ export class PdfTableWriter {
     const lines = expandBlock(this.spec.blocks!.lines(row), this.width - 2 * MARGIN);
     const pager = this.pager!;
     this.blockTitle = lines[0]?.cells.find((c) => c.kind === 'id')?.text ?? lines[0]?.cells[0]?.text ?? '';
+    const costs = continuationCosts(lines);
+    let head: BlockLine | null = null;
     pager.startBlock(lines.length);
-    for (const line of lines) this.blockLine(line, pager.line());
+    lines.forEach((line, i) => {
+      this.repeatHead = costs[i] === 2 ? head : null;
+      this.blockLine(line, pager.line(costs[i]));
+      if (line.style === 'head') head = line;
+    });
   }
 
   private blockLine(line: BlockLine, slot: number): void {

@@ -6,7 +6,7 @@ import type { Column, Line, Row } from './columns.ts';
 import { CsvWriter, csvRows } from './csv.ts';
 import { DataHash } from './data-hash.ts';
 import { SOFTWARE_VERSION, manifestParameters } from './manifest.ts';
-import { type BlockLine, expandBlock } from './pdf-blocks.ts';
+import { type BlockLine, continuationCosts, expandBlock } from './pdf-blocks.ts';
 import { PdfTableWriter, usableWidth } from './pdf-table.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
@@ -83,7 +83,7 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
       throw err;
     }
   } else {
-    const blocks = plan.blocks ? { lines: plan.blocks, sizes: await blockSizes(plan, plan.blocks) } : undefined;
+    const blocks = plan.blocks ? { lines: plan.blocks, costs: await blockCosts(plan, plan.blocks) } : undefined;
     const pdf = new PdfTableWriter(out, {
       reportName: plan.title,
       orientation: plan.orientation,
@@ -116,12 +116,12 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
   return { rows: hash.rows, dataSha256: hash.hex(), position };
 }
 
-/** The first pass of a block report: how many lines each row's block takes (one number per row). */
-async function blockSizes(plan: ReportPlan, lines: (row: Row) => BlockLine[]): Promise<number[]> {
-  const sizes: number[] = [];
+/** The first pass of a block report: the lines of each row's block, as their continuation costs. */
+async function blockCosts(plan: ReportPlan, lines: (row: Row) => BlockLine[]): Promise<number[][]> {
+  const costs: number[][] = [];
   const usable = usableWidth(plan.orientation);
-  for await (const page of plan.pages()) for (const row of page) sizes.push(expandBlock(lines(row), usable).length);
-  return sizes;
+  for await (const page of plan.pages()) for (const row of page) costs.push(continuationCosts(expandBlock(lines(row), usable)));
+  return costs;
 }
 
 /** A file-name-safe stem: 2026-01-01T00:00:00.000Z → 20260101T000000Z. */

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../src/reports/columns.ts';
 import { humanize, kindLabel } from '../../src/reports/labels.ts';
-import { LinePager } from '../../src/reports/pdf-blocks.ts';
+import { LinePager, continuationCosts } from '../../src/reports/pdf-blocks.ts';
 import { textRuns, textWidth, wrapText } from '../../src/reports/pdf-fonts.ts';
 import { type ReportPlan, renderReport } from '../../src/reports/report.ts';
 import { alertBlock } from '../../src/reports/suspicious-activity.ts';
@@ -66,6 +66,23 @@ describe('block layout', () => {
     expect(long[0]).toEqual([3, 0]);
     expect(long[10]).toEqual([4, 1]);
     expect(breaks).toEqual([false, false, true]);
+  });
+
+  it('repeats a sub-table heading when its rows continue on the next page', () => {
+    const line = (style: 'title' | 'head' | 'text' | 'row') => ({ style, cells: [] });
+    expect(continuationCosts([line('title'), line('text'), line('head'), line('row'), line('head'), line('row')])).toEqual([1, 1, 1, 2, 1, 2]);
+    const pager = new LinePager(10, 4);
+    pager.startBlock(6);
+    const slots = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2].map((cost) => {
+      const slot = pager.line(cost);
+      return [pager.page, slot];
+    });
+    // The eleventh line starts page 2 below the "continued" heading and the column headings; the twelfth follows it.
+    expect(slots.slice(9)).toEqual([
+      [1, 9],
+      [2, 2],
+      [2, 3],
+    ]);
   });
 
   it('renders many alerts of every size: pages planned before drawing are the pages drawn', async () => {
