@@ -9,6 +9,7 @@ import { verifyLedger } from '../verify/verify-ledger.ts';
 import { demoCommand } from './demo-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { reportCommand } from './report-command.ts';
+import { STOP_USAGE, stopCommand } from './stop-command.ts';
 import { toolReadModels, withStorage } from './tool-storage.ts';
 
 const USAGE = `usage: ledger <command>
@@ -20,7 +21,8 @@ const USAGE = `usage: ledger <command>
   rebuild   drop the read models and rebuild them from the log (stop the service first)
   demo      --fraud: sample population with planted fraud patterns, on a simulated clock
   report    write a report (PDF or CSV) to reports/: ledger report --help
-  keys      create|list|revoke API keys on the database (recovery of a lost admin key): ledger keys --help`;
+  keys      create|list|revoke API keys on the database (recovery of a lost admin key): ledger keys --help
+  stop      stop the service holding LEDGER_DATA_DIR (what npm stop runs)`;
 
 /** `ledger rebuild`: empty every read model's tables and replay the log into them. */
 async function rebuild(storage: Storage, env: Env): Promise<number> {
@@ -70,7 +72,7 @@ function onShutdownSignal(logger: ReturnType<typeof createLogger>, stop: () => P
 }
 
 const HELP = new Set(['--help', '-h', 'help']);
-const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report', 'keys'];
+const COMMANDS = ['serve', 'migrate', 'verify', 'rebuild', 'demo', 'report', 'keys', 'stop'];
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
@@ -125,6 +127,9 @@ async function main(argv: string[]): Promise<number> {
       return reportCommand(argv.slice(1), env);
     case 'keys':
       return keysCommand(argv.slice(1), env);
+    case 'stop':
+      if (argv.slice(1).some((a) => HELP.has(a))) return (console.log(STOP_USAGE), 0);
+      return stopCommand(env);
     default:
       console.error(USAGE);
       return 2;
