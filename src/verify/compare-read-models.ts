@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Database, type Executor, openDatabase, rowsOf } from '../db/client.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { applyOnce, readCheckpoint } from '../projections/checkpoints.ts';
@@ -24,17 +24,30 @@ export interface ProjectionComparison {
 const DIFF_SAMPLE = 5;
 const LIST_LIMIT = 200_000;
 
-/** Count and an order-free digest of a table's rows (the sum of a 60-bit slice of each row's md5), in UTC. */
-async function tableDigest(db: Executor, table: string): Promise<{ rows: number; digest: string }> {
-  const t = sql.identifier(table);
-  const [row] = rowsOf<{ n: string; d: string }>(
-    await db.execute(sql`select count(*)::text as n, coalesce(sum(('x' || substr(md5(to_jsonb(t)::text), 1, 15))::bit(60)::bigint::numeric), 0)::text as d from ${t} t`),
+/**
+ * A row as JSON text, numerics at their least scale (99.60 and 99.6 are one amount: the scale a
+ * numeric column keeps depends on the arithmetic that produced it), in the session's time zone (UTC).
+ */
+async function rowJson(db: Executor, table: string): Promise<SQL> {
+  const columns = rowsOf<{ name: string; type: string }>(
+    await db.execute(sql`select column_name as name, data_type as type from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`),
   );
-  return { rows: Number(row!.n), digest: row!.d };
+  const pairs = columns.map((c) => sql`${c.name}::text, ${c.type === 'numeric' ? sql`trim_scale(t.${sql.identifier(c.name)})` : sql`t.${sql.identifier(c.name)}`}`);
+  return sql`jsonb_build_object(${sql.join(pairs, sql`, `)})::text`;
+}
+
+/** Count and an order-free digest of a table's rows (the sum of a 60-bit slice of each row's md5). */
+async function tableDigest(db: Executor, table: string): Promise<{ rows: number; digest: string }> {
+  const row = await rowJson(db, table);
+  const [result] = rowsOf<{ n: string; d: string }>(
+    await db.execute(sql`select count(*)::text as n, coalesce(sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::bigint::numeric), 0)::text as d from ${sql.identifier(table)} t`),
+  );
+  return { rows: Number(result!.n), digest: result!.d };
 }
 
 async function tableRows(db: Executor, table: string): Promise<string[]> {
-  return rowsOf<{ r: string }>(await db.execute(sql`select to_jsonb(t)::text as r from ${sql.identifier(table)} t`)).map((x) => x.r);
+  const row = await rowJson(db, table);
+  return rowsOf<{ r: string }>(await db.execute(sql`select ${row} as r from ${sql.identifier(table)} t`)).map((x) => x.r);
 }
 
 /** The rows on one side only (a multiset difference), up to DIFF_SAMPLE each way. */
