@@ -36,7 +36,7 @@ export function progressLine(label: string, done: number, total: number, elapsed
 export function progress(label: string, total: number, stream: ProgressStream = process.stderr, now: () => number = Date.now): Progress {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
   const started = now();
-  let drawn = 0;
+  let drawn = Number.NEGATIVE_INFINITY;
   let width = 0;
   const draw = (line: string) => {
     stream.write(`\r${line.padEnd(width)}`);
