@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,7 +74,9 @@ describe('README', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const blocks = bashBlocks(readme);
   const dirs: string[] = [];
-  afterAll(() => {
+  const groups: number[] = [];
+  afterAll(async () => {
+    for (const pgid of groups) await stopGroup(pgid); // also after a timeout: the service the session left running
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -100,25 +102,16 @@ describe('README', () => {
       env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LEDGER_MIN_POSITION_WAIT_MS: '30000', LEDGER_README_SERVER_LOG: serverLog },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    groups.push(child.pid!);
     let transcript = '';
     child.stdout.on('data', (d: Buffer) => (transcript += d.toString()));
     child.stderr.on('data', (d: Buffer) => (transcript += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    try {
-      const server = (() => {
-        try {
-          return readFileSync(serverLog, 'utf8');
-        } catch {
-          return '';
-        }
-      })();
-      expect(code, `the README session failed:\n${transcript}\n── server log ──\n${server.slice(-4000)}`).toBe(0);
-      expect(transcript).toContain('"balance":"200.00"'); // account A after the deposit, the withdrawal and the transfer
-      expect(transcript).toContain('"balance":"250.00"'); // its balance as of the deposit
-      expect(transcript).toMatch(/"status":"investigating"/); // the analyst moved a demo alert
-    } finally {
-      await stopGroup(child.pid!);
-    }
+    const server = existsSync(serverLog) ? readFileSync(serverLog, 'utf8') : '';
+    expect(code, `the README session failed:\n${transcript}\n── server log ──\n${server.slice(-4000)}`).toBe(0);
+    expect(transcript).toContain('"balance":"200.00"'); // account A after the deposit, the withdrawal and the transfer
+    expect(transcript).toContain('"balance":"250.00"'); // its balance as of the deposit
+    expect(transcript).toMatch(/"status":"investigating"/); // the analyst moved a demo alert
   }, 600_000);
 });
 
