@@ -17,6 +17,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Where /proc tells (Linux), the process must be node: a stale pid file must not stop an unrelated process. */
+function looksLikeNode(pid: number): boolean {
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (!existsSync(cmdline)) return true;
+  return readFileSync(cmdline, 'utf8').split('\0').some((arg) => path.basename(arg).startsWith('node'));
+}
+
 /** `ledger stop`: the embedded service started with `npm start` in another terminal, stopped cleanly. */
 export async function stopCommand(env: Env): Promise<number> {
   const file = path.join(env.LEDGER_DATA_DIR, 'ledger.pid');
@@ -24,6 +31,10 @@ export async function stopCommand(env: Env): Promise<number> {
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
     console.log(`no ledger is running on ${env.LEDGER_DATA_DIR}`);
     return 0;
+  }
+  if (!looksLikeNode(pid)) {
+    console.error(`${file} names process ${pid}, which is not a node process (a stale pid file?): not signalling it`);
+    return 1;
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_WAIT_MS;
