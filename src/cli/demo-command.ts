@@ -3,42 +3,8 @@ import { startSystem } from '../app/system.ts';
 import type { Env } from '../config/env.ts';
 import { SimulatedClock, drivePopulation, fetchAllAlerts, measureQuality, qualityTable } from '../demo/fraud-population-driver.ts';
 import { generatePopulation } from '../demo/fraud-population.ts';
-import { type ParsedCommand, UsageError, intOption } from './args.ts';
+import type { DemoOptions } from './commands.ts';
 import { progress } from './progress.ts';
-
-export const DEMO_USAGE = `usage: ledger demo --fraud [--accounts 400] [--per-rule 10] [--seed 42] [--verbose]
-  a seeded population of ordinary accounts with planted patterns of every anomaly rule, written
-  through the API on a simulated clock (240 days from 2025-01-01) into LEDGER_DATA_DIR (or
-  DATABASE_URL); prints precision and recall per rule. Stop the service first on the embedded database.
-  --accounts N   ordinary accounts (default 400)
-  --per-rule N   planted patterns per rule (default 10)
-  --seed N       the population's seed (default 42)
-  --verbose      log every request (JSON lines on stdout) instead of a summary`;
-
-export const DEMO_OPTIONS = {
-  fraud: { type: 'boolean' },
-  accounts: { type: 'string' },
-  'per-rule': { type: 'string' },
-  seed: { type: 'string' },
-  verbose: { type: 'boolean' },
-} as const;
-
-export interface DemoOptions {
-  seed: number;
-  accounts: number;
-  perRule: number;
-  verbose: boolean;
-}
-
-export function demoOptions({ values }: ParsedCommand): DemoOptions {
-  if (!values.fraud) throw new UsageError('ledger demo needs --fraud (the only population there is)');
-  return {
-    seed: intOption('demo', values, 'seed', 42),
-    accounts: intOption('demo', values, 'accounts', 400, 1, 1_000_000),
-    perRule: intOption('demo', values, 'per-rule', 10, 0, 10_000),
-    verbose: values.verbose === true,
-  };
-}
 
 /**
  * `ledger demo --fraud`: a seeded population with planted fraud patterns, replayed through the API

@@ -6,14 +6,6 @@ import type { Env } from '../config/env.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { type OptionValues, type ParsedCommand, UsageError, stringOption } from './args.ts';
 
-export const KEYS_USAGE = `usage: ledger keys <create|list|revoke>
-  create --role teller|auditor|analyst|admin --name NAME [--accounts ID,ID,...]
-            creates a key straight in the database and prints its token (once) on stdout;
-            the recovery for a lost admin key: ledger keys create --role admin --name recovery
-  list      every key (never their secrets), revoked ones included
-  revoke ID revokes a key; the last active admin key is refused
-Works on the database directly (DATABASE_URL, else LEDGER_DATA_DIR: stop the service first there).`;
-
 /** The database alone (no log, no broker): what key management needs, also while Kafka is down. */
 async function withDatabase<T>(env: Env, run: (database: Database) => Promise<T>): Promise<T> {
   const embedded = !env.DATABASE_URL;
@@ -30,12 +22,6 @@ async function withDatabase<T>(env: Env, run: (database: Database) => Promise<T>
     release?.();
   }
 }
-
-export const KEYS_OPTIONS = {
-  role: { type: 'string' },
-  name: { type: 'string' },
-  accounts: { type: 'string' },
-} as const;
 
 function createArgs(values: OptionValues): { role: Role; name: string; accounts: string[] | null } {
   const role = stringOption(values, 'role');

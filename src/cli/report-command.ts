@@ -16,34 +16,6 @@ import { planTrialBalance } from '../reports/trial-balance.ts';
 import { type ParsedCommand, UsageError } from './args.ts';
 import { catchUpWithProgress, toolReadModels, withStorage } from './tool-storage.ts';
 
-export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
-  --from DATE|DATETIME   start of the period (inclusive)
-  --to DATE|DATETIME     end of the period (a date includes the whole day)
-  --account ID           account (required for account-statement; a filter for audit-trail)
-  --actor NAME --type EVENT   audit-trail filters
-  --threshold LIST       large-transactions: 10000.00 and/or CUR:amount, comma-separated
-  --as-at DATE|DATETIME  trial-balance: as at this date or instant
-  --gl-account CODE      general-ledger-detail: the GL account (customer:ID, settlement:wire:USD, suspense:USD ...)
-  --owner ID             owner-activity: the owner whose accounts to report
-  --position N           reproduce the report at an earlier log position
-  --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
-  --out DIR              default reports/`;
-
-export const REPORT_OPTIONS = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  account: { type: 'string' },
-  actor: { type: 'string' },
-  type: { type: 'string' },
-  threshold: { type: 'string' },
-  'as-at': { type: 'string' },
-  'gl-account': { type: 'string' },
-  owner: { type: 'string' },
-  position: { type: 'string' },
-  format: { type: 'string', default: 'pdf' },
-  out: { type: 'string', default: 'reports' },
-} as const;
-
 function reportArgs({ values, positionals }: ParsedCommand): { name: ReportName; format: ReportFormat | 'manifest'; position: number | undefined; values: Record<string, string | undefined> & { out: string } } {
   const name = positionals[0];
   if (name === undefined) throw new UsageError(`ledger report: which report? one of ${REPORT_NAMES.join(', ')}`);

@@ -2,10 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Env } from '../config/env.ts';
 
-export const STOP_USAGE = `usage: ledger stop
-  stops the process holding LEDGER_DATA_DIR (its pid is in <LEDGER_DATA_DIR>/ledger.pid) with SIGTERM
-  and waits until it has released the directory; exits 0 when nothing holds it (npm stop runs this)`;
-
 const STOP_WAIT_MS = 20_000;
 
 function isAlive(pid: number): boolean {

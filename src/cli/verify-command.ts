@@ -6,14 +6,6 @@ import { type VerifyReport, verifyLedger } from '../verify/verify-ledger.ts';
 import { progress } from './progress.ts';
 import { logHeads, toolReadModels, withStorage } from './tool-storage.ts';
 
-export const VERIFY_USAGE = `usage: ledger verify
-  recomputes the log's hash chain and replays every stream (the balances against the read model),
-  then replays the log from genesis into a scratch database and compares every read model with it,
-  table by table at the read model's own checkpoint: balances and journal, audit log, alerts and
-  the anomaly windows, the general ledger. Prints a JSON report on stdout and what differs on stderr.
-  exit 0: all equal; 1: the hash chain is broken or a balance differs from the replay;
-  3: the chain holds but a read model differs from its replay (ledger rebuild repairs it)`;
-
 export type FullVerifyReport = VerifyReport & { readModels: { ok: boolean; projections: ProjectionComparison[] } };
 
 function describeDifferences(report: FullVerifyReport): string[] {
