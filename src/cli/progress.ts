@@ -2,7 +2,7 @@
 export interface Progress {
   /** The work done so far (and the total, when it grew). */
   update(done: number, total?: number): void;
-  /** Clears the line; the task's own result follows. */
+  /** Clears the line (before the task prints its own lines, or at its end); a later update draws it again. */
   done(): void;
 }
 
@@ -52,6 +52,8 @@ export function progress(label: string, total: number, stream: ProgressStream = 
     },
     done() {
       if (width > 0) stream.write(`\r${' '.repeat(width)}\r`);
+      width = 0;
+      drawn = Number.NEGATIVE_INFINITY;
     },
   };
 }

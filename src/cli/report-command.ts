@@ -14,6 +14,7 @@ import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, t
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../reports/trial-balance.ts';
 import { type ParsedCommand, UsageError } from './args.ts';
+import { type Progress, progress } from './progress.ts';
 import { catchUpWithProgress, toolReadModels, withStorage } from './tool-storage.ts';
 
 function reportArgs({ values, positionals }: ParsedCommand): { name: ReportName; format: ReportFormat | 'manifest'; position: number | undefined; values: Record<string, string | undefined> & { out: string } } {
@@ -61,9 +62,24 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
   }
   const file = path.join(values.out, `${plan.fileStem}.${format}`);
   const started = Date.now();
-  const result = await renderReport(plan, format, createWriteStream(file), new Date(), { ...values, position });
+  const bar = progress(`report ${name}`, plan.rowCount);
+  const result = await renderReport(withRowProgress(plan, bar), format, createWriteStream(file), new Date(), { ...values, position }).finally(() => bar.done());
   console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
   return 0;
+}
+
+/** The plan, its pages counted into the progress line as they are read. */
+function withRowProgress(plan: ReportPlan, bar: Progress): ReportPlan {
+  let rows = 0;
+  return {
+    ...plan,
+    async *pages() {
+      for await (const page of plan.pages()) {
+        bar.update((rows += page.length));
+        yield page;
+      }
+    },
+  };
 }
 
 function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string | undefined>, position: number | undefined): Promise<ReportPlan> {

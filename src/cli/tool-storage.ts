@@ -50,6 +50,7 @@ export async function catchUpWithProgress(label: string, storage: Storage, all: 
       const started = Date.now();
       const onBatch = (_name: string, _partition: number, _position: number, count: number) => bar.update((done += count), Math.max(total, done));
       await new ProjectionRunner(storage.database.db, storage.log, projection, { batchSize: 2000, onBatch }).catchUp();
+      bar.done(); // the line is cleared before the caller prints
       onDone?.(projection.name, Date.now() - started);
     }
   } finally {
