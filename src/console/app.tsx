@@ -126,12 +126,17 @@ function forbidden(c: ConsoleContext, detail: string) {
   return c.html(<Layout ctx={{ session: null, path: c.req.path }} title="Not allowed"><Notice kind="error">{detail}</Notice></Layout>, 403);
 }
 
+/**
+ * Fetch Metadata when the browser sends it (every current one does); else the Origin header. The
+ * pages' Referrer-Policy (no-referrer) makes browsers send `Origin: null` on form posts, so that
+ * value alone decides nothing: the SameSite=Strict cookie and the CSRF token still do.
+ */
 function sameOrigin(c: ConsoleContext): boolean {
-  const origin = c.req.header('origin');
-  if (origin) return origin === new URL(c.req.url).origin;
-  // No Origin header (old browsers): Fetch Metadata when sent, else the SameSite=Strict cookie alone.
   const site = c.req.header('sec-fetch-site');
-  return site === undefined || site === 'same-origin' || site === 'none';
+  if (site) return site === 'same-origin';
+  const origin = c.req.header('origin');
+  if (origin && origin !== 'null') return origin === new URL(c.req.url).origin;
+  return true;
 }
 
 function isHttps(c: ConsoleContext): boolean {

@@ -60,8 +60,7 @@ export function CounterpartyGraph({ transactions, flagged, currency }: { transac
   const at = layout(nodes, new Set(flagged));
   const label = `Counterparty graph: ${nodes.length} account(s), ${edges.length} flow(s) of money between them.`;
   return (
-    <svg class="graph" viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={label}>
-      <title>{label}</title>
+    <svg class="graph" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-label={label}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
           <path d="M 0 0 L 10 5 L 0 10 z" fill="#4a4a4a" />
