@@ -57,9 +57,19 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .signin { max-width: 28em; margin: 4em auto; }
 .signin form { display: flex; flex-direction: column; gap: .8em; }
 .token { font-family: ui-monospace, monospace; background: #fff8e1; border: 1px solid var(--warn); padding: .5em; word-break: break-all; }
+label .muted { font-weight: 400; }
+::placeholder { color: #6b6b6b; font-weight: 400; font-style: italic; }
+time { white-space: nowrap; }
+td form { display: inline; }
+td button { padding: .2em .7em; }
 tr.fresh { animation: fresh 2s ease-out; }
 @keyframes fresh { from { background: #fff3c4; } to { background: transparent; } }
-@media (prefers-reduced-motion: reduce) { tr.fresh { animation: none; } }
+@media (prefers-reduced-motion: reduce) { label .muted { font-weight: 400; }
+::placeholder { color: #6b6b6b; font-weight: 400; font-style: italic; }
+time { white-space: nowrap; }
+td form { display: inline; }
+td button { padding: .2em .7em; }
+tr.fresh { animation: none; } }
 `;
 
 /**

@@ -1,5 +1,6 @@
 import { can } from '../access.ts';
 import { query } from '../api.ts';
+import { afterWrite, written } from '../read-your-writes.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { field, pageContext } from '../context.ts';
 import { Badge, Csrf, Layout, Notice, Time } from '../layout.tsx';
@@ -37,7 +38,7 @@ async function search(c: ConsoleContext) {
       <form class="filters" method="get" action="/console/accounts" role="search" aria-label="Find accounts">
         <label>
           Account id
-          <input name="id" value={id} placeholder="019…" />
+          <input name="id" value={id} />
         </label>
         <label>
           Owner
@@ -107,9 +108,7 @@ function journalAt(lines: JournalLine[], at: Balance | null): JournalLine[] {
 async function accountData(c: ConsoleContext, id: string, travel: TimeTravel | null) {
   const api = c.get('api');
   const base = `/v1/accounts/${encodeURIComponent(id)}`;
-  // After a change made here, read your own write: wait for the read model to reach it.
-  const minPosition = /^\d{1,15}$/.test(c.req.query('minPosition') ?? '') ? c.req.query('minPosition') : undefined;
-  const account = await api.get<Account>(`${base}${query({ minPosition })}`);
+  const account = await api.get<Account>(`${base}${query(afterWrite(c))}`);
   const [journal, holds, at] = await Promise.all([
     api.get<Page<JournalLine>>(`${base}/transactions?limit=${JOURNAL_LIMIT}`),
     api.get<Page<Hold>>(`${base}/holds?limit=50`),
@@ -309,8 +308,8 @@ export function accountPages(app: ConsoleApp): void {
       const form = await c.req.parseBody();
       const reason = field(form, 'reason');
       const key = field(form, 'idempotencyKey');
-      const done = await c.get('api').call<{ position: number }>('POST', `/v1/accounts/${encodeURIComponent(id)}/${change}`, reason ? { reason } : {}, key ? { 'idempotency-key': key } : {});
-      return c.redirect(`/console/accounts/${id}?done=${change}&minPosition=${done.body.position}`, 303);
+      const done = await c.get('api').call<{ position: number; partition: number }>('POST', `/v1/accounts/${encodeURIComponent(id)}/${change}`, reason ? { reason } : {}, key ? { 'idempotency-key': key } : {});
+      return c.redirect(`/console/accounts/${id}?done=${change}&${written(done.body)}`, 303);
     });
   }
 }

@@ -1,5 +1,6 @@
 import { can } from '../access.ts';
 import { query } from '../api.ts';
+import { afterWrite, written } from '../read-your-writes.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { field, pageContext } from '../context.ts';
 import { CounterpartyGraph } from '../graph.tsx';
@@ -120,8 +121,7 @@ function Lifecycle({ session, alert }: { session: Session; alert: Alert }) {
 async function alertPage(c: ConsoleContext) {
   const id = c.req.param('id')!;
   const api = c.get('api');
-  const minPosition = /^\d{1,15}$/.test(c.req.query('minPosition') ?? '') ? c.req.query('minPosition') : undefined;
-  const alert = await api.get<Alert>(`/v1/fraud/alerts/${encodeURIComponent(id)}${query({ minPosition })}`);
+  const alert = await api.get<Alert>(`/v1/fraud/alerts/${encodeURIComponent(id)}${query(afterWrite(c))}`);
   const ctx = pageContext(c);
   const owner = can(ctx.session.principal, 'GET', '/v1/accounts/{id}', alert.accountId) ? await api.get<Account>(`/v1/accounts/${alert.accountId}`).then((a) => a.ownerId).catch(() => null) : null;
   const transactions = alert.transactions ?? [];
@@ -269,7 +269,7 @@ export function alertPages(app: ConsoleApp): void {
     const id = c.req.param('id');
     const form = await c.req.parseBody();
     const note = field(form, 'note');
-    const done = await c.get('api').call<{ position: number }>('POST', `/v1/fraud/alerts/${encodeURIComponent(id)}/status`, { status: field(form, 'status'), ...(note ? { note } : {}) });
-    return c.redirect(`/console/alerts/${id}?done=1&minPosition=${done.body.position}`, 303);
+    const done = await c.get('api').call<{ position: number; partition: number }>('POST', `/v1/fraud/alerts/${encodeURIComponent(id)}/status`, { status: field(form, 'status'), ...(note ? { note } : {}) });
+    return c.redirect(`/console/alerts/${id}?done=1&${written(done.body)}`, 303);
   });
 }

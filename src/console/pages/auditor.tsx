@@ -160,11 +160,11 @@ async function auditPage(c: ConsoleContext) {
         </label>
         <label>
           Actor
-          <input name="actor" value={f.actor} placeholder="key:…" />
+          <input name="actor" value={f.actor} placeholder="e.g. key:3f9a…" />
         </label>
         <label>
           Event type
-          <input name="type" value={f.type} placeholder="FundsDeposited" />
+          <input name="type" value={f.type} placeholder="e.g. FundsDeposited" />
         </label>
         <button type="submit">Filter</button>
       </form>
@@ -175,7 +175,7 @@ async function auditPage(c: ConsoleContext) {
             <th scope="col" class="num">Position</th>
             <th scope="col">When</th>
             <th scope="col">Type</th>
-            <th scope="col">Account</th>
+            <th scope="col">Account or alert</th>
             <th scope="col" class="num">Amount</th>
             <th scope="col">Actor</th>
             <th scope="col">Origin</th>
@@ -195,13 +195,13 @@ async function auditPage(c: ConsoleContext) {
                 <Badge value={e.type} />
               </td>
               <td class="mono">
-                <a href={`/console/accounts/${e.accountId}`}>{e.accountId}</a>
+                <a href={e.type.startsWith('Alert') ? `/console/alerts/${e.accountId}` : `/console/accounts/${e.accountId}`}>{e.accountId}</a>
               </td>
               <td class="num">{e.amount ? `${e.amount} ${e.currency ?? ''}` : '—'}</td>
               <td class="mono">{e.actor}</td>
               <td>{e.origin.ip ?? '—'}</td>
               <td class="mono" title={e.hash}>
-                {e.hash.slice(0, 12)}…
+                <abbr title={e.hash}>{e.hash.slice(0, 10)}</abbr>
               </td>
             </tr>
           ))}

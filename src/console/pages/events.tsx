@@ -72,7 +72,7 @@ async function eventsPage(c: ConsoleContext, deps: ConsoleDeps) {
       <form class="filters" method="get" action="/console/events" aria-label="Filter events">
         <label>
           Event type contains
-          <input name="type" value={f.type} placeholder="Transfer" />
+          <input name="type" value={f.type} placeholder="e.g. Transfer" />
         </label>
         <label>
           Account id

@@ -134,7 +134,7 @@ function KeyForm({ session }: { session: Session }) {
         <Csrf session={session} />
         <label>
           Name
-          <input name="name" required maxlength={100} placeholder="branch 12 teller terminal" />
+          <input name="name" required maxlength={100} placeholder="e.g. branch 12 teller terminal" />
         </label>
         <label>
           Role
@@ -195,7 +195,9 @@ async function keysPage(c: ConsoleContext, created: { token: string; name: strin
                 <Time iso={k.createdAt} /> by <span class="mono">{k.createdBy}</span>
               </td>
               <td>
-                {k.revokedAt ? (
+                {k.id === ctx.session.principal.keyId ? (
+                  'active (this session)'
+                ) : k.revokedAt ? (
                   <>
                     revoked <Time iso={k.revokedAt} />
                   </>
