@@ -1,3 +1,4 @@
+import { Dec, formatAmount } from '../domain/money.ts';
 import type { AlertTransaction } from './types.ts';
 
 const W = 640;
@@ -12,28 +13,19 @@ interface Edge {
   total: string;
 }
 
-/** Money is summed as decimal strings without floating point (both amounts in one currency, same scale). */
-function addDecimal(a: string, b: string): string {
-  const scale = Math.max((a.split('.')[1] ?? '').length, (b.split('.')[1] ?? '').length);
-  const toInt = (s: string) => BigInt(s.replace('-', '').split('.')[0]! + (s.split('.')[1] ?? '').padEnd(scale, '0')) * (s.startsWith('-') ? -1n : 1n);
-  const sum = toInt(a) + toInt(b);
-  const digits = (sum < 0n ? -sum : sum).toString().padStart(scale + 1, '0');
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return sum < 0n ? `-${text}` : text;
-}
-
-function edgesOf(transactions: readonly AlertTransaction[]): Edge[] {
+/** Money flows between accounts, summed per direction (in the alert's currency). */
+export function edgesOf(transactions: readonly AlertTransaction[]): Edge[] {
   const edges = new Map<string, Edge>();
   for (const t of transactions) {
     const from = t.fromAccountId ?? EXTERNAL;
     const to = t.toAccountId ?? EXTERNAL;
     const key = `${from}>${to}`;
-    const amount = t.amount.replace(/^-/, '');
+    const amount = new Dec(t.amount).abs();
     const e = edges.get(key);
     if (e) {
       e.count++;
-      e.total = addDecimal(e.total, amount);
-    } else edges.set(key, { from, to, count: 1, total: amount });
+      e.total = formatAmount(new Dec(e.total).plus(amount), t.currency);
+    } else edges.set(key, { from, to, count: 1, total: formatAmount(amount, t.currency) });
   }
   return [...edges.values()];
 }
