@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { ApiFailure, ConsoleApi } from './api.ts';
@@ -15,6 +16,7 @@ import { operatorPages } from './pages/operator.tsx';
 import { DEFAULT_SESSIONS, SessionStore, csrfMatches } from './session.ts';
 
 const COOKIE = 'ledger_console';
+const FORM_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The web console under /console: server-rendered pages, one small script for live updates.
@@ -28,6 +30,9 @@ export function createConsole(deps: ConsoleDeps): ConsoleApp {
 
   app.get(ASSET_PATHS.styles.slice('/console'.length), (c) => c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' }));
   app.get(ASSET_PATHS.script.slice('/console'.length), (c) => c.body(SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' }));
+
+  // The console's forms are small: anything larger is refused before it is read.
+  app.use('*', bodyLimit({ maxSize: FORM_LIMIT_BYTES, onError: (c) => c.html(<Layout ctx={{ session: null, path: c.req.path }} title="Too large"><Notice kind="error">The form is larger than {FORM_LIMIT_BYTES} bytes.</Notice></Layout>, 413, { Connection: 'close' }) }));
 
   // Every form posts to this origin only: a cross-site POST is refused before anything else.
   app.use('*', async (c, next) => {

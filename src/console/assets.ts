@@ -54,7 +54,7 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .actions { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-end; }
 .pager { margin: .8em 0; display: flex; gap: 1em; }
 .graph { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-.signin { max-width: 28em; margin: 4em auto; }
+.signin { max-width: 28em; margin: 1em 0; }
 .signin form { display: flex; flex-direction: column; gap: .8em; }
 .token { font-family: ui-monospace, monospace; background: #fff8e1; border: 1px solid var(--warn); padding: .5em; word-break: break-all; }
 label .muted { font-weight: 400; }

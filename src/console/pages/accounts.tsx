@@ -142,13 +142,20 @@ function AccountLive({ d }: { d: AccountData }) {
           </div>
         ))}
         <div class="card">
-          <div class="label">Status</div>
+          <div class="label">{d.at ? 'Status now' : 'Status'}</div>
           <div class="value">
             <Badge value={a.status} />
           </div>
         </div>
       </div>
-      <h2>Journal{d.at ? ` as at ${d.at.asOf}` : ''}</h2>
+      <h2>
+        Journal
+        {d.at ? (
+          <>
+            {' '}as at <Time iso={d.at.asOf} />
+          </>
+        ) : null}
+      </h2>
       <table>
         <caption class="muted">{d.journal.length === 0 ? 'No postings.' : `Newest first, ${d.journal.length} line(s)${d.more ? ` (the latest ${JOURNAL_LIMIT})` : ''}`}</caption>
         <thead>
@@ -254,7 +261,7 @@ async function accountPage(c: ConsoleContext) {
           <AccountLive d={d} />
         </div>
       </section>
-      <h2>Holds</h2>
+      <h2>{travel ? 'Holds now' : 'Holds'}</h2>
       <HoldTable holds={d.holds} />
     </Layout>,
   );

@@ -18,6 +18,7 @@ export function signInPage(ctx: PageContext, error: string | null) {
     <Layout ctx={ctx} title="Sign in">
       <div class="signin">
         {error ? <Notice kind="error">{error}</Notice> : null}
+        <p>The console for tellers, auditors, fraud analysts and operators of this ledger. Sign in with your API key; what you see and may do follows its role.</p>
         <form method="post" action="/console/sign-in">
           <label>
             API key
