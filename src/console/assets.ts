@@ -32,7 +32,7 @@ form.filters, form.inline, fieldset { display: flex; flex-wrap: wrap; gap: .8em;
 fieldset { border: 1px solid var(--line); border-radius: 6px; padding: .8em; margin: .5em 0 1em; }
 legend { font-weight: 600; padding: 0 .3em; }
 label { display: flex; flex-direction: column; gap: .2em; font-size: .9em; font-weight: 600; }
-input, select, textarea { font: inherit; padding: .35em .5em; border: 1px solid #6b7280; border-radius: 4px; background: #fff; color: var(--fg); min-width: 8em; }
+input, select, textarea { font: inherit; font-weight: 400; padding: .35em .5em; border: 1px solid #6b7280; border-radius: 4px; background: #fff; color: var(--fg); min-width: 8em; }
 textarea { min-width: 22em; min-height: 4em; }
 button, .button { font: inherit; padding: .4em .9em; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; text-decoration: none; display: inline-block; }
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }

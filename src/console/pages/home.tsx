@@ -50,6 +50,20 @@ export function homePage(app: ConsoleApp): void {
             </li>
           ))}
         </ul>
+        {principal.accounts ? (
+          <>
+            <h2>Your accounts</h2>
+            <ul>
+              {[...principal.accounts].slice(0, 100).map((id) => (
+                <li>
+                  <a class="mono" href={`/console/accounts/${id}`}>
+                    {id}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
       </Layout>,
     );
   });
