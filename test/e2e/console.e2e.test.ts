@@ -64,14 +64,14 @@ describe.skipIf(!CHROMIUM)('the web console in Chromium', () => {
     await ledger?.close();
   });
 
-  async function signedIn(role: Role): Promise<Page> {
+  async function signedIn(role: Role | { token: string }): Promise<Page> {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     contexts.push(ctx);
     cspRefusals.push(...watchCsp(ctx));
     const page = await ctx.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${base}/console`);
-    await page.getByLabel('API key').fill(keys.get(role)!);
+    await page.getByLabel('API key').fill(typeof role === 'string' ? keys.get(role)! : role.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${base}/console/home`);
     return page;
@@ -262,6 +262,22 @@ describe.skipIf(!CHROMIUM)('the web console in Chromium', () => {
     // An analyst forging an alert change and a teller forging a key: 403 from the API's own check.
     const tellerKeys = await teller.request.post(`${base}/console/keys`, { form: { _csrf: tellerCsrf, name: 'x', role: 'admin' }, headers: { origin: base } });
     expect(tellerKeys.status()).toBe(403);
+  });
+
+  it('lets a key restricted to one account reach that account and no other', async () => {
+    const page = await signedIn({ token: (await ledger.key('teller', [b])).token });
+    expect(await navLinks(page)).toEqual(['System']);
+    await page.getByRole('link', { name: b }).click();
+    await page.waitForURL(`${base}/console/accounts/${b}`);
+    expect(await page.getByRole('button', { name: 'Freeze account' }).count()).toBe(1);
+    const other = await page.goto(`${base}/console/accounts/${a}`);
+    expect(other?.status()).toBe(403);
+    expect((await page.goto(`${base}/console/accounts`))?.status()).toBe(403);
+  });
+
+  it('stays out of the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/console'))).toEqual([]);
   });
 
   it('shows health, log position and projector lag; an admin manages keys', async () => {
