@@ -106,3 +106,51 @@ export function Time({ iso }: { iso: string | null }) {
   if (!iso) return <span class="muted">—</span>;
   return <time datetime={iso}>{iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
 }
+
+/** A column of a Table: its header, how a row fills its cell, and whether it holds a number or an id. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => Child;
+  kind?: 'num' | 'mono';
+}
+
+/** A data table with column headers; `caption` says what it shows (or that it is empty). */
+export function Table<T>({ columns, rows, caption, bodyAttrs }: { columns: ReadonlyArray<Column<T>>; rows: readonly T[]; caption?: Child; bodyAttrs?: Record<string, string> }) {
+  return (
+    <table>
+      {caption === undefined ? null : <caption class="muted">{caption}</caption>}
+      <thead>
+        <tr>
+          {columns.map((col) => (
+            <th scope="col" class={col.kind === 'num' ? 'num' : undefined}>
+              {col.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody {...(bodyAttrs ?? {})}>
+        {rows.map((row) => (
+          <tr>
+            {columns.map((col) => (
+              <td class={col.kind}>{col.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A link to an account page showing its id (or a dash). */
+export function AccountLink({ id }: { id: string | null }) {
+  return id ? <a href={`/console/accounts/${id}`}>{id}</a> : <span class="muted">—</span>;
+}
+
+/** The link to the next page of a list, when there is one. */
+export function Pager({ next }: { next: string | null }) {
+  return next ? (
+    <p class="pager">
+      <a href={next}>Next page</a>
+    </p>
+  ) : null;
+}

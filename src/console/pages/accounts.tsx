@@ -3,27 +3,49 @@ import { query } from '../api.ts';
 import { afterWrite, written } from '../read-your-writes.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { field, pageContext } from '../context.ts';
-import { Badge, Csrf, Layout, Notice, Time } from '../layout.tsx';
+import { AccountLink, Badge, type Column, Csrf, Layout, Notice, Pager, Table, Time } from '../layout.tsx';
 import type { Session } from '../session.ts';
 import type { Account, Balance, Hold, JournalLine, Page } from '../types.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const JOURNAL_LIMIT = 200;
 
-function AccountRow({ a }: { a: Account }) {
+const ACCOUNT_COLUMNS: ReadonlyArray<Column<Account>> = [
+  { label: 'Account', kind: 'mono', cell: (a) => <AccountLink id={a.id} /> },
+  { label: 'Owner', cell: (a) => (a.ownerId ? <a href={`/console/accounts?ownerId=${encodeURIComponent(a.ownerId)}`}>{a.ownerId}</a> : <span class="muted">—</span>) },
+  { label: 'Currency', cell: (a) => a.currency },
+  { label: 'Status', cell: (a) => <Badge value={a.status} /> },
+  { label: 'Balance', kind: 'num', cell: (a) => a.balance },
+  { label: 'Available', kind: 'num', cell: (a) => a.available },
+];
+
+function SearchForm({ id, q }: { id: string; q: { ownerId: string; status: string; currency: string } }) {
   return (
-    <tr>
-      <td class="mono">
-        <a href={`/console/accounts/${a.id}`}>{a.id}</a>
-      </td>
-      <td>{a.ownerId ? <a href={`/console/accounts?ownerId=${encodeURIComponent(a.ownerId)}`}>{a.ownerId}</a> : <span class="muted">—</span>}</td>
-      <td>{a.currency}</td>
-      <td>
-        <Badge value={a.status} />
-      </td>
-      <td class="num">{a.balance}</td>
-      <td class="num">{a.available}</td>
-    </tr>
+    <form class="filters" method="get" action="/console/accounts" role="search" aria-label="Find accounts">
+      <label>
+        Account id
+        <input name="id" value={id} />
+      </label>
+      <label>
+        Owner
+        <input name="ownerId" value={q.ownerId} />
+      </label>
+      <label>
+        Status
+        <select name="status">
+          {['', 'open', 'frozen', 'closed'].map((s) => (
+            <option value={s} selected={s === q.status}>
+              {s || 'any'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Currency
+        <input name="currency" value={q.currency} size={4} maxlength={3} placeholder="USD" />
+      </label>
+      <button type="submit">Search</button>
+    </form>
   );
 }
 
@@ -35,54 +57,9 @@ async function search(c: ConsoleContext) {
   const next = page.nextCursor ? `/console/accounts${query({ ...q, cursor: page.nextCursor })}` : null;
   return c.html(
     <Layout ctx={pageContext(c)} title="Accounts">
-      <form class="filters" method="get" action="/console/accounts" role="search" aria-label="Find accounts">
-        <label>
-          Account id
-          <input name="id" value={id} />
-        </label>
-        <label>
-          Owner
-          <input name="ownerId" value={q.ownerId} />
-        </label>
-        <label>
-          Status
-          <select name="status">
-            {['', 'open', 'frozen', 'closed'].map((s) => (
-              <option value={s} selected={s === q.status}>
-                {s || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Currency
-          <input name="currency" value={q.currency} size={4} maxlength={3} placeholder="USD" />
-        </label>
-        <button type="submit">Search</button>
-      </form>
-      <table>
-        <caption class="muted">{page.items.length === 0 ? 'No account matches.' : `${page.items.length} account(s)${next ? ', more on the next page' : ''}`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Account</th>
-            <th scope="col">Owner</th>
-            <th scope="col">Currency</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">Balance</th>
-            <th scope="col" class="num">Available</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.items.map((a) => (
-            <AccountRow a={a} />
-          ))}
-        </tbody>
-      </table>
-      {next ? (
-        <p class="pager">
-          <a href={next}>Next page</a>
-        </p>
-      ) : null}
+      <SearchForm id={id} q={q} />
+      <Table columns={ACCOUNT_COLUMNS} rows={page.items} caption={page.items.length === 0 ? 'No account matches.' : `${page.items.length} account(s)${next ? ', more on the next page' : ''}`} />
+      <Pager next={next} />
     </Layout>,
   );
 }
@@ -92,10 +69,16 @@ interface TimeTravel {
   atPosition: string;
 }
 
+/** A datetime-local value (no zone, seconds optional) is read as UTC; a value with a zone is kept. */
+function utcInstant(value: string): string {
+  if (!value || /(?:[zZ]|[+-]\d\d:\d\d)$/.test(value)) return value;
+  return `${value.length === 16 ? `${value}:00` : value}Z`;
+}
+
 function timeTravel(c: ConsoleContext): TimeTravel | null {
-  const asOf = (c.req.query('asOf') ?? '').trim();
+  const asOf = utcInstant((c.req.query('asOf') ?? '').trim());
   const atPosition = (c.req.query('atPosition') ?? '').trim();
-  return asOf || atPosition ? { asOf: asOf && !/[zZ]|[+-]\d\d:\d\d$/.test(asOf) ? `${asOf.length === 16 ? `${asOf}:00` : asOf}Z` : asOf, atPosition } : null;
+  return asOf || atPosition ? { asOf, atPosition } : null;
 }
 
 /** The journal as at the time-travel point: the lines at or before its position. */
@@ -118,6 +101,16 @@ async function accountData(c: ConsoleContext, id: string, travel: TimeTravel | n
 }
 
 type AccountData = Awaited<ReturnType<typeof accountData>>;
+
+const JOURNAL_COLUMNS: ReadonlyArray<Column<JournalLine>> = [
+  { label: 'When', cell: (l) => <Time iso={l.occurredAt} /> },
+  { label: 'Kind', cell: (l) => l.kind.replace(/_/g, ' ') },
+  { label: 'Amount', kind: 'num', cell: (l) => l.amount },
+  { label: 'Running balance', kind: 'num', cell: (l) => l.balanceAfter },
+  { label: 'Counterparty', kind: 'mono', cell: (l) => <AccountLink id={l.counterpartyAccountId} /> },
+  { label: 'Reference', cell: (l) => l.reference ?? '—' },
+  { label: 'Position', kind: 'num', cell: (l) => l.position ?? '—' },
+];
 
 /** Balance cards and the journal: the part of the account page that live updates replace. */
 function AccountLive({ d }: { d: AccountData }) {
@@ -156,35 +149,7 @@ function AccountLive({ d }: { d: AccountData }) {
           </>
         ) : null}
       </h2>
-      <table>
-        <caption class="muted">{d.journal.length === 0 ? 'No postings.' : `Newest first, ${d.journal.length} line(s)${d.more ? ` (the latest ${JOURNAL_LIMIT})` : ''}`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Kind</th>
-            <th scope="col" class="num">Amount</th>
-            <th scope="col" class="num">Running balance</th>
-            <th scope="col">Counterparty</th>
-            <th scope="col">Reference</th>
-            <th scope="col" class="num">Position</th>
-          </tr>
-        </thead>
-        <tbody>
-          {d.journal.map((l) => (
-            <tr>
-              <td>
-                <Time iso={l.occurredAt} />
-              </td>
-              <td>{l.kind.replace(/_/g, ' ')}</td>
-              <td class="num">{l.amount}</td>
-              <td class="num">{l.balanceAfter}</td>
-              <td class="mono">{l.counterpartyAccountId ? <a href={`/console/accounts/${l.counterpartyAccountId}`}>{l.counterpartyAccountId}</a> : '—'}</td>
-              <td>{l.reference ?? '—'}</td>
-              <td class="num">{l.position ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table columns={JOURNAL_COLUMNS} rows={d.journal} caption={d.journal.length === 0 ? 'No postings.' : `Newest first, ${d.journal.length} line(s)${d.more ? ` (the latest ${JOURNAL_LIMIT})` : ''}`} />
     </>
   );
 }
@@ -262,48 +227,20 @@ async function accountPage(c: ConsoleContext) {
         </div>
       </section>
       <h2>{travel ? 'Holds now' : 'Holds'}</h2>
-      <HoldTable holds={d.holds} />
+      {d.holds.length === 0 ? <p class="muted">No holds.</p> : <Table columns={HOLD_COLUMNS} rows={d.holds} />}
     </Layout>,
   );
 }
 
-function HoldTable({ holds }: { holds: Hold[] }) {
-  if (holds.length === 0) return <p class="muted">No holds.</p>;
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Hold</th>
-          <th scope="col">Status</th>
-          <th scope="col" class="num">Amount</th>
-          <th scope="col" class="num">Remaining</th>
-          <th scope="col">Placed</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Reference</th>
-        </tr>
-      </thead>
-      <tbody>
-        {holds.map((h) => (
-          <tr>
-            <td class="mono">{h.id}</td>
-            <td>
-              <Badge value={h.status} />
-            </td>
-            <td class="num">{h.amount}</td>
-            <td class="num">{h.remaining}</td>
-            <td>
-              <Time iso={h.placedAt} />
-            </td>
-            <td>
-              <Time iso={h.expiresAt} />
-            </td>
-            <td>{h.reference ?? '—'}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
+const HOLD_COLUMNS: ReadonlyArray<Column<Hold>> = [
+  { label: 'Hold', kind: 'mono', cell: (h) => h.id },
+  { label: 'Status', cell: (h) => <Badge value={h.status} /> },
+  { label: 'Amount', kind: 'num', cell: (h) => h.amount },
+  { label: 'Remaining', kind: 'num', cell: (h) => h.remaining },
+  { label: 'Placed', cell: (h) => <Time iso={h.placedAt} /> },
+  { label: 'Expires', cell: (h) => <Time iso={h.expiresAt} /> },
+  { label: 'Reference', cell: (h) => h.reference ?? '—' },
+];
 
 export function accountPages(app: ConsoleApp): void {
   app.get('/accounts', search);

@@ -4,9 +4,9 @@ import { afterWrite, written } from '../read-your-writes.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { field, pageContext } from '../context.ts';
 import { CounterpartyGraph } from '../graph.tsx';
-import { Badge, Csrf, Layout, Notice, Time } from '../layout.tsx';
+import { AccountLink, Badge, type Column, Csrf, Layout, Notice, Table, Time } from '../layout.tsx';
 import type { Session } from '../session.ts';
-import type { Account, Alert, Page } from '../types.ts';
+import type { Account, Alert, AlertTransaction, Page } from '../types.ts';
 
 const NEXT: Record<string, readonly string[]> = { open: ['investigating', 'dismissed', 'escalated'], investigating: ['dismissed', 'escalated'] };
 const QUEUE_LIMIT = 200;
@@ -35,6 +35,15 @@ function Select({ name, label, value, options }: { name: string; label: string; 
 
 const any = (values: readonly string[]): Array<[string, string]> => [['', 'any'], ...values.map((v): [string, string] => [v, v.replace(/_/g, ' ')])];
 
+const QUEUE_COLUMNS: ReadonlyArray<Column<Alert>> = [
+  { label: 'Score', kind: 'num', cell: (a) => a.score },
+  { label: 'Severity', cell: (a) => <Badge value={a.severity} /> },
+  { label: 'Rule', cell: (a) => a.rule.replace(/_/g, ' ') },
+  { label: 'Summary', cell: (a) => <a href={`/console/alerts/${a.id}`}>{a.summary}</a> },
+  { label: 'Status', cell: (a) => <Badge value={a.status} /> },
+  { label: 'Raised', cell: (a) => <Time iso={a.raisedAt} /> },
+];
+
 async function queue(c: ConsoleContext) {
   const f = { status: c.req.query('status') ?? 'open', rule: c.req.query('rule') ?? '', severity: c.req.query('severity') ?? '', accountId: (c.req.query('accountId') ?? '').trim() };
   const sort = c.req.query('sort') ?? 'score';
@@ -54,39 +63,7 @@ async function queue(c: ConsoleContext) {
         <Select name="sort" label="Sort by" value={sort} options={[['score', 'score, highest first'], ['newest', 'age, newest first'], ['oldest', 'age, oldest first']]} />
         <button type="submit">Apply</button>
       </form>
-      <table>
-        <caption class="muted">{items.length === 0 ? 'No alert matches.' : `${items.length} alert(s)${page.nextCursor ? ` (the newest ${QUEUE_LIMIT})` : ''}`}</caption>
-        <thead>
-          <tr>
-            <th scope="col" class="num">Score</th>
-            <th scope="col">Severity</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Summary</th>
-            <th scope="col">Status</th>
-            <th scope="col">Raised</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((a) => (
-            <tr>
-              <td class="num">{a.score}</td>
-              <td>
-                <Badge value={a.severity} />
-              </td>
-              <td>{a.rule.replace(/_/g, ' ')}</td>
-              <td>
-                <a href={`/console/alerts/${a.id}`}>{a.summary}</a>
-              </td>
-              <td>
-                <Badge value={a.status} />
-              </td>
-              <td>
-                <Time iso={a.raisedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table columns={QUEUE_COLUMNS} rows={items} caption={items.length === 0 ? 'No alert matches.' : `${items.length} alert(s)${page.nextCursor ? ` (the newest ${QUEUE_LIMIT})` : ''}`} />
     </Layout>,
   );
 }
@@ -118,6 +95,63 @@ function Lifecycle({ session, alert }: { session: Session; alert: Alert }) {
   );
 }
 
+function AlertCards({ alert }: { alert: Alert }) {
+  return (
+    <div class="cards">
+      <div class="card">
+        <div class="label">Status</div>
+        <div class="value">
+          <Badge value={alert.status} />
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Severity · score</div>
+        <div class="value">
+          <Badge value={alert.severity} /> {alert.score}
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Amount</div>
+        <div class="value">
+          {alert.amount} {alert.currency}
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Raised</div>
+        <div class="value">
+          <Time iso={alert.raisedAt} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function History({ alert }: { alert: Alert }) {
+  return (
+    <>
+      <h2>History</h2>
+      <ol>
+        {alert.history.map((h) => (
+          <li>
+            <Time iso={h.at} /> — <Badge value={h.status} /> by <span class="mono">{h.actor}</span>
+            {h.note ? `: ${h.note}` : ''}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+const EVIDENCE_COLUMNS: ReadonlyArray<Column<AlertTransaction>> = [
+  { label: 'When', cell: (t) => <Time iso={t.occurredAt} /> },
+  { label: 'Kind', cell: (t) => t.kind.replace(/_/g, ' ') },
+  { label: 'From', kind: 'mono', cell: (t) => <AccountLink id={t.fromAccountId} /> },
+  { label: 'To', kind: 'mono', cell: (t) => <AccountLink id={t.toAccountId} /> },
+  { label: 'Amount', kind: 'num', cell: (t) => `${t.amount} ${t.currency}` },
+  { label: 'Reference', cell: (t) => t.reference ?? '—' },
+  { label: 'Actor', kind: 'mono', cell: (t) => t.actor },
+];
+
 async function alertPage(c: ConsoleContext) {
   const id = c.req.param('id')!;
   const api = c.get('api');
@@ -129,32 +163,7 @@ async function alertPage(c: ConsoleContext) {
     <Layout ctx={ctx} title={`Alert: ${alert.rule.replace(/_/g, ' ')}`}>
       {c.req.query('done') ? <Notice kind="ok">Recorded: the alert is {alert.status}.</Notice> : null}
       <p>{alert.summary}</p>
-      <div class="cards">
-        <div class="card">
-          <div class="label">Status</div>
-          <div class="value">
-            <Badge value={alert.status} />
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">Severity · score</div>
-          <div class="value">
-            <Badge value={alert.severity} /> {alert.score}
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">Amount</div>
-          <div class="value">
-            {alert.amount} {alert.currency}
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">Raised</div>
-          <div class="value">
-            <Time iso={alert.raisedAt} />
-          </div>
-        </div>
-      </div>
+      <AlertCards alert={alert} />
       <p>
         Accounts:{' '}
         {alert.accountIds.map((a, i) => (
@@ -175,45 +184,8 @@ async function alertPage(c: ConsoleContext) {
       <h2>Counterparties</h2>
       <CounterpartyGraph transactions={transactions} flagged={alert.accountIds} currency={alert.currency} />
       <h2>Evidence</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Kind</th>
-            <th scope="col">From</th>
-            <th scope="col">To</th>
-            <th scope="col" class="num">Amount</th>
-            <th scope="col">Reference</th>
-            <th scope="col">Actor</th>
-          </tr>
-        </thead>
-        <tbody>
-          {transactions.map((t) => (
-            <tr>
-              <td>
-                <Time iso={t.occurredAt} />
-              </td>
-              <td>{t.kind.replace(/_/g, ' ')}</td>
-              <td class="mono">{t.fromAccountId ? <a href={`/console/accounts/${t.fromAccountId}`}>{t.fromAccountId}</a> : '—'}</td>
-              <td class="mono">{t.toAccountId ? <a href={`/console/accounts/${t.toAccountId}`}>{t.toAccountId}</a> : '—'}</td>
-              <td class="num">
-                {t.amount} {t.currency}
-              </td>
-              <td>{t.reference ?? '—'}</td>
-              <td class="mono">{t.actor}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2>History</h2>
-      <ol>
-        {alert.history.map((h) => (
-          <li>
-            <Time iso={h.at} /> — <Badge value={h.status} /> by <span class="mono">{h.actor}</span>
-            {h.note ? `: ${h.note}` : ''}
-          </li>
-        ))}
-      </ol>
+      <Table columns={EVIDENCE_COLUMNS} rows={transactions} />
+      <History alert={alert} />
     </Layout>,
   );
 }

@@ -1,7 +1,7 @@
 import { ApiFailure, query } from '../api.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { pageContext } from '../context.ts';
-import { Badge, Layout, Notice, Time } from '../layout.tsx';
+import { type Column, Layout, Notice, Pager, Table, Time } from '../layout.tsx';
 
 /** Each report and the parameters it takes besides format and position. */
 export const REPORTS: ReadonlyArray<{ name: string; label: string; params: readonly string[] }> = [
@@ -126,8 +126,49 @@ function ChainStatus({ v }: { v: Verification }) {
   );
 }
 
+const AUDIT_COLUMNS: ReadonlyArray<Column<AuditEntry>> = [
+  { label: 'Position', kind: 'num', cell: (e) => `${e.partition}:${e.position}` },
+  { label: 'When', cell: (e) => <Time iso={e.occurredAt} /> },
+  { label: 'Type', cell: (e) => e.type },
+  { label: 'Account or alert', kind: 'mono', cell: (e) => <a href={e.type.startsWith('Alert') ? `/console/alerts/${e.accountId}` : `/console/accounts/${e.accountId}`}>{e.accountId}</a> },
+  { label: 'Amount', kind: 'num', cell: (e) => (e.amount ? `${e.amount} ${e.currency ?? ''}` : '—') },
+  { label: 'Actor', kind: 'mono', cell: (e) => e.actor },
+  { label: 'Origin', cell: (e) => e.origin.ip ?? '—' },
+  { label: 'Hash', kind: 'mono', cell: (e) => <abbr title={e.hash}>{e.hash.slice(0, 10)}</abbr> },
+];
+
+type AuditFilter = Record<'from' | 'to' | 'accountId' | 'actor' | 'type' | 'cursor', string>;
+
+function AuditFilters({ f }: { f: AuditFilter }) {
+  return (
+    <form class="filters" method="get" action="/console/audit" aria-label="Filter the audit log">
+      <label>
+        From
+        <input type="date" name="from" value={f.from} />
+      </label>
+      <label>
+        To
+        <input type="date" name="to" value={f.to} />
+      </label>
+      <label>
+        Account id
+        <input name="accountId" value={f.accountId} />
+      </label>
+      <label>
+        Actor
+        <input name="actor" value={f.actor} placeholder="e.g. key:3f9a…" />
+      </label>
+      <label>
+        Event type
+        <input name="type" value={f.type} placeholder="e.g. FundsDeposited" />
+      </label>
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
 async function auditPage(c: ConsoleContext) {
-  const f = { from: c.req.query('from') ?? '', to: c.req.query('to') ?? '', accountId: (c.req.query('accountId') ?? '').trim(), actor: (c.req.query('actor') ?? '').trim(), type: c.req.query('type') ?? '', cursor: c.req.query('cursor') ?? '' };
+  const f: AuditFilter = { from: c.req.query('from') ?? '', to: c.req.query('to') ?? '', accountId: (c.req.query('accountId') ?? '').trim(), actor: (c.req.query('actor') ?? '').trim(), type: c.req.query('type') ?? '', cursor: c.req.query('cursor') ?? '' };
   const api = c.get('api');
   const [verification, page] = await Promise.all([
     api.get<Verification>(`/v1/audit/verify${c.req.query('full') === 'true' ? '?full=true' : ''}`),
@@ -145,73 +186,9 @@ async function auditPage(c: ConsoleContext) {
         </button>
       </form>
       <h2>Entries</h2>
-      <form class="filters" method="get" action="/console/audit" aria-label="Filter the audit log">
-        <label>
-          From
-          <input type="date" name="from" value={f.from} />
-        </label>
-        <label>
-          To
-          <input type="date" name="to" value={f.to} />
-        </label>
-        <label>
-          Account id
-          <input name="accountId" value={f.accountId} />
-        </label>
-        <label>
-          Actor
-          <input name="actor" value={f.actor} placeholder="e.g. key:3f9a…" />
-        </label>
-        <label>
-          Event type
-          <input name="type" value={f.type} placeholder="e.g. FundsDeposited" />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      <table>
-        <caption class="muted">Oldest first; the audit log reflects position {page.position}.</caption>
-        <thead>
-          <tr>
-            <th scope="col" class="num">Position</th>
-            <th scope="col">When</th>
-            <th scope="col">Type</th>
-            <th scope="col">Account or alert</th>
-            <th scope="col" class="num">Amount</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Origin</th>
-            <th scope="col">Hash</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.items.map((e) => (
-            <tr>
-              <td class="num">
-                {e.partition}:{e.position}
-              </td>
-              <td>
-                <Time iso={e.occurredAt} />
-              </td>
-              <td>
-                <Badge value={e.type} />
-              </td>
-              <td class="mono">
-                <a href={e.type.startsWith('Alert') ? `/console/alerts/${e.accountId}` : `/console/accounts/${e.accountId}`}>{e.accountId}</a>
-              </td>
-              <td class="num">{e.amount ? `${e.amount} ${e.currency ?? ''}` : '—'}</td>
-              <td class="mono">{e.actor}</td>
-              <td>{e.origin.ip ?? '—'}</td>
-              <td class="mono" title={e.hash}>
-                <abbr title={e.hash}>{e.hash.slice(0, 10)}</abbr>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {next ? (
-        <p class="pager">
-          <a href={next}>Next page</a>
-        </p>
-      ) : null}
+      <AuditFilters f={f} />
+      <Table columns={AUDIT_COLUMNS} rows={page.items} caption={`Oldest first; the audit log reflects position ${page.position}.`} />
+      <Pager next={next} />
     </Layout>,
   );
 }

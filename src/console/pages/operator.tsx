@@ -2,7 +2,7 @@ import { can } from '../access.ts';
 import { query } from '../api.ts';
 import type { ConsoleApp, ConsoleContext, ConsoleDeps } from '../context.ts';
 import { field, pageContext } from '../context.ts';
-import { Badge, Csrf, Layout, Notice, Time } from '../layout.tsx';
+import { Badge, type Column, Csrf, Layout, Notice, Pager, Table, Time } from '../layout.tsx';
 import type { Session } from '../session.ts';
 
 interface Lag {
@@ -33,56 +33,58 @@ async function lagOf(c: ConsoleContext): Promise<Lag[] | string> {
   return parseLag(await res.text());
 }
 
+type Head = { partition: number; last: { position: number; type: string; occurredAt: string } | null };
+
+const HEAD_COLUMNS: ReadonlyArray<Column<Head>> = [
+  { label: 'Partition', kind: 'num', cell: (h) => h.partition },
+  { label: 'Last position', kind: 'num', cell: (h) => h.last?.position ?? 'empty' },
+  { label: 'Last event', cell: (h) => h.last?.type ?? '—' },
+  { label: 'Written', cell: (h) => <Time iso={h.last?.occurredAt ?? null} /> },
+];
+
+const LAG_COLUMNS: ReadonlyArray<Column<Lag>> = [
+  { label: 'Projection', cell: (l) => l.projector },
+  { label: 'Partition', kind: 'num', cell: (l) => l.partition },
+  { label: 'Events behind', kind: 'num', cell: (l) => l.events },
+  { label: 'Oldest unprojected (s)', kind: 'num', cell: (l) => l.seconds },
+];
+
+/** health: null when /healthz answers OK, else its status. */
+function HealthCards({ health, ready, partitions }: { health: number | null; ready: boolean; partitions: number }) {
+  return (
+    <div class="cards">
+      <div class="card">
+        <div class="label">Process</div>
+        <div class="value">
+          <Badge value={health === null ? 'ok' : 'bad'} /> {health === null ? 'up' : `answers ${health}`}
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Ready (writer not fenced)</div>
+        <div class="value">
+          <Badge value={ready ? 'ok' : 'bad'} /> {ready ? 'ready' : 'not ready'}
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Log partitions</div>
+        <div class="value">{partitions}</div>
+      </div>
+    </div>
+  );
+}
+
 async function systemPage(c: ConsoleContext, deps: ConsoleDeps) {
   const api = c.get('api');
   const ctx = pageContext(c);
   const [health, ready, lag] = await Promise.all([api.request('GET', '/healthz'), api.request('GET', '/readyz'), lagOf(c)]);
   const readsLog = can(ctx.session.principal, 'GET', '/v1/events');
-  const heads = readsLog ? await Promise.all(Array.from({ length: deps.log.partitions }, async (_, p) => ({ partition: p, last: await deps.log.last(p) }))) : [];
+  const heads: Head[] = readsLog ? await Promise.all(Array.from({ length: deps.log.partitions }, async (_, p) => ({ partition: p, last: await deps.log.last(p) }))) : [];
   return c.html(
     <Layout ctx={ctx} title="System">
-      <div class="cards">
-        <div class="card">
-          <div class="label">Process</div>
-          <div class="value">
-            <Badge value={health.ok ? 'ok' : 'bad'} /> {health.ok ? 'up' : `answers ${health.status}`}
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">Ready (writer not fenced)</div>
-          <div class="value">
-            <Badge value={ready.ok ? 'ok' : 'bad'} /> {ready.ok ? 'ready' : 'not ready'}
-          </div>
-        </div>
-        <div class="card">
-          <div class="label">Log partitions</div>
-          <div class="value">{deps.log.partitions}</div>
-        </div>
-      </div>
+      <HealthCards health={health.ok ? null : health.status} ready={ready.ok} partitions={deps.log.partitions} />
       <h2>Log position</h2>
       {readsLog ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col" class="num">Partition</th>
-              <th scope="col" class="num">Last position</th>
-              <th scope="col">Last event</th>
-              <th scope="col">Written</th>
-            </tr>
-          </thead>
-          <tbody>
-            {heads.map((h) => (
-              <tr>
-                <td class="num">{h.partition}</td>
-                <td class="num">{h.last?.position ?? 'empty'}</td>
-                <td>{h.last?.type ?? '—'}</td>
-                <td>
-                  <Time iso={h.last?.occurredAt ?? null} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table columns={HEAD_COLUMNS} rows={heads} />
       ) : (
         <p class="muted">Log positions are for roles that may read the log (auditor, admin).</p>
       )}
@@ -90,26 +92,7 @@ async function systemPage(c: ConsoleContext, deps: ConsoleDeps) {
       {typeof lag === 'string' ? (
         <p class="muted">{lag}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Projection</th>
-              <th scope="col" class="num">Partition</th>
-              <th scope="col" class="num">Events behind</th>
-              <th scope="col" class="num">Oldest unprojected (s)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {lag.map((l) => (
-              <tr>
-                <td>{l.projector}</td>
-                <td class="num">{l.partition}</td>
-                <td class="num">{l.events}</td>
-                <td class="num">{l.seconds}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table columns={LAG_COLUMNS} rows={lag} />
       )}
     </Layout>,
   );
@@ -154,6 +137,44 @@ function KeyForm({ session }: { session: Session }) {
   );
 }
 
+function KeyState({ session, k, revokes }: { session: Session; k: ApiKey; revokes: boolean }) {
+  if (k.id === session.principal.keyId) return <>active (this session)</>;
+  if (k.revokedAt) {
+    return (
+      <>
+        revoked <Time iso={k.revokedAt} />
+      </>
+    );
+  }
+  if (!revokes) return <>active</>;
+  return (
+    <form method="post" action={`/console/keys/${k.id}/revoke`}>
+      <Csrf session={session} />
+      <button type="submit" class="danger" aria-label={`Revoke key ${k.name}`}>
+        Revoke
+      </button>
+    </form>
+  );
+}
+
+function keyColumns(session: Session, revokes: boolean): ReadonlyArray<Column<ApiKey>> {
+  return [
+    { label: 'Key', kind: 'mono', cell: (k) => k.prefix },
+    { label: 'Name', cell: (k) => k.name },
+    { label: 'Role', cell: (k) => k.role },
+    { label: 'Accounts', cell: (k) => (k.accounts ? k.accounts.length : 'all') },
+    {
+      label: 'Created',
+      cell: (k) => (
+        <>
+          <Time iso={k.createdAt} /> by <span class="mono">{k.createdBy}</span>
+        </>
+      ),
+    },
+    { label: 'State', cell: (k) => <KeyState session={session} k={k} revokes={revokes} /> },
+  ];
+}
+
 async function keysPage(c: ConsoleContext, created: { token: string; name: string } | null = null) {
   const ctx = pageContext(c);
   const after = c.req.query('after');
@@ -173,54 +194,8 @@ async function keysPage(c: ConsoleContext, created: { token: string; name: strin
       ) : null}
       {c.req.query('revoked') ? <Notice kind="ok">Key {c.req.query('revoked')} revoked.</Notice> : null}
       {can(ctx.session.principal, 'POST', '/v1/keys') ? <KeyForm session={ctx.session} /> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Accounts</th>
-            <th scope="col">Created</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.items.map((k) => (
-            <tr>
-              <td class="mono">{k.prefix}</td>
-              <td>{k.name}</td>
-              <td>{k.role}</td>
-              <td>{k.accounts ? k.accounts.length : 'all'}</td>
-              <td>
-                <Time iso={k.createdAt} /> by <span class="mono">{k.createdBy}</span>
-              </td>
-              <td>
-                {k.id === ctx.session.principal.keyId ? (
-                  'active (this session)'
-                ) : k.revokedAt ? (
-                  <>
-                    revoked <Time iso={k.revokedAt} />
-                  </>
-                ) : revokes ? (
-                  <form method="post" action={`/console/keys/${k.id}/revoke`}>
-                    <Csrf session={ctx.session} />
-                    <button type="submit" class="danger" aria-label={`Revoke key ${k.name}`}>
-                      Revoke
-                    </button>
-                  </form>
-                ) : (
-                  'active'
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {page.nextAfter ? (
-        <p class="pager">
-          <a href={`/console/keys?after=${encodeURIComponent(page.nextAfter)}`}>Next page</a>
-        </p>
-      ) : null}
+      <Table columns={keyColumns(ctx.session, revokes)} rows={page.items} />
+      <Pager next={page.nextAfter ? `/console/keys?after=${encodeURIComponent(page.nextAfter)}` : null} />
     </Layout>,
     created ? 201 : 200,
   );
