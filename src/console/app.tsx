@@ -1,10 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { FailedAuthThrottle } from '../auth/failed-auth-throttle.ts';
 import { ApiFailure, ConsoleApi } from './api.ts';
 import { ASSET_PATHS, SCRIPT, STYLES } from './assets.ts';
-import type { ConsoleApp, ConsoleContext, ConsoleDeps } from './context.ts';
+import type { ConsoleApp, ConsoleContext, ConsoleDeps, ConsoleEnv } from './context.ts';
 import { field } from './context.ts';
 import { Layout, Notice } from './layout.tsx';
 import { accountPages } from './pages/accounts.tsx';
@@ -25,7 +25,6 @@ const FORM_LIMIT_BYTES = 64 * 1024;
  */
 export function createConsole(deps: ConsoleDeps): ConsoleApp {
   const sessions = new SessionStore(deps.sessions ?? DEFAULT_SESSIONS);
-  const throttle = new FailedAuthThrottle(deps.failedAuth ?? {});
   const app: ConsoleApp = new Hono();
 
   app.get(ASSET_PATHS.styles.slice('/console'.length), (c) => c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' }));
@@ -40,38 +39,8 @@ export function createConsole(deps: ConsoleDeps): ConsoleApp {
     await next();
   });
 
-  app.get('/', (c) => {
-    const session = sessions.get(getCookie(c, COOKIE));
-    return session ? c.redirect('/console/home', 303) : c.html(signInPage({ session: null, path: c.req.path }, null), 200);
-  });
-
-  app.post('/sign-in', async (c) => {
-    const address = remoteAddress(c);
-    const waitMs = address ? throttle.retryAfterMs(address) : 0;
-    if (waitMs > 0) return c.html(signInPage({ session: null, path: c.req.path }, 'Too many failed sign-ins from this address; try again later.'), 429, { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
-    const token = field(await c.req.parseBody(), 'apiKey');
-    const principal = token && token.length <= 4096 ? await deps.authenticator.verify(token).catch(() => null) : null;
-    if (!principal) {
-      if (address) throttle.recordFailure(address);
-      return c.html(signInPage({ session: null, path: c.req.path }, 'That API key is not valid.'), 401);
-    }
-    const session = sessions.create(token, principal);
-    setCookie(c, COOKIE, session.id, { path: '/console', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
-    return c.redirect('/console/home', 303);
-  });
-
-  // Everything below needs a session; a state change needs the session's CSRF token too.
-  app.use('*', async (c, next) => {
-    const session = sessions.get(getCookie(c, COOKIE));
-    if (!session) {
-      if (c.req.method === 'GET' && c.req.header('accept')?.includes('text/html')) return c.redirect('/console', 303);
-      return c.html(signInPage({ session: null, path: c.req.path }, 'Your session has ended; sign in again.'), 401);
-    }
-    if (c.req.method === 'POST' && !csrfMatches(session, (await c.req.parseBody())['_csrf'])) return forbidden(c, 'the form is stale or was not sent by this console (CSRF token mismatch); reload the page');
-    c.set('session', session);
-    c.set('api', new ConsoleApi(deps.api, session, c.env, c.req.header('user-agent')));
-    await next();
-  });
+  signIn(app, sessions, deps);
+  app.use('*', requireSession(sessions, deps));
 
   app.post('/sign-out', (c) => {
     sessions.delete(c.get('session').id);
@@ -87,17 +56,61 @@ export function createConsole(deps: ConsoleDeps): ConsoleApp {
   operatorPages(app, deps);
 
   app.notFound((c) => c.html(<Layout ctx={{ session: sessions.get(getCookie(c, COOKIE)), path: c.req.path }} title="Not found"><Notice kind="error">There is no console page at {c.req.path}.</Notice></Layout>, 404));
-  app.onError((err, c) => {
-    if (!(err instanceof ApiFailure)) throw err;
-    if (err.problem.status === 401) {
-      // The key was revoked or has expired: the session ends with it.
-      const session = sessions.get(getCookie(c, COOKIE));
-      if (session) sessions.delete(session.id);
-      return c.redirect('/console', 303);
-    }
-    return errorPage(c, err);
-  });
+  app.onError((err, c) => apiFailurePage(err, c, sessions));
   return app;
+}
+
+/** The sign-in page, and the exchange of an API key for a session (failures throttled per address, as the API's). */
+function signIn(app: ConsoleApp, sessions: SessionStore, deps: ConsoleDeps): void {
+  const throttle = new FailedAuthThrottle(deps.failedAuth ?? {});
+  app.get('/', (c) => {
+    const session = sessions.get(getCookie(c, COOKIE));
+    return session ? c.redirect('/console/home', 303) : c.html(signInPage({ session: null, path: c.req.path }, null), 200);
+  });
+
+  app.post('/sign-in', async (c) => {
+    const address = remoteAddress(c);
+    const waitMs = address ? throttle.retryAfterMs(address) : 0;
+    if (waitMs > 0) return c.html(signInPage({ session: null, path: c.req.path }, 'Too many failed sign-ins from this address; try again later.'), 429, { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
+    const token = field(await c.req.parseBody(), 'apiKey');
+    const principal = token && token.length <= 4096 ? await deps.authenticator.verify(token).catch(() => null) : null;
+    if (!principal) {
+      if (address) throttle.recordFailure(address);
+      return c.html(signInPage({ session: null, path: c.req.path }, 'That API key is not valid.'), 401);
+    }
+    const previous = getCookie(c, COOKIE);
+    if (previous) sessions.delete(previous);
+    const session = sessions.create(token, principal);
+    setCookie(c, COOKIE, session.id, { path: '/console', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+    return c.redirect('/console/home', 303);
+  });
+}
+
+/** Everything but sign-in needs a session; a state change needs the session's CSRF token too. */
+function requireSession(sessions: SessionStore, deps: ConsoleDeps): MiddlewareHandler<ConsoleEnv> {
+  return async (c, next) => {
+    const session = sessions.get(getCookie(c, COOKIE));
+    if (!session) {
+      if (c.req.method === 'GET' && c.req.header('accept')?.includes('text/html')) return c.redirect('/console', 303);
+      return c.html(signInPage({ session: null, path: c.req.path }, 'Your session has ended; sign in again.'), 401);
+    }
+    if (c.req.method === 'POST' && !csrfMatches(session, (await c.req.parseBody())['_csrf'])) return forbidden(c, 'the form is stale or was not sent by this console (CSRF token mismatch); reload the page');
+    c.set('session', session);
+    c.set('api', new ConsoleApi(deps.api, session, c.env, c.req.header('user-agent')));
+    await next();
+  };
+}
+
+/** A refused API call: 401 ends the session (the key was revoked or has expired); any other is shown with the API's status. */
+function apiFailurePage(err: Error, c: ConsoleContext, sessions: SessionStore) {
+  if (!(err instanceof ApiFailure)) throw err;
+  if (err.problem.status === 401) {
+    // The key was revoked or has expired: the session ends with it.
+    const session = sessions.get(getCookie(c, COOKIE));
+    if (session) sessions.delete(session.id);
+    return c.redirect('/console', 303);
+  }
+  return errorPage(c, err);
 }
 
 function errorPage(c: ConsoleContext, err: ApiFailure) {

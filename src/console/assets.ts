@@ -109,7 +109,11 @@ export const SCRIPT = `'use strict';
       if (busy) { again = true; return; }
       busy = true;
       fetch(section.getAttribute('data-refresh-src'), { credentials: 'same-origin', headers: { accept: 'text/html' } })
-        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (r) {
+          // Signed out meanwhile (the session ended): go where the console sends us.
+          if (r.redirected) { window.location.assign(r.url); return null; }
+          return r.ok ? r.text() : null;
+        })
         .then(function (html) { if (html !== null) section.innerHTML = html; })
         .finally(function () { busy = false; if (again) { again = false; refresh(); } });
     }
