@@ -162,7 +162,7 @@ function keyColumns(session: Session, revokes: boolean): ReadonlyArray<Column<Ap
     { label: 'Key', kind: 'mono', cell: (k) => k.prefix },
     { label: 'Name', cell: (k) => k.name },
     { label: 'Role', cell: (k) => k.role },
-    { label: 'Accounts', cell: (k) => (k.accounts ? k.accounts.length : 'all') },
+    { label: 'Accounts', cell: (k) => (k.accounts ? `${k.accounts.length} only` : 'all') },
     {
       label: 'Created',
       cell: (k) => (
