@@ -1,5 +1,5 @@
 import { can } from '../access.ts';
-import { query } from '../api.ts';
+import { type ConsoleApi, query } from '../api.ts';
 import { afterWrite, written } from '../read-your-writes.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { field, pageContext } from '../context.ts';
@@ -81,23 +81,37 @@ function timeTravel(c: ConsoleContext): TimeTravel | null {
   return asOf || atPosition ? { asOf, atPosition } : null;
 }
 
-/** The journal as at the time-travel point: the lines at or before its position. */
-function journalAt(lines: JournalLine[], at: Balance | null): JournalLine[] {
-  if (!at) return lines;
-  if (at.position === null) return [];
-  return lines.filter((l) => l.position !== null && l.position <= at.position!);
+/** How far back the journal is paged to reach a time-travel point (lines read, newest first). */
+const JOURNAL_SCAN_MAX = 10_000;
+
+/**
+ * The journal's newest JOURNAL_LIMIT lines, or as at a time-travel point: the lines at or before its
+ * position, paged back to it through the API's cursor.
+ */
+async function journalAt(api: ConsoleApi, base: string, at: Balance | null): Promise<{ lines: JournalLine[]; more: boolean }> {
+  if (at && at.position === null) return { lines: [], more: false };
+  const lines: JournalLine[] = [];
+  let cursor: string | null = null;
+  for (let scanned = 0; lines.length < JOURNAL_LIMIT && scanned < JOURNAL_SCAN_MAX; ) {
+    const page: Page<JournalLine> = await api.get<Page<JournalLine>>(`${base}/transactions${query({ limit: at ? 500 : JOURNAL_LIMIT, cursor })}`);
+    scanned += page.items.length;
+    lines.push(...page.items.filter((l) => !at || (l.position !== null && l.position <= at.position!)));
+    cursor = page.nextCursor;
+    if (cursor === null) return { lines: lines.slice(0, JOURNAL_LIMIT), more: lines.length > JOURNAL_LIMIT };
+  }
+  return { lines: lines.slice(0, JOURNAL_LIMIT), more: true };
 }
 
 async function accountData(c: ConsoleContext, id: string, travel: TimeTravel | null) {
   const api = c.get('api');
   const base = `/v1/accounts/${encodeURIComponent(id)}`;
   const account = await api.get<Account>(`${base}${query(afterWrite(c))}`);
-  const [journal, holds, at] = await Promise.all([
-    api.get<Page<JournalLine>>(`${base}/transactions?limit=${JOURNAL_LIMIT}`),
+  const [holds, at] = await Promise.all([
     api.get<Page<Hold>>(`${base}/holds?limit=50`),
     travel ? api.get<Balance>(`${base}/balance${query(travel.atPosition ? { atPosition: travel.atPosition } : { asOf: travel.asOf })}`) : Promise.resolve(null),
   ]);
-  return { account, journal: journalAt(journal.items, at), more: journal.nextCursor !== null, holds: holds.items, at };
+  const journal = await journalAt(api, base, at);
+  return { account, journal: journal.lines, more: journal.more, holds: holds.items, at };
 }
 
 type AccountData = Awaited<ReturnType<typeof accountData>>;
@@ -149,7 +163,7 @@ function AccountLive({ d }: { d: AccountData }) {
           </>
         ) : null}
       </h2>
-      <Table columns={JOURNAL_COLUMNS} rows={d.journal} caption={d.journal.length === 0 ? 'No postings.' : `Newest first, ${d.journal.length} line(s)${d.more ? ` (the latest ${JOURNAL_LIMIT})` : ''}`} />
+      <Table columns={JOURNAL_COLUMNS} rows={d.journal} caption={d.journal.length === 0 ? 'No postings.' : `Newest first, ${d.journal.length} line(s)${d.more ? ` (the latest ${JOURNAL_LIMIT}; the statement report has them all)` : ''}`} />
     </>
   );
 }
