@@ -49,6 +49,20 @@ describe.each(BACKENDS.map((b): [LogBackend, Record<string, string>] => [b, b ==
     expect(filtered).not.toContain('ref-1');
   });
 
+  it('travels back past the newest page of the journal', async () => {
+    const id = await ledger.openAccount();
+    const first = created(await ledger.as().post(`/v1/accounts/${id}/deposits`, { amount: '1.00', reference: 'the-oldest-line' }));
+    for (let i = 0; i < 240; i++) created(await ledger.as().post(`/v1/accounts/${id}/deposits`, { amount: '1.00' }));
+    await ledger.catchUp();
+    const cookie = await signIn(ledger, (await ledger.key('auditor')).token);
+    const page = async (q: string) => (await ledger.system.app.request(`/console/accounts/${id}${q}`, { headers: { cookie: `ledger_console=${cookie}` } })).text();
+    expect(await page('')).not.toContain('the-oldest-line');
+    const then = await page(`?atPosition=${first.position as number}`);
+    expect(then).toContain('the-oldest-line');
+    expect(then).toContain('1.00 USD');
+    expect(then).toContain('1 line(s)');
+  }, 120_000);
+
   it('refuses the feed to a role that may not read the log, as the API does', async () => {
     const cookie = await signIn(ledger, (await ledger.key('teller')).token);
     const res = await ledger.system.app.request('/console/events/stream', { headers: { cookie: `ledger_console=${cookie}`, accept: 'text/event-stream' } });
