@@ -95,6 +95,13 @@ describe.skipIf(!CHROMIUM)('the web console in Chromium', () => {
     await page.getByLabel('API key').fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    // Keyboard only: the key field has the focus; Enter submits; Tab reaches the skip link first.
+    await page.goto(`${base}/console`);
+    await page.keyboard.type(keys.get('teller')!);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/console/home`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Skip to content');
 
     const expected: Record<Role, string[]> = {
       teller: ['Accounts', 'System'],

@@ -134,7 +134,8 @@ async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGe
           if (line.startsWith('event:')) event = line.slice(6).trim();
           else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
         }
-        if (data.length) yield { event, data: data.join('\n') };
+        // A frame without data is the API's keep-alive comment: passed on, so idle proxies keep the connection.
+        yield data.length ? { event, data: data.join('\n') } : { event: 'keep-alive', data: '' };
       }
     }
   } finally {
@@ -165,6 +166,10 @@ async function eventStream(c: ConsoleContext, deps: ConsoleDeps) {
     const pumps = readers.map(async (reader) => {
       for await (const frame of frames(reader)) {
         if (stream.aborted) return;
+        if (frame.event === 'keep-alive') {
+          await stream.write(': keep-alive\n\n');
+          continue;
+        }
         if (frame.event === 'end') {
           await stream.writeSSE({ event: 'end', data: frame.data });
           return;
