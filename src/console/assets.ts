@@ -104,11 +104,15 @@ export const SCRIPT = `'use strict';
     });
   });
   document.querySelectorAll('[data-refresh-src]').forEach(function (section) {
-    var busy = false, again = false;
+    var busy = false, again = false, latest = '';
+    // An event's id is partition:position; the page asks for the read model to have reached it.
     function refresh() {
       if (busy) { again = true; return; }
       busy = true;
-      fetch(section.getAttribute('data-refresh-src'), { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      var src = section.getAttribute('data-refresh-src');
+      var at = /^(\d+):(\d+)$/.exec(latest);
+      if (at) src += (src.indexOf('?') < 0 ? '?' : '&') + 'partition=' + at[1] + '&minPosition=' + at[2];
+      fetch(src, { credentials: 'same-origin', headers: { accept: 'text/html' } })
         .then(function (r) {
           // Signed out meanwhile (the session ended): go where the console sends us.
           if (r.redirected) { window.location.assign(r.url); return null; }
@@ -119,7 +123,7 @@ export const SCRIPT = `'use strict';
     }
     var on = section.getAttribute('data-refresh-on');
     var every = Number(section.getAttribute('data-refresh-every'));
-    if (on) listen(on, section, refresh);
+    if (on) listen(on, section, function (e) { latest = e.lastEventId || latest; refresh(); });
     else if (every > 0) setInterval(refresh, every);
   });
 })();

@@ -30,15 +30,15 @@ export function edgesOf(transactions: readonly AlertTransaction[]): Edge[] {
   return [...edges.values()];
 }
 
-/** The flagged accounts in the middle, their counterparties around them. */
-function layout(nodes: readonly string[], flagged: ReadonlySet<string>): Map<string, { x: number; y: number }> {
+/** The flagged accounts in the middle, their counterparties around them (beside them when there are two or fewer). */
+function layout(nodes: readonly string[], flagged: ReadonlySet<string>, h: number): Map<string, { x: number; y: number }> {
   const at = new Map<string, { x: number; y: number }>();
   const centre = nodes.filter((n) => flagged.has(n));
   const ring = nodes.filter((n) => !flagged.has(n));
-  centre.forEach((n, i) => at.set(n, { x: W / 2 + (i - (centre.length - 1) / 2) * 90, y: H / 2 }));
+  centre.forEach((n, i) => at.set(n, { x: W / 2 + (i - (centre.length - 1) / 2) * 90, y: h / 2 }));
   ring.forEach((n, i) => {
-    const angle = (2 * Math.PI * i) / Math.max(ring.length, 1) - Math.PI / 2;
-    at.set(n, { x: W / 2 + Math.cos(angle) * (W / 2 - 80), y: H / 2 + Math.sin(angle) * (H / 2 - 55) });
+    const angle = ring.length <= 2 ? Math.PI * (1 - i) : (2 * Math.PI * i) / ring.length - Math.PI / 2;
+    at.set(n, { x: W / 2 + Math.cos(angle) * (W / 2 - 80), y: h / 2 + Math.sin(angle) * (h / 2 - 55) });
   });
   return at;
 }
@@ -49,10 +49,12 @@ const short = (id: string) => (id === EXTERNAL ? 'external' : `…${id.slice(-6)
 export function CounterpartyGraph({ transactions, flagged, currency }: { transactions: readonly AlertTransaction[]; flagged: readonly string[]; currency: string }) {
   const edges = edgesOf(transactions);
   const nodes = [...new Set([...flagged, ...edges.flatMap((e) => [e.from, e.to])])];
-  const at = layout(nodes, new Set(flagged));
+  const few = nodes.length - flagged.length <= 2;
+  const h = few ? 200 : H;
+  const at = layout(nodes, new Set(flagged), h);
   const label = `Counterparty graph: ${nodes.length} account(s), ${edges.length} flow(s) of money between them.`;
   return (
-    <svg class="graph" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-label={label}>
+    <svg class="graph" viewBox={`0 0 ${W} ${h}`} width={W} height={h} aria-label={label}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
           <path d="M 0 0 L 10 5 L 0 10 z" fill="#4a4a4a" />
