@@ -110,7 +110,7 @@ export const SCRIPT = `'use strict';
       if (busy) { again = true; return; }
       busy = true;
       var src = section.getAttribute('data-refresh-src');
-      var at = /^(\d+):(\d+)$/.exec(latest);
+      var at = /^(\\d+):(\\d+)$/.exec(latest);
       if (at) src += (src.indexOf('?') < 0 ? '?' : '&') + 'partition=' + at[1] + '&minPosition=' + at[2];
       fetch(src, { credentials: 'same-origin', headers: { accept: 'text/html' } })
         .then(function (r) {

@@ -70,7 +70,7 @@ export function CounterpartyGraph({ transactions, flagged, currency }: { transac
         return (
           <g>
             <line x1={x1} y1={y1} x2={x2} y2={y2} stroke="#4a4a4a" stroke-width={Math.min(1.5 + e.count, 6)} marker-end="url(#arrow)" />
-            <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 6} text-anchor="middle" font-size="12" fill="#1a1a1a">
+            <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 6} text-anchor="middle" font-size="12" fill="#1a1a1a" stroke="#ffffff" stroke-width="4" paint-order="stroke">
               {`${e.total} ${currency} (${e.count}×)`}
             </text>
           </g>
@@ -83,7 +83,7 @@ export function CounterpartyGraph({ transactions, flagged, currency }: { transac
           <>
             <title>{n}</title>
             <circle cx={p.x} cy={p.y} r={R} fill={isFlagged ? '#fde2e2' : '#e3edf9'} stroke={isFlagged ? '#a4161a' : '#0b4f9c'} stroke-width="2" />
-            <text x={p.x} y={p.y + R + 15} text-anchor="middle" font-size="12" fill="#1a1a1a">
+            <text x={p.x} y={p.y + R + 15} text-anchor="middle" font-size="12" fill="#1a1a1a" stroke="#ffffff" stroke-width="4" paint-order="stroke">
               {short(n)}
             </text>
           </>
