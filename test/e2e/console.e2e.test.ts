@@ -181,7 +181,10 @@ describe.skipIf(!CHROMIUM)('the web console in Chromium', () => {
     const page = await signedIn('auditor');
     await page.goto(`${base}/console/accounts/${b}`);
     await poll(() => page.locator('[data-live-status]').textContent()).toBe('Live: connected');
+    // The refresh asks for the position of the event it follows, so the read model has it (read your writes).
+    const refreshed = page.waitForRequest(new RegExp(`/console/accounts/${b}/live\\?partition=\\d+&minPosition=\\d+$`));
     created(await admin.post(`/v1/accounts/${b}/deposits`, { amount: '1.00', reference: 'live deposit' }));
+    await refreshed;
     await poll(() => page.getByTestId('balance').textContent()).toContain('12001.00 USD');
     expect(await page.locator('section[aria-label="Balance and journal"]').textContent()).toContain('live deposit');
   });
