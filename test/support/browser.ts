@@ -34,10 +34,14 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** A screenshot of the page for the README (docs/console/NAME.png). */
+/**
+ * A screenshot of the page: into docs/console/NAME.png (the README's) with UPDATE_SCREENSHOTS=1,
+ * else into .tmp/console/ so that a test run leaves the working tree as it was.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir('docs/console', { recursive: true });
-  await page.screenshot({ path: `docs/console/${name}.png`, fullPage: true });
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/console' : '.tmp/console';
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
 
 /** Console messages that say the CSP refused something (an inline script, eval, a foreign origin). */
