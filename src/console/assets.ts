@@ -24,6 +24,7 @@ main { padding: 1em 1.2em 3em; max-width: 1280px; }
 h1 { font-size: 1.5em; margin: .3em 0 .6em; }
 h2 { font-size: 1.15em; margin: 1.4em 0 .5em; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; font-size: .93em; }
+caption { text-align: left; padding: .2em 0; }
 th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

@@ -28,7 +28,9 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 function summary(e: StreamEvent): string {
   const d = e.data;
   const amount = str(d['amount']);
-  const parts = [amount ? `${amount} ${str(d['currency']) ?? ''}`.trim() : null];
+  const currency = str(d['currency']) ?? '';
+  const owner = str(d['ownerId']);
+  const parts = [amount ? `${amount} ${currency}`.trim() : currency ? `${currency} account${owner ? ` of ${owner}` : ''}` : null];
   const from = str(d['fromAccountId']);
   const to = str(d['toAccountId']);
   if (from && to) parts.push(`${from} → ${to}`);
