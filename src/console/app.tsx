@@ -157,8 +157,9 @@ function sameOrigin(c: ConsoleContext): boolean {
   return true;
 }
 
+/** Behind a TLS-terminating proxy the request arrives as http: its X-Forwarded-Proto only ever adds Secure. */
 function isHttps(c: ConsoleContext): boolean {
-  return new URL(c.req.url).protocol === 'https:';
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 }
 
 function remoteAddress(c: ConsoleContext): string | null {
