@@ -45,7 +45,7 @@ export function ownerRoutes(app: App, deps: { ledger: LedgerReadModel; alerts: O
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
       },
-      responses: { 200: { description: 'A page of accounts', content: { 'application/json': { schema: AccountPage } } }, ...problemResponses(400, 401, 403, 429) },
+      responses: { 200: { description: 'A page of accounts', content: { 'application/json': { schema: AccountPage } } } },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -62,7 +62,7 @@ export function ownerRoutes(app: App, deps: { ledger: LedgerReadModel; alerts: O
       tags: ['accounts'],
       summary: "An owner's accounts, totals per currency and open alerts",
       request: { params: z.object({ ownerId: OwnerId.openapi({ param: { name: 'ownerId', in: 'path' }, example: 'customer-42' }) }) },
-      responses: { 200: { description: 'The owner', content: { 'application/json': { schema: Owner } } }, ...problemResponses(400, 401, 403, 404, 429) },
+      responses: { 200: { description: 'The owner', content: { 'application/json': { schema: Owner } } }, ...problemResponses(404) },
     }),
     async (c) => {
       const { ownerId } = c.req.valid('param');
