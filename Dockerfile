@@ -19,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+COPY assets ./assets
 COPY bin ./bin
 # Not root: the service runs as `node`, and owns only what it writes (its data directory and reports).
 RUN mkdir -p /data /app/reports && chown node:node /data /app/reports && chmod 0700 /data

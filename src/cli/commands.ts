@@ -84,7 +84,10 @@ const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
   --owner ID             owner-activity: the owner whose accounts to report
   --position N           reproduce the report at an earlier log position
   --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
-  --out DIR              default reports/`;
+  --out DIR              default reports/
+  --url URL --key KEY    ask a running service's API instead of opening the storage (needed while a
+                         service runs on the embedded default: its data directory is locked); KEY is
+                         an API key with the auditor or admin role (or LEDGER_URL / LEDGER_API_KEY)`;
 
 const REPORT_OPTIONS = {
   from: { type: 'string' },
@@ -99,6 +102,8 @@ const REPORT_OPTIONS = {
   position: { type: 'string' },
   format: { type: 'string', default: 'pdf' },
   out: { type: 'string', default: 'reports' },
+  url: { type: 'string' },
+  key: { type: 'string' },
 } as const;
 
 const VERIFY_USAGE = `usage: ledger verify

@@ -15,6 +15,7 @@ import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../reports/trial-balance.ts';
 import { type ParsedCommand, UsageError } from './args.ts';
 import { type Progress, progress } from './progress.ts';
+import { remoteReport } from './remote-report.ts';
 import { catchUpWithProgress, toolReadModels, withStorage } from './tool-storage.ts';
 
 function reportArgs({ values, positionals }: ParsedCommand): { name: ReportName; format: ReportFormat | 'manifest'; position: number | undefined; values: Record<string, string | undefined> & { out: string } } {
@@ -32,13 +33,25 @@ function reportArgs({ values, positionals }: ParsedCommand): { name: ReportName;
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
 export async function reportCommand(parsed: ParsedCommand, env: Env): Promise<number> {
   const { name, format, position, values } = reportArgs(parsed);
-  return withStorage(env, async (storage) => {
-    // Bring every read model up to the log first (the same exactly-once step as a running
-    // projector, so a service running beside this is not disturbed): a report reflects the whole log.
-    const models = toolReadModels(env, storage);
-    await catchUpWithProgress('report: catching up', storage, projections(models));
-    return writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
-  });
+  const url = values.url ?? env.LEDGER_URL;
+  if (url !== undefined) {
+    const key = values.key ?? env.LEDGER_API_KEY;
+    if (!key) throw new UsageError('ledger report: --url needs --key (or LEDGER_API_KEY): an API key with the auditor or admin role');
+    return remoteReport({ url, key, name, format, values, out: values.out });
+  }
+  try {
+    return await withStorage(env, async (storage) => {
+      // Bring every read model up to the log first (the same exactly-once step as a running
+      // projector, so a service running beside this is not disturbed): a report reflects the whole log.
+      const models = toolReadModels(env, storage);
+      await catchUpWithProgress('report: catching up', storage, projections(models));
+      return await writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
+    });
+  } catch (err) {
+    if (!(err instanceof Error) || !/is in use by process/.test(err.message)) throw err;
+    console.error(`${err.message}\na service is running on this data directory: ask it instead, with --url http://HOST:PORT --key API_KEY (see ledger report --help)`);
+    return 4;
+  }
 }
 
 async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat | 'manifest', values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {

@@ -590,7 +590,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Large transactions: deposits, withdrawals and transfers at or above a threshold per currency (default 10,000.00) */
+        /** Large transactions: deposits, withdrawals, transfers, hold captures and reversals at or above a threshold per currency (default 10,000.00) */
         get: operations["getReportsLargeTransactions"];
         put?: never;
         post?: never;
@@ -607,7 +607,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Suspicious activity: alerts raised in the period with their evidence */
+        /** Suspicious activity: a block per alert raised in the period (rule, severity, summary, amount, evidence transactions, status history with actors and notes) */
         get: operations["getReportsSuspiciousActivity"];
         put?: never;
         post?: never;
