@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
+import { fetchSizeOptions, messageSizeConfig, raiseMessageSize, sendSized } from './kafka-message-size.ts';
 import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
 
 export interface KafkaTopology {
@@ -18,19 +19,21 @@ export interface KafkaTopology {
 export const COMMANDS_TOPIC = 'ledger.commands';
 export const REPLIES_TOPIC = 'ledger.replies';
 
-/** Creates the commands and replies topics when missing. */
+/** Creates the commands and replies topics when missing, and lets them carry a full batch (max.message.bytes). */
 export async function ensureCommandTopics(kafka: Kafka, t: KafkaTopology): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [t.commandsTopic ?? COMMANDS_TOPIC, t.repliesTopic ?? REPLIES_TOPIC].filter((name) => !existing.has(name));
+    const topics = [t.commandsTopic ?? COMMANDS_TOPIC, t.repliesTopic ?? REPLIES_TOPIC];
+    const wanted = topics.filter((name) => !existing.has(name));
     if (wanted.length) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: wanted.map((topic) => ({ topic, numPartitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] })),
+        topics: wanted.map((topic) => ({ topic, numPartitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }, ...messageSizeConfig()] })),
       });
     }
+    await raiseMessageSize(admin, topics.filter((name) => existing.has(name)));
   } finally {
     await admin.disconnect();
   }
@@ -59,7 +62,7 @@ export class KafkaCommandBus implements CommandBus {
     await ensureCommandTopics(this.kafka, this.topology);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000, ...fetchSizeOptions });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.repliesTopic ?? REPLIES_TOPIC, fromBeginning: false });
     const ready = groupJoined(this.consumer);
@@ -95,11 +98,7 @@ export class KafkaCommandBus implements CommandBus {
       this.pending.set(requestId, { resolve, reject, timer });
     });
     try {
-      await this.producer.send({
-        topic: this.topology.commandsTopic ?? COMMANDS_TOPIC,
-        acks: -1,
-        messages: [{ key: ctx.commandId, value: JSON.stringify(message) }],
-      });
+      await sendSized(this.producer, this.topology.commandsTopic ?? COMMANDS_TOPIC, [{ key: ctx.commandId, value: JSON.stringify(message) }]);
     } catch (err) {
       const waiting = this.pending.get(requestId);
       if (waiting) clearTimeout(waiting.timer);

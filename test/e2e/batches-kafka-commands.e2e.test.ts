@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/app/logger.ts';
+import { type System, startSystem } from '../../src/app/system.ts';
+import { loadEnv } from '../../src/config/env.ts';
+import { MAX_BATCH_ITEMS } from '../../src/domain/batch/index.ts';
+import { ADMIN_TOKEN, type TestLedger, bearer, startTestLedger } from '../support/harness.ts';
+import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
+
+const brokers = await ensureKafka();
+type Body = Record<string, unknown>;
+
+/**
+ * Batches through the Kafka command path: an API node without the engine sends each batch on
+ * <prefix>.commands and reads its result on <prefix>.replies. A batch of 8,190 items (about 1 MB of
+ * command, several MB of reply: more than a broker's default message size) lands whole, atomic or
+ * item by item; an atomic refusal keeps its item index across the reply.
+ */
+describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart from the engine)', () => {
+  let engineSide: TestLedger;
+  let api: System;
+  beforeAll(async () => {
+    const env = { KAFKA_TOPIC: `${uniqueTopic('bigbatch')}.events` };
+    engineSide = await startTestLedger('kafka', env, { roles: new Set(['engine', 'projector']) });
+    const fullEnv = { LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, LEDGER_RATE_LIMIT_RPS: '0', KAFKA_BROKERS: brokers!.join(','), ...env };
+    api = await startSystem(loadEnv(fullEnv), { database: engineSide.database, logger: silentLogger, roles: new Set(['api']) });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.close();
+    await engineSide?.close();
+  });
+
+  const post = async (path: string, body: unknown): Promise<{ status: number; body: Body }> => {
+    const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Body };
+  };
+  const withHeaders = async (path: string, body: unknown) => {
+    const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
+  };
+  const balance = async (id: string) => {
+    await engineSide.catchUp();
+    return (await engineSide.as().get(`/v1/accounts/${id}`)).body.balance;
+  };
+  const open = async (deposit: string) => {
+    const id = (await post('/v1/accounts', { currency: 'USD' })).body.id as string;
+    expect((await post(`/v1/accounts/${id}/deposits`, { amount: deposit })).status).toBe(201);
+    return id;
+  };
+  const transfers = (from: string, to: string, n: number) => Array.from({ length: n }, (_, i) => ({ type: 'transfer', fromAccountId: from, toAccountId: to, amount: '1.00', reference: `payroll line ${i}` }));
+
+  it(`lands an atomic batch of ${MAX_BATCH_ITEMS} transfers through the command bus`, async () => {
+    const a = await open(`${MAX_BATCH_ITEMS}.00`);
+    const b = await open('0.01');
+    const res = await post('/v1/batches', { mode: 'atomic', items: transfers(a, b, MAX_BATCH_ITEMS) });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(201);
+    expect(res.body).toMatchObject({ accepted: MAX_BATCH_ITEMS, refused: 0 });
+    expect(await balance(a)).toBe('0.00');
+    expect(await balance(b)).toBe(`${MAX_BATCH_ITEMS}.01`);
+  }, 180_000);
+
+  it(`lands an independent batch of ${MAX_BATCH_ITEMS} items with refusals through the command bus`, async () => {
+    const a = await open('4000.00');
+    const b = await open('0.01');
+    const res = await post('/v1/batches', { mode: 'independent', items: transfers(a, b, MAX_BATCH_ITEMS) });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 4000, refused: MAX_BATCH_ITEMS - 4000 });
+    const items = res.body.items as Body[];
+    expect(items).toHaveLength(MAX_BATCH_ITEMS);
+    expect(items[3999]).toMatchObject({ index: 3999, status: 'accepted' });
+    expect(items[4000]).toMatchObject({ index: 4000, status: 'refused', code: 'insufficient_funds' });
+    expect(await balance(b)).toBe('4000.01');
+  }, 180_000);
+
+  it('keeps an atomic refusal’s item index across the reply; a retried key replays through the bus', async () => {
+    const a = await open('10.00');
+    const b = await open('0.01');
+    const items = [...transfers(a, b, 10), { type: 'capture', holdId: 'no-such-hold' }];
+    const refused = await withHeaders('/v1/batches', { mode: 'atomic', items });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toMatchObject({ code: 'hold_not_found' });
+    expect((refused.body.errors as Array<{ field: string }>)[0]!.field).toBe('items.10');
+    const short = await post('/v1/batches', { mode: 'atomic', items: transfers(a, b, 11) });
+    expect(short).toMatchObject({ status: 422, body: { code: 'insufficient_funds' } });
+    expect((short.body.errors as Array<{ field: string }>)[0]!.field).toMatch(/^items\.10(\.|$)/);
+    expect(await balance(b)).toBe('0.01');
+  }, 60_000);
+});
+
+
