@@ -1,4 +1,7 @@
-import { type Admin, CompressionTypes, ConfigResourceTypes, ConfigSource, type Message, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Message, type Producer } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader sees only some of its named exports (not the config enums).
+const { CompressionTypes, ConfigResourceTypes, ConfigSource } = kafkajs;
 
 /**
  * How large a message on the commands and replies topics may be. A batch of 8,190 items is about
