@@ -33,8 +33,8 @@ describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart
     const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Body };
   };
-  const withHeaders = async (path: string, body: unknown) => {
-    const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const withHeaders = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
   };
   const balance = async (id: string) => {
@@ -83,6 +83,14 @@ describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart
     expect(short).toMatchObject({ status: 422, body: { code: 'insufficient_funds' } });
     expect((short.body.errors as Array<{ field: string }>)[0]!.field).toMatch(/^items\.10(\.|$)/);
     expect(await balance(b)).toBe('0.01');
+    const key = { 'idempotency-key': `kafka-batch-${a}` };
+    const body = { mode: 'independent', items: transfers(a, b, 12) };
+    const first = await withHeaders('/v1/batches', body, key);
+    const again = await withHeaders('/v1/batches', body, key);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await balance(b)).toBe('10.01');
   }, 60_000);
 });
 
