@@ -37,9 +37,11 @@ describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart
     const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
   };
+  /** The engine's balance (the writer's state: what the read side would show once projected). */
   const balance = async (id: string) => {
-    await engineSide.catchUp();
-    return (await engineSide.as().get(`/v1/accounts/${id}`)).body.balance;
+    await engineSide.system.engine!.drain();
+    const account = engineSide.system.engine!.account(id);
+    return account.status === 'none' ? null : account.balance.toFixed(2);
   };
   const open = async (deposit: string) => {
     const id = (await post('/v1/accounts', { currency: 'USD' })).body.id as string;
