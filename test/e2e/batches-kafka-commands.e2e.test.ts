@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/app/logger.ts';
 import { type System, startSystem } from '../../src/app/system.ts';
@@ -25,17 +26,29 @@ describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart
     api = await startSystem(loadEnv(fullEnv), { database: engineSide.database, logger: silentLogger, roles: new Set(['api']) });
   }, 120_000);
   afterAll(async () => {
+    if (retried.length) console.warn(`retried after 503: ${retried.join(', ')}`);
     await api?.close();
     await engineSide?.close();
   });
 
-  const post = async (path: string, body: unknown): Promise<{ status: number; body: Body }> => {
-    const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as Body };
-  };
   const withHeaders = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await api.app.request(path, { method: 'POST', headers: { ...bearer(ADMIN_TOKEN), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
+  };
+  const retried: string[] = [];
+  /**
+   * A command as a client sends it: under an Idempotency-Key, sent again with it after a 503 (on a
+   * loaded machine the broker may not answer within the writer's deadline; the retry lands it once).
+   */
+  const post = async (path: string, body: unknown): Promise<{ status: number; body: Body }> => {
+    const key = { 'idempotency-key': randomUUID() };
+    let res = await withHeaders(path, body, key);
+    for (let i = 0; i < 5 && res.status === 503; i++) {
+      retried.push(path);
+      await new Promise((r) => setTimeout(r, 1000));
+      res = await withHeaders(path, body, key);
+    }
+    return res;
   };
   /** The engine's balance (the writer's state: what the read side would show once projected). */
   const balance = async (id: string) => {
@@ -44,7 +57,9 @@ describe.skipIf(!brokers)('batches through the Kafka command bus (API node apart
     return account.status === 'none' ? null : account.balance.toFixed(2);
   };
   const open = async (deposit: string) => {
-    const id = (await post('/v1/accounts', { currency: 'USD' })).body.id as string;
+    const opened = await post('/v1/accounts', { currency: 'USD' });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const id = opened.body.id as string;
     expect((await post(`/v1/accounts/${id}/deposits`, { amount: deposit })).status).toBe(201);
     return id;
   };
