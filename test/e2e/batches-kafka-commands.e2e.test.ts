@@ -4,10 +4,11 @@ import { silentLogger } from '../../src/app/logger.ts';
 import { type System, startSystem } from '../../src/app/system.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import { MAX_BATCH_ITEMS } from '../../src/domain/batch/index.ts';
-import { ADMIN_TOKEN, type TestLedger, bearer, startTestLedger } from '../support/harness.ts';
+import { ADMIN_TOKEN, type TestLedger, bearer, logBackends, startTestLedger } from '../support/harness.ts';
 import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 
-const brokers = await ensureKafka();
+// Only where the Kafka backend is selected (LEDGER_TEST_BACKENDS), like every suite that runs on it.
+const brokers = (await logBackends()).includes('kafka') ? await ensureKafka() : null;
 type Body = Record<string, unknown>;
 
 /**
