@@ -217,7 +217,7 @@ describe.each(await logBackends())('refusals of holds, reversals and batches ove
     expect(await balances(a)).toEqual(['0.00']);
   });
 
-  it('refuses a hold past its deadline (hold_expired) until the engine expires it, exactly once, then hold_not_active', async () => {
+  it('refuses a hold past its deadline (hold_expired) until the engine expires it, exactly once and on a frozen account, then hold_not_active', async () => {
     const engine = ledger.system.engine!;
     const a = await ledger.openAccount({ deposit: '50.00' });
     const b = await ledger.openAccount();
@@ -236,6 +236,8 @@ describe.each(await logBackends())('refusals of holds, reversals and batches ove
     const independent = await post('/v1/batches', { mode: 'independent', items: [{ type: 'void', holdId: h }] });
     expect((independent.body.items as Body[])[0]).toMatchObject({ status: 'refused', code: 'hold_expired' });
 
+    // A frozen account keeps its holds, and their expiry still lands (it only gives money back).
+    expect((await post(`/v1/accounts/${a}/freeze`)).status).toBe(200);
     await ledger.restart(); // the new engine expires what is due as it starts
     let status = '';
     for (let i = 0; i < 100 && status !== 'expired'; i++) {
@@ -247,7 +249,7 @@ describe.each(await logBackends())('refusals of holds, reversals and batches ove
     expectProblem(await post(`/v1/holds/${h}/capture`), 422, 'hold_not_active');
     expectProblem(await post(`/v1/holds/${h}/void`), 422, 'hold_not_active');
     await expect(ledger.system.engine!.execute({ type: 'ExpireHold', holdId: h }, commandContext())).rejects.toSatisfy((e: unknown) => e instanceof DomainError && e.code === 'hold_not_active');
-    expect((await ledger.as().get(`/v1/accounts/${a}`)).body).toMatchObject({ balance: '45.00', held: '0.00', available: '45.00' });
+    expect((await ledger.as().get(`/v1/accounts/${a}`)).body).toMatchObject({ status: 'frozen', balance: '45.00', held: '0.00', available: '0.00' });
     expect(await countOf(ledger.system.log, 'HoldExpired')).toBe(1);
   });
 });
