@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
-import { fetchSizeOptions, messageSizeConfig, raiseMessageSize, sendSized } from './kafka-message-size.ts';
+import { messageSizeConfig, raiseMessageSize, sendSized } from './kafka-message-size.ts';
 import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
 
 export interface KafkaTopology {
@@ -72,7 +72,7 @@ export class KafkaCommandBus implements CommandBus {
     await ensureCommandTopics(this.kafka, this.topology);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000, ...fetchSizeOptions });
+    this.consumer = this.kafka.consumer({ groupId: this.instanceId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.repliesTopic ?? REPLIES_TOPIC, fromBeginning: false });
     const ready = groupJoined(this.consumer);

@@ -1,7 +1,7 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
 import { groupJoined } from './group-join.ts';
 import type { CommandBus } from './command-bus.ts';
-import { fetchSizeOptions, sendSized } from './kafka-message-size.ts';
+import { sendSized } from './kafka-message-size.ts';
 import { COMMANDS_TOPIC, type KafkaTopology, REPLIES_TOPIC, ensureCommandTopics } from './kafka-command-bus.ts';
 import { type CommandMessage, type ReplyMessage, replyFor } from './wire.ts';
 
@@ -29,7 +29,7 @@ export class KafkaCommandServer {
     await ensureCommandTopics(this.kafka, this.topology);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, ...fetchSizeOptions });
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topology.commandsTopic ?? COMMANDS_TOPIC, fromBeginning: true });
     const producer = this.producer;

@@ -7,8 +7,9 @@ const { CompressionTypes, ConfigResourceTypes, ConfigSource } = kafkajs;
  * How large a message on the commands and replies topics may be. A batch of 8,190 items is about
  * 1.5 MB of command and ten times that of reply (each item's events, with their envelopes): more
  * than a broker's default 1 MB (message.max.bytes). The topics are created, or raised, to this
- * max.message.bytes, consumers fetch up to it, and large sends are gzip-compressed (the limit counts
- * compressed bytes), so the usual reply of a full batch is a few MB on the wire.
+ * max.message.bytes, and large sends are gzip-compressed (the limit counts compressed bytes), so the
+ * usual reply of a full batch is a few MB on the wire. Consumers keep their fetch sizes: a broker
+ * hands over a record batch larger than the fetch size whole.
  */
 export const COMMAND_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -20,9 +21,6 @@ const SEND_MAX_BYTES = 16 * 1024 * 1024;
 
 /** The topic config entries that carry the size. */
 export const messageSizeConfig = (): Array<{ name: string; value: string }> => [{ name: 'max.message.bytes', value: String(COMMAND_MESSAGE_MAX_BYTES) }];
-
-/** Consumer options so a fetch can take the largest message whole. */
-export const fetchSizeOptions = { maxBytesPerPartition: COMMAND_MESSAGE_MAX_BYTES, maxBytes: COMMAND_MESSAGE_MAX_BYTES } as const;
 
 /**
  * Raises max.message.bytes on topics created before it was set (or by hand) when theirs is lower.
