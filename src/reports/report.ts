@@ -10,8 +10,9 @@ import { PdfTableWriter } from './pdf-table.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
 
-export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance', 'general-ledger-detail', 'owner-activity'] as const;
-export type ReportName = (typeof REPORT_NAMES)[number];
+import type { ReportName } from './names.ts';
+
+export { REPORT_NAMES, type ReportName } from './names.ts';
 export type ReportFormat = 'pdf' | 'csv';
 
 /** What report generators read from: the read models (never the write side), the log for chain verification, the alerts store. */

@@ -52,7 +52,7 @@ export function ownerRoutes(app: App, deps: { ledger: LedgerReadModel; alerts: O
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
       },
-      responses: { 200: { description: 'A page of accounts', content: { 'application/json': { schema: AccountPage } } }, ...problemResponses(400, 401, 403, 429) },
+      responses: { 200: { description: 'A page of accounts', content: { 'application/json': { schema: AccountPage } } } },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -72,7 +72,7 @@ export function ownerRoutes(app: App, deps: { ledger: LedgerReadModel; alerts: O
         params: z.object({ ownerId: OwnerId.openapi({ param: { name: 'ownerId', in: 'path' }, example: 'customer-42' }) }),
         query: z.object({ alertsCursor: z.string().max(200).optional().openapi({ description: 'openAlertsNextCursor of the answer before.' }) }),
       },
-      responses: { 200: { description: 'The owner', content: { 'application/json': { schema: Owner } } }, ...problemResponses(400, 401, 403, 404, 429) },
+      responses: { 200: { description: 'The owner', content: { 'application/json': { schema: Owner } } }, ...problemResponses(404) },
     }),
     async (c) => {
       const { ownerId } = c.req.valid('param');

@@ -52,7 +52,7 @@ const REPORT_RESPONSE = {
 export function reportRoutes(app: App, ctx: ReportContext): void {
 
   const route = <Q extends z.ZodObject>(name: string, summary: string, query: Q) =>
-    createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(400, 401, 404, 409) } });
+    createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(404, 409) } });
 
   app.openapi(route('account-statement', 'Account statement: opening balance, every entry with running balance, closing balance, totals', Period.extend({ accountId: Id })), async (c) => {
     const q = c.req.valid('query');
