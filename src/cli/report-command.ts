@@ -1,6 +1,5 @@
 import { createWriteStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Env } from '../config/env.ts';
 import { AppError } from '../errors.ts';
 import { projections } from '../read-models/registry.ts';
@@ -14,69 +13,45 @@ import { parsePeriod } from '../reports/period.ts';
 import { REPORT_NAMES, type ReportContext, type ReportFormat, type ReportName, type ReportPlan, renderReport, reportContext } from '../reports/report.ts';
 import { planSuspiciousActivity } from '../reports/suspicious-activity.ts';
 import { planTrialBalance } from '../reports/trial-balance.ts';
-import { toolReadModels, withStorage } from './tool-storage.ts';
+import { type ParsedCommand, UsageError } from './args.ts';
+import { type Progress, progress } from './progress.ts';
+import { remoteReport } from './remote-report.ts';
+import { catchUpWithProgress, toolReadModels, withStorage } from './tool-storage.ts';
 
-export const REPORT_USAGE = `usage: ledger report <${REPORT_NAMES.join('|')}> [options]
-  --from DATE|DATETIME   start of the period (inclusive)
-  --to DATE|DATETIME     end of the period (a date includes the whole day)
-  --account ID           account (required for account-statement; a filter for audit-trail)
-  --actor NAME --type EVENT   audit-trail filters
-  --threshold LIST       large-transactions: 10000.00 and/or CUR:amount, comma-separated
-  --as-at DATE|DATETIME  trial-balance: as at this date or instant
-  --gl-account CODE      general-ledger-detail: the GL account (customer:ID, settlement:wire:USD, suspense:USD ...)
-  --owner ID             owner-activity: the owner whose accounts to report
-  --position N           reproduce the report at an earlier log position
-  --format pdf|csv|manifest   default pdf; manifest: JSON with parameters, position, row count, data SHA-256, version
-  --out DIR              default reports/`;
+function reportArgs({ values, positionals }: ParsedCommand): { name: ReportName; format: ReportFormat | 'manifest'; position: number | undefined; values: Record<string, string | undefined> & { out: string } } {
+  const name = positionals[0];
+  if (name === undefined) throw new UsageError(`ledger report: which report? one of ${REPORT_NAMES.join(', ')}`);
+  if (!(REPORT_NAMES as readonly string[]).includes(name)) throw new UsageError(`ledger report: unknown report "${name}": one of ${REPORT_NAMES.join(', ')}`);
+  const strings = Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const format = strings.format ?? 'pdf';
+  if (format !== 'pdf' && format !== 'csv' && format !== 'manifest') throw new UsageError(`ledger report: --format must be pdf, csv or manifest, not "${format}"`);
+  if (strings.position !== undefined && !/^-?[0-9]+$/.test(strings.position)) throw new UsageError(`ledger report: --position must be a whole number, not "${strings.position}"`);
+  const position = strings.position === undefined ? undefined : Number(strings.position);
+  return { name: name as ReportName, format, position, values: { ...strings, out: strings.out ?? 'reports' } };
+}
 
 /** `ledger report <name> ...`: writes the report to a file and prints its name, rows, position and data hash. */
-export async function reportCommand(argv: string[], env: Env): Promise<number> {
-  const name = argv[0] as ReportName | undefined;
-  if (!name || argv.includes('--help') || argv.includes('-h')) {
-    if (!name) console.error(`which report? one of ${REPORT_NAMES.join(', ')}\n\n${REPORT_USAGE}`);
-    else console.log(REPORT_USAGE);
-    return name ? 0 : 2;
+export async function reportCommand(parsed: ParsedCommand, env: Env): Promise<number> {
+  const { name, format, position, values } = reportArgs(parsed);
+  const url = values.url ?? env.LEDGER_URL;
+  if (url !== undefined) {
+    const key = values.key ?? env.LEDGER_API_KEY;
+    if (!key) throw new UsageError('ledger report: --url needs --key (or LEDGER_API_KEY): an API key with the auditor or admin role');
+    return remoteReport({ url, key, name, format, values, out: values.out });
   }
-  if (!REPORT_NAMES.includes(name)) {
-    console.error(`unknown report "${name}": one of ${REPORT_NAMES.join(', ')}`);
-    return 2;
+  try {
+    return await withStorage(env, async (storage) => {
+      // Bring every read model up to the log first (the same exactly-once step as a running
+      // projector, so a service running beside this is not disturbed): a report reflects the whole log.
+      const models = toolReadModels(env, storage);
+      await catchUpWithProgress('report: catching up', storage, projections(models));
+      return await writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
+    });
+  } catch (err) {
+    if (!(err instanceof Error) || !/is in use by process/.test(err.message)) throw err;
+    console.error(`${err.message}\na service is running on this data directory: ask it instead, with --url http://HOST:PORT --key API_KEY (see ledger report --help)`);
+    return 4;
   }
-  const { values } = parseArgs({
-    args: argv.slice(1),
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      account: { type: 'string' },
-      actor: { type: 'string' },
-      type: { type: 'string' },
-      threshold: { type: 'string' },
-      'as-at': { type: 'string' },
-      'gl-account': { type: 'string' },
-      owner: { type: 'string' },
-      position: { type: 'string' },
-      format: { type: 'string', default: 'pdf' },
-      out: { type: 'string', default: 'reports' },
-    },
-    strict: true,
-  });
-  if (values.format !== 'pdf' && values.format !== 'csv' && values.format !== 'manifest') {
-    console.error(`--format must be pdf, csv or manifest, not "${values.format}"`);
-    return 2;
-  }
-  if (values.position !== undefined && !/^-?[0-9]+$/.test(values.position)) {
-    console.error('--position must be a whole number');
-    return 2;
-  }
-  const format: ReportFormat | 'manifest' = values.format;
-  const position = values.position === undefined ? undefined : Number(values.position);
-
-  return withStorage(env, async (storage) => {
-    // Bring every read model up to the log first (the same exactly-once step as a running
-    // projector, so a service running beside this is not disturbed): a report reflects the whole log.
-    const models = toolReadModels(env, storage);
-    await storage.catchUp(projections(models));
-    return writeReport(reportContext(storage.database.db, storage.log, models.ledger), name, format, values, position);
-  });
 }
 
 async function writeReport(ctx: ReportContext, name: ReportName, format: ReportFormat | 'manifest', values: Record<string, string | undefined> & { out: string }, position: number | undefined): Promise<number> {
@@ -100,9 +75,24 @@ async function writeReport(ctx: ReportContext, name: ReportName, format: ReportF
   }
   const file = path.join(values.out, `${plan.fileStem}.${format}`);
   const started = Date.now();
-  const result = await renderReport(plan, format, createWriteStream(file), new Date(), { ...values, position });
+  const bar = progress(`report ${name}`, plan.rowCount);
+  const result = await renderReport(withRowProgress(plan, bar), format, createWriteStream(file), new Date(), { ...values, position }).finally(() => bar.done());
   console.log(JSON.stringify({ report: name, file, format, rows: result.rows, position: result.position, dataSha256: result.dataSha256, bytes: statSync(file).size, ms: Date.now() - started }));
   return 0;
+}
+
+/** The plan, its pages counted into the progress line as they are read. */
+function withRowProgress(plan: ReportPlan, bar: Progress): ReportPlan {
+  let rows = 0;
+  return {
+    ...plan,
+    async *pages() {
+      for await (const page of plan.pages()) {
+        bar.update((rows += page.length));
+        yield page;
+      }
+    },
+  };
 }
 
 function makePlan(ctx: ReportContext, name: ReportName, v: Record<string, string | undefined>, position: number | undefined): Promise<ReportPlan> {

@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
+import { messageSizeConfig, raiseMessageSize, sendSized } from './kafka-message-size.ts';
 import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
 
 export interface KafkaTopology {
@@ -18,22 +19,34 @@ export interface KafkaTopology {
 export const COMMANDS_TOPIC = 'ledger.commands';
 export const REPLIES_TOPIC = 'ledger.replies';
 
-/** Creates the commands and replies topics when missing. */
+/** Creates the commands and replies topics when missing, and lets them carry a full batch (max.message.bytes). */
 export async function ensureCommandTopics(kafka: Kafka, t: KafkaTopology): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = [t.commandsTopic ?? COMMANDS_TOPIC, t.repliesTopic ?? REPLIES_TOPIC].filter((name) => !existing.has(name));
+    const topics = [t.commandsTopic ?? COMMANDS_TOPIC, t.repliesTopic ?? REPLIES_TOPIC];
+    const wanted = topics.filter((name) => !existing.has(name));
     if (wanted.length) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: wanted.map((topic) => ({ topic, numPartitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] })),
+        topics: wanted.map((topic) => ({ topic, numPartitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }, ...messageSizeConfig()] })),
       });
     }
+    // Best effort: a cluster that does not let this client alter topic configs still runs, and only a
+    // batch too large for its topics is refused (503, the send fails).
+    await raiseMessageSize(admin, topics.filter((name) => existing.has(name))).catch(() => {});
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Extra time a batch gets per item (8,190 items: ~16 s more, still inside the HTTP request timeout of 30 s). */
+const BATCH_ITEM_MS = 2;
+
+/** A batch's decision, append and reply grow with its items: its deadline does too. */
+function batchAllowanceMs(command: EngineCommand): number {
+  return command.type === 'ExecuteBatch' ? command.items.length * BATCH_ITEM_MS : 0;
 }
 
 /**
@@ -86,20 +99,17 @@ export class KafkaCommandBus implements CommandBus {
   async execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (!this.producer) throw new LogUnavailableError('the command bus is not started');
     const requestId = uuidv7();
-    const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + this.timeoutMs, command, ctx };
+    const budgetMs = this.timeoutMs + batchAllowanceMs(command);
+    const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + budgetMs, command, ctx };
     const result = new Promise<ExecuteResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         reject(new LogUnavailableError('the engine did not answer in time; retry with the same Idempotency-Key'));
-      }, this.timeoutMs + 2000);
+      }, budgetMs + 2000);
       this.pending.set(requestId, { resolve, reject, timer });
     });
     try {
-      await this.producer.send({
-        topic: this.topology.commandsTopic ?? COMMANDS_TOPIC,
-        acks: -1,
-        messages: [{ key: ctx.commandId, value: JSON.stringify(message) }],
-      });
+      await sendSized(this.producer, this.topology.commandsTopic ?? COMMANDS_TOPIC, [{ key: ctx.commandId, value: JSON.stringify(message) }]);
     } catch (err) {
       const waiting = this.pending.get(requestId);
       if (waiting) clearTimeout(waiting.timer);

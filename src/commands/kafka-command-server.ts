@@ -1,6 +1,7 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
 import { groupJoined } from './group-join.ts';
 import type { CommandBus } from './command-bus.ts';
+import { sendSized } from './kafka-message-size.ts';
 import { COMMANDS_TOPIC, type KafkaTopology, REPLIES_TOPIC, ensureCommandTopics } from './kafka-command-bus.ts';
 import { type CommandMessage, type ReplyMessage, replyFor } from './wire.ts';
 
@@ -49,13 +50,7 @@ export class KafkaCommandServer {
             return replyFor(msg, settled!);
           }),
         );
-        if (outcomes.length) {
-          await producer.send({
-            topic: this.topology.repliesTopic ?? REPLIES_TOPIC,
-            acks: -1,
-            messages: outcomes.map((r) => ({ key: r.replyTo, value: JSON.stringify(r) })),
-          });
-        }
+        await sendSized(producer, this.topology.repliesTopic ?? REPLIES_TOPIC, outcomes.map((r) => ({ key: r.replyTo, value: JSON.stringify(r) })));
         for (const m of batch.messages) resolveOffset(m.offset);
         await commitOffsetsIfNecessary();
         await heartbeat();

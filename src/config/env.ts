@@ -21,6 +21,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a read with ?minPosition= waits for the projection before answering 409. */
   LEDGER_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+  /** `ledger report` against a running service: its base URL and an API key (auditor or admin). */
+  LEDGER_URL: z.string().url().optional(),
+  LEDGER_API_KEY: z.string().min(1).optional(),
 
   // ── Security ──
   /** JWTs from an identity provider: verified with a JWKS URL, a shared secret (HS256) or a PEM public key. */

@@ -51,7 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         await sql`select 1`.catch((err: unknown) => {
           throw unreachable(options.url!, err);
         });
-        await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+        await migrateUnderLock(sql);
       },
       close: () => sql.end({ timeout: 5 }),
     };
@@ -74,6 +74,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR }),
     close: () => client.close(),
   };
+}
+
+/** pg_advisory_lock key of the migrations: 'ledgermg' as a 64-bit number. */
+const MIGRATION_LOCK_KEY = 0x6c65646765726d67n;
+
+/**
+ * Migrations, one process at a time: every service migrates at start (and compose's migrate job
+ * before them), so processes starting together wait for each other on a session advisory lock
+ * instead of racing through the same DDL. Needs two connections of the pool (the lock's and the migration's).
+ */
+async function migrateUnderLock(sql: postgres.Sql): Promise<void> {
+  const session = await sql.reserve();
+  try {
+    await session`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+    try {
+      await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await session`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+    }
+  } finally {
+    session.release();
+  }
 }
 
 /** The rows of a raw `execute()` result: postgres-js returns an array, PGlite an object with `rows`. */

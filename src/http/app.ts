@@ -34,6 +34,7 @@ import { fraudRoutes } from './routes/fraud.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
+import { createConsole } from '../console/app.tsx';
 
 export interface CreateAppOptions {
   /**
@@ -97,6 +98,8 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
   if (options.security !== 'off') app.use('/v1/*', authorize((reason) => metrics?.authzDenied.inc({ reason })));
 
   routes(app, deps);
+  // The web console (src/console): its pages call this app with the signed-in user's credential.
+  app.route('/console', createConsole({ api: (request, env) => app.fetch(request, env), authenticator: deps.authenticator, log: deps.log, ...(security.failedAuth ? { failedAuth: security.failedAuth } : {}) }));
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {

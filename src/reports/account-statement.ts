@@ -3,6 +3,7 @@ import { accounts, journalEntries } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { Dec, formatAmount } from '../domain/money.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { kindLabel } from './labels.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem, stemPart } from './report.ts';
 import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
@@ -14,13 +15,14 @@ export interface StatementParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 16 },
-  { key: 'kind', label: 'Type', kind: 'text', width: 9 },
-  { key: 'reference', label: 'Reference', kind: 'text', width: 9 },
-  { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 20.5 },
-  { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 20.5 },
-  { key: 'amount_in', label: 'In', kind: 'amount', width: 8.5 },
-  { key: 'amount_out', label: 'Out', kind: 'amount', width: 8.5 },
+  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 11 },
+  { key: 'kind', label: 'Kind', kind: 'text', width: 0 },
+  { key: 'description', label: 'Type', kind: 'text', width: 8.5 },
+  { key: 'reference', label: 'Reference', kind: 'text', width: 14 },
+  { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 17 },
+  { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 17 },
+  { key: 'amount_in', label: 'In', kind: 'amount', width: 9 },
+  { key: 'amount_out', label: 'Out', kind: 'amount', width: 9 },
   { key: 'balance', label: 'Balance', kind: 'amount', width: 10 },
   { key: 'version', label: 'Version', kind: 'integer', width: 0 },
   { key: 'position', label: 'Position', kind: 'integer', width: 0 },
@@ -78,7 +80,7 @@ export async function planAccountStatement(ctx: ReportContext, params: Statement
   return {
     name: 'account-statement',
     title: 'Account statement',
-    orientation: 'portrait',
+    orientation: 'landscape',
     period,
     snapshot,
     details: [
@@ -120,6 +122,7 @@ export async function planAccountStatement(ctx: ReportContext, params: Statement
           return [
             r.occurredAt,
             r.kind,
+            kindLabel(r.kind),
             r.reference,
             r.counterpartyAccountId,
             r.transactionId,

@@ -3,6 +3,26 @@ import type { Db } from '../db/client.ts';
 import type { Period } from './period.ts';
 import type { Snapshot } from './snapshot.ts';
 
+/** A movement an alert cites as evidence. */
+export interface AlertEvidence {
+  eventId?: string;
+  transactionId?: string;
+  accountId?: string;
+  kind?: string;
+  amount?: string;
+  currency?: string;
+  occurredAt?: string;
+  counterpartyId?: string | null;
+}
+
+/** One entry of an alert's status history: raised ("open"), then every status change with its actor and note. */
+export interface AlertHistory {
+  status: string;
+  at: string;
+  actor: string;
+  note: string | null;
+}
+
 /** An alert raised by fraud detection, as the suspicious-activity report reads it. */
 export interface AlertRecord {
   id: string;
@@ -10,8 +30,14 @@ export interface AlertRecord {
   severity: string;
   score: number | null;
   accountId: string | null;
+  /** Every account involved, the alert's own first. */
+  accountIds: string[];
+  amount: string | null;
+  currency: string | null;
   status: string;
-  evidence: unknown;
+  summary: string | null;
+  evidence: AlertEvidence[];
+  history: AlertHistory[];
   raisedAt: string;
   position: number | null;
 }
@@ -35,7 +61,7 @@ export interface AlertSource {
   page(period: Period, snapshot: Snapshot, after: AlertCursor | null, limit: number): Promise<AlertRecord[]>;
 }
 
-/** Reads the `alerts` table (id, rule, severity, score, account_id, status, evidence, raised_at, position) if it exists. */
+/** Reads the `alerts` table (the anomaly read model's columns) if it exists. */
 export function tableAlertSource(db: Db, projection = 'anomaly'): AlertSource {
   const where = (period: Period, snapshot: Snapshot) => {
     // alerts.position is the log position of the event that raised the alert; with several partitions
@@ -60,21 +86,59 @@ export function tableAlertSource(db: Db, projection = 'anomaly'): AlertSource {
     async page(period, snapshot, after, limit) {
       const keyset = after ? sql` and (raised_at, id) > (${after.raisedAt}, ${after.id})` : sql``;
       const rows = await db.execute(
-        sql`select id, rule, severity, score, account_id, status, evidence, raised_at, position from alerts where ${where(period, snapshot)}${keyset} order by raised_at, id limit ${limit}`,
+        sql`select id, rule, severity, score, account_id, account_ids, amount::text as amount, currency, status, summary, evidence, history, raised_at, position from alerts where ${where(period, snapshot)}${keyset} order by raised_at, id limit ${limit}`,
       );
-      return rowsOf<{ id: string; rule: string; severity: string; score: number | null; account_id: string | null; status: string; evidence: unknown; raised_at: string; position: number | string | null }>(rows).map((r) => ({
-        id: r.id,
-        rule: r.rule,
-        severity: r.severity,
-        score: r.score === null ? null : Number(r.score),
-        accountId: r.account_id,
-        status: r.status,
-        evidence: typeof r.evidence === 'string' ? (JSON.parse(r.evidence) as unknown) : r.evidence,
-        raisedAt: r.raised_at,
-        position: r.position === null ? null : Number(r.position),
-      }));
+      return rowsOf<AlertRow>(rows).map(alertRecord);
     },
   };
+}
+
+interface AlertRow {
+  id: string;
+  rule: string;
+  severity: string;
+  score: number | null;
+  account_id: string | null;
+  account_ids: string[] | string | null;
+  amount: string | null;
+  currency: string | null;
+  status: string;
+  summary: string | null;
+  evidence: unknown;
+  history: unknown;
+  raised_at: string;
+  position: number | string | null;
+}
+
+function alertRecord(r: AlertRow): AlertRecord {
+  return {
+    id: r.id,
+    rule: r.rule,
+    severity: r.severity,
+    score: r.score === null ? null : Number(r.score),
+    accountId: r.account_id,
+    accountIds: textArray(r.account_ids),
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    summary: r.summary,
+    evidence: jsonArray(r.evidence) as AlertEvidence[],
+    history: jsonArray(r.history) as AlertHistory[],
+    raisedAt: r.raised_at,
+    position: r.position === null ? null : Number(r.position),
+  };
+}
+
+function jsonArray(value: unknown): unknown[] {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(parsed) ? parsed : [];
+}
+
+/** A text[] column: an array from postgres-js, possibly the literal `{a,b}` elsewhere. */
+function textArray(value: string[] | string | null): string[] {
+  if (value === null) return [];
+  if (Array.isArray(value)) return value;
+  return value.replace(/^\{|\}$/g, '').split(',').filter((v) => v !== '').map((v) => v.replace(/^"|"$/g, ''));
 }
 
 /** drizzle's execute() gives an array on postgres-js and { rows } on PGlite. */

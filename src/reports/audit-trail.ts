@@ -20,14 +20,15 @@ export interface AuditTrailParams {
 const COLUMNS: Column[] = [
   { key: 'partition', label: 'Partition', kind: 'integer', width: 0 },
   { key: 'position', label: 'Pos.', kind: 'integer', width: 4.5 },
-  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 11 },
-  { key: 'type', label: 'Event', kind: 'text', width: 10 },
+  { key: 'occurred_at', label: 'Time (UTC)', kind: 'timestamp', width: 10 },
+  { key: 'type', label: 'Event', kind: 'text', width: 9.5 },
   { key: 'account_id', label: 'Account', kind: 'id', width: 14.2 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 0 },
   { key: 'amount', label: 'Amount', kind: 'amount', width: 7 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
   { key: 'actor', label: 'Actor id', kind: 'id', width: 8.5 },
-  { key: 'actor_name', label: 'Actor', kind: 'text', width: 7.5 },
+  // A name is never cut either: it shrinks or takes two lines, like an id.
+  { key: 'actor_name', label: 'Actor', kind: 'id', width: 8.5 },
   { key: 'actor_role', label: 'Role', kind: 'text', width: 0 },
   { key: 'origin_ip', label: 'IP', kind: 'text', width: 0 },
   { key: 'origin_user_agent', label: 'User agent', kind: 'text', width: 0 },

@@ -5,6 +5,7 @@ import { normalSide } from '../read-models/general-ledger/chart.ts';
 import { type GlPostingRow, generalLedgerQueries } from '../read-models/general-ledger/queries.ts';
 import { glPostings } from '../read-models/general-ledger/tables.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { humanize } from './labels.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem, stemPart } from './report.ts';
 import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
@@ -17,7 +18,8 @@ export interface GeneralLedgerDetailParams {
 
 const COLUMNS: Column[] = [
   { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 12 },
-  { key: 'event_type', label: 'Event', kind: 'text', width: 10 },
+  { key: 'event_type', label: 'Event type', kind: 'text', width: 0 },
+  { key: 'description', label: 'Event', kind: 'text', width: 10 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 17 },
   { key: 'event_id', label: 'Event id', kind: 'id', width: 17 },
   { key: 'position', label: 'Pos.', kind: 'integer', width: 4 },
@@ -100,7 +102,7 @@ export async function planGeneralLedgerDetail(ctx: ReportContext, params: Genera
           if (r.side === 'debit') debits = debits.plus(r.amount);
           else credits = credits.plus(r.amount);
           const amount = fmt(new Dec(r.amount));
-          return [r.occurredAt, r.eventType, r.transactionId, r.eventId, String(r.position), r.side === 'debit' ? amount : null, r.side === 'credit' ? amount : null, fmt(running)];
+          return [r.occurredAt, r.eventType, humanize(r.eventType), r.transactionId, r.eventId, String(r.position), r.side === 'debit' ? amount : null, r.side === 'credit' ? amount : null, fmt(running)];
         });
         after = rows[rows.length - 1]!;
         if (rows.length < pageSize) return;

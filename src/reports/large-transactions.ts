@@ -1,9 +1,11 @@
-import { type SQL, and, asc, gte, inArray, lt, sql } from 'drizzle-orm';
+import { type SQL, and, asc, gte, lt, sql } from 'drizzle-orm';
 import { transactions } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { AMOUNT_PATTERN, Dec, formatAmount, isSupportedCurrency, minorUnits } from '../domain/money.ts';
 import { groupThousands } from './pdf-table.ts';
+import { actorNames } from './actor-names.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { kindLabel } from './labels.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem } from './report.ts';
 import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';
@@ -51,21 +53,24 @@ export interface LargeTransactionsParams {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 12 },
-  { key: 'kind', label: 'Type', kind: 'text', width: 7 },
+  { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 10 },
+  { key: 'kind', label: 'Kind', kind: 'text', width: 0 },
+  { key: 'description', label: 'Type', kind: 'text', width: 7.5 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 14 },
   { key: 'from_account_id', label: 'From account', kind: 'id', width: 14 },
   { key: 'to_account_id', label: 'To account', kind: 'id', width: 14 },
-  { key: 'amount', label: 'Amount', kind: 'amount', width: 10 },
+  { key: 'amount', label: 'Amount', kind: 'amount', width: 8.5 },
   { key: 'currency', label: 'Cur.', kind: 'text', width: 3.5 },
-  { key: 'channel', label: 'Channel', kind: 'text', width: 6 },
-  { key: 'reference', label: 'Reference', kind: 'text', width: 9 },
-  { key: 'actor', label: 'Actor', kind: 'text', width: 7 },
+  { key: 'channel', label: 'Channel', kind: 'text', width: 4.5 },
+  { key: 'reference', label: 'Reference', kind: 'text', width: 7 },
+  { key: 'actor', label: 'Actor id', kind: 'id', width: 9 },
+  // A name is never cut either: it shrinks or takes two lines, like an id.
+  { key: 'actor_name', label: 'Actor', kind: 'id', width: 7 },
   { key: 'command_id', label: 'Command', kind: 'text', width: 0 },
   { key: 'position', label: 'Position', kind: 'integer', width: 0 },
 ];
 
-/** Large transactions: every deposit, withdrawal or transfer at or above its currency's threshold. */
+/** Large transactions: every movement (deposit, withdrawal, transfer, hold capture, reversal) at or above its currency's threshold. */
 export async function planLargeTransactions(ctx: ReportContext, params: LargeTransactionsParams): Promise<ReportPlan> {
   const { db } = ctx;
   const snapshot = await resolveSnapshot(db, 'ledger', ctx.log.partitions, params.position);
@@ -78,7 +83,6 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
           sql` `,
         )} else ${thresholds.default.toFixed()}::numeric end`;
   const where = and(
-    inArray(transactions.kind, ['deposit', 'withdrawal', 'transfer']),
     sql`${transactions.amount} >= ${threshold}`,
     period.from ? gte(transactions.occurredAt, period.from) : undefined,
     period.to ? lt(transactions.occurredAt, period.to) : undefined,
@@ -93,6 +97,7 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
   const rowCount = perCurrency.reduce((s, r) => s + Number(r.count), 0);
   const sums = new Map<string, { count: number; total: Dec }>(perCurrency.map((r) => [r.currency, { count: 0, total: new Dec(0) }]));
   const pageSize = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
+  const nameOf = await actorNames(db);
 
   return {
     name: 'large-transactions',
@@ -102,7 +107,7 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
     snapshot,
     details: [
       ['Threshold', describeThresholds(thresholds)],
-      ['Includes', 'deposits, withdrawals and transfers at or above the threshold'],
+      ['Includes', 'deposits, withdrawals, transfers, hold captures and reversals at or above the threshold'],
     ],
     summary: perCurrency.length
       ? perCurrency.map((r): Line => [r.currency, `${plural(Number(r.count), 'transaction')}, ${groupThousands(formatAmount(r.total, r.currency))} ${r.currency}`])
@@ -125,7 +130,7 @@ export async function planLargeTransactions(ctx: ReportContext, params: LargeTra
         yield rows.map((r) => {
           const s = sums.get(r.currency) ?? { count: 0, total: new Dec(0) };
           sums.set(r.currency, { count: s.count + 1, total: s.total.plus(r.amount) });
-          return [r.occurredAt, r.kind, r.id, r.fromAccountId, r.toAccountId, formatAmount(r.amount, r.currency), r.currency, r.channel, r.reference, r.actor, r.commandId, String(r.position)];
+          return [r.occurredAt, r.kind, kindLabel(r.kind), r.id, r.fromAccountId, r.toAccountId, formatAmount(r.amount, r.currency), r.currency, r.channel, r.reference, r.actor, nameOf(r.actor), r.commandId, String(r.position)];
         });
         const tail = rows[rows.length - 1]!;
         after = { occurredAt: tail.occurredAt, id: tail.id };

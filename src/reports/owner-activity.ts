@@ -3,6 +3,7 @@ import { accounts, journalEntries } from '../db/schema.ts';
 import { Dec, formatAmount } from '../domain/money.ts';
 import { AppError } from '../errors.ts';
 import type { Column, Line, Row } from './columns.ts';
+import { kindLabel } from './labels.ts';
 import { groupThousands } from './pdf-table.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem, stemPart } from './report.ts';
@@ -20,7 +21,8 @@ const SHOWN_ACCOUNTS = 6;
 const COLUMNS: Column[] = [
   { key: 'occurred_at', label: 'Date (UTC)', kind: 'timestamp', width: 12 },
   { key: 'account_id', label: 'Account', kind: 'id', width: 17 },
-  { key: 'kind', label: 'Type', kind: 'text', width: 8 },
+  { key: 'kind', label: 'Kind', kind: 'text', width: 0 },
+  { key: 'description', label: 'Type', kind: 'text', width: 10 },
   { key: 'transaction_id', label: 'Transaction', kind: 'id', width: 17 },
   { key: 'counterparty_account_id', label: 'Counterparty', kind: 'id', width: 17 },
   { key: 'amount_in', label: 'In', kind: 'amount', width: 9 },
@@ -84,7 +86,7 @@ export async function planOwnerActivity(ctx: ReportContext, params: OwnerActivit
           const t = totals.get(r.currency) ?? { in: new Dec(0), out: new Dec(0) };
           totals.set(r.currency, r.amount.gt(0) ? { ...t, in: t.in.plus(r.amount) } : { ...t, out: t.out.minus(r.amount) });
           const fmt = (d: Dec) => formatAmount(d, r.currency);
-          return [r.occurredAt, r.accountId, r.kind, r.transactionId, r.counterpartyAccountId, r.amount.gt(0) ? fmt(r.amount) : null, r.amount.lt(0) ? fmt(r.amount.neg()) : null, fmt(r.balanceAfter), r.currency, String(r.position)];
+          return [r.occurredAt, r.accountId, r.kind, kindLabel(r.kind), r.transactionId, r.counterpartyAccountId, r.amount.gt(0) ? fmt(r.amount) : null, r.amount.lt(0) ? fmt(r.amount.neg()) : null, fmt(r.balanceAfter), r.currency, String(r.position)];
         });
         const last = rows[rows.length - 1]!;
         after = { occurredAt: last.occurredAt, partition: last.partition, position: last.position };

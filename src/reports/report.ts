@@ -6,12 +6,14 @@ import type { Column, Line, Row } from './columns.ts';
 import { CsvWriter, csvRows } from './csv.ts';
 import { DataHash } from './data-hash.ts';
 import { SOFTWARE_VERSION, manifestParameters } from './manifest.ts';
-import { PdfTableWriter } from './pdf-table.ts';
+import { type BlockLine, continuationCosts, expandBlock } from './pdf-blocks.ts';
+import { PdfTableWriter, usableWidth } from './pdf-table.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
 
-export const REPORT_NAMES = ['account-statement', 'audit-trail', 'large-transactions', 'suspicious-activity', 'trial-balance', 'general-ledger-detail', 'owner-activity'] as const;
-export type ReportName = (typeof REPORT_NAMES)[number];
+import type { ReportName } from './names.ts';
+
+export { REPORT_NAMES, type ReportName } from './names.ts';
 export type ReportFormat = 'pdf' | 'csv';
 
 /** What report generators read from: the read models (never the write side), the log for chain verification, the alerts store. */
@@ -50,6 +52,8 @@ export interface ReportPlan {
   pages(): AsyncIterable<Row[]>;
   /** Totals accumulated while the rows were read; call after pages() is exhausted. */
   totals(): Line[];
+  /** PDF as one block of lines per row instead of a table (pages() is then read twice: to count lines, to draw). */
+  blocks?: (row: Row) => BlockLine[];
 }
 
 export interface ReportResult {
@@ -80,6 +84,7 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
       throw err;
     }
   } else {
+    const blocks = plan.blocks ? { lines: plan.blocks, costs: await blockCosts(plan, plan.blocks) } : undefined;
     const pdf = new PdfTableWriter(out, {
       reportName: plan.title,
       orientation: plan.orientation,
@@ -94,6 +99,7 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
       emptyText: plan.emptyText,
       csvName: `${plan.fileStem}.csv`,
       manifest: { report: plan.name, parameters: JSON.stringify(manifestParameters(parameters)), softwareVersion: SOFTWARE_VERSION },
+      ...(blocks ? { blocks } : {}),
     });
     try {
       pdf.begin();
@@ -109,6 +115,14 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
   }
   if (hash.rows !== plan.rowCount) throw new Error(`${plan.name}: counted ${plan.rowCount} rows, wrote ${hash.rows}`);
   return { rows: hash.rows, dataSha256: hash.hex(), position };
+}
+
+/** The first pass of a block report: the lines of each row's block, as their continuation costs. */
+async function blockCosts(plan: ReportPlan, lines: (row: Row) => BlockLine[]): Promise<number[][]> {
+  const costs: number[][] = [];
+  const usable = usableWidth(plan.orientation);
+  for await (const page of plan.pages()) for (const row of page) costs.push(continuationCosts(expandBlock(lines(row), usable)));
+  return costs;
 }
 
 /** A file-name-safe stem: 2026-01-01T00:00:00.000Z → 20260101T000000Z. */

@@ -32,7 +32,7 @@ type Stream = { kind: AggregateName; version: number; state: AggregateStates[Agg
  * reporting the first broken link: a hash, a link to the previous event, a gap in a stream's
  * versions, or an event its stream's state cannot take.
  */
-export async function verifyChain(log: EventLog): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; accounts: Map<string, { state: AccountState; version: number }> }> {
+export async function verifyChain(log: EventLog, onEvents: (n: number) => void = () => {}): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; accounts: Map<string, { state: AccountState; version: number }> }> {
   const streams = new Map<string, Stream>();
   let firstBreak: ChainBreak | null = null;
   let count = 0;
@@ -49,6 +49,7 @@ export async function verifyChain(log: EventLog): Promise<{ ok: boolean; firstBr
         firstBreak ??= found;
         prev = e.hash;
       }
+      onEvents(page.length);
     }
   }
   const accounts = new Map<string, { state: AccountState; version: number }>();
@@ -152,8 +153,8 @@ function replay(streams: Map<string, Stream>, e: StoredEvent): ChainBreak | null
 }
 
 /** `ledger verify`: the hash chain, then the balances read model against a full replay of the log. */
-export async function verifyLedger(log: EventLog, db: Db): Promise<VerifyReport> {
-  const chain = await verifyChain(log);
+export async function verifyLedger(log: EventLog, db: Db, onEvents?: (n: number) => void): Promise<VerifyReport> {
+  const chain = await verifyChain(log, onEvents);
   const projected = new Map((await db.select().from(balances)).map((b) => [b.accountId, b]));
   const mismatches: VerifyReport['balances']['mismatches'] = [];
   for (const [id, { state, version }] of chain.accounts) {

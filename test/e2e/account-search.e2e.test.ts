@@ -49,6 +49,46 @@ describe.each(await logBackends())('account search, owners and balance at a posi
     expectProblem(await ledger.as().get('/v1/owners/nobody'), 404, 'not_found');
   });
 
+  it('pages an owner of more than 200 accounts and alerts honestly: accounts through GET /v1/accounts, alerts through ?alertsCursor=', async () => {
+    const owner = 'owner-large';
+    const ids: string[] = [];
+    for (let i = 0; i < 250; i += 50) {
+      const chunk = await Promise.all(Array.from({ length: 50 }, () => ledger.as().post('/v1/accounts', { currency: 'USD', ownerId: owner })));
+      ids.push(...chunk.map((r) => r.body.id as string));
+    }
+    const other = await ledger.openAccount({ ownerId: 'owner-small' });
+    // A large deposit raises one large_transaction alert on each account.
+    const deposits = await ledger.as().post('/v1/batches', { mode: 'atomic', items: [...ids, other].map((accountId) => ({ type: 'deposit', accountId, amount: '12000.00' })) });
+    expect(deposits.status).toBe(201);
+    await ledger.catchUp();
+
+    const first = await ledger.as().get(`/v1/owners/${owner}`);
+    expect(first.status).toBe(200);
+    expect(first.body.totals).toEqual([{ currency: 'USD', accounts: 250, balance: '3000000.00', held: '0.00' }]);
+    const accounts = (first.body.accounts as Body[]).map((a) => a.id as string);
+    expect(accounts).toHaveLength(200);
+    const rest = await ledger.as().get(`/v1/accounts?ownerId=${owner}&limit=200&cursor=${first.body.accountsNextCursor as string}`);
+    expect(rest.body.nextCursor).toBeNull();
+    expect([...accounts, ...(rest.body.items as Body[]).map((a) => a.id as string)].sort()).toEqual([...ids].sort());
+
+    const alerts: Body[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: Body } = await ledger.as().get(`/v1/owners/${owner}${cursor ? `?alertsCursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      alerts.push(...(page.body.openAlerts as Body[]));
+      cursor = page.body.openAlertsNextCursor as string | null;
+    } while (cursor);
+    const rules = new Map<string, number>();
+    for (const a of alerts) rules.set(a.rule as string, (rules.get(a.rule as string) ?? 0) + 1);
+    expect(Object.fromEntries(rules)).toEqual({ large_transaction: 250, new_account_high_value: 250 });
+    expect(new Set(alerts.map((a) => a.id)).size).toBe(alerts.length);
+    expect(alerts.every((a) => (a.accountIds as string[]).some((id) => ids.includes(id)))).toBe(true);
+    const raised = alerts.map((a) => a.raisedAt as string);
+    expect([...raised].sort().reverse()).toEqual(raised);
+    expectProblem(await ledger.as().get(`/v1/owners/${owner}?alertsCursor=nonsense`), 400, 'validation_failed', 'alertsCursor');
+  }, 120_000);
+
   it('answers the balance at a log position beside ?asOf=', async () => {
     const a = await ledger.openAccount();
     const d1 = await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '10.00' });

@@ -170,6 +170,79 @@ describe.each(await logBackends())('holds and reversals over HTTP on %s', (backe
     expect((await ledger.as().post(`/v1/accounts/${a}/close`, {})).status).toBe(200);
   });
 
+  it("pages an account's holds newest first, with their reference and metadata", async () => {
+    const a = await ledger.openAccount({ deposit: '100.00' });
+    const placed: string[] = [];
+    for (let i = 0; i < 5; i++) placed.push((await ledger.as().post('/v1/holds', { accountId: a, amount: '1.00', reference: `auth ${i}`, metadata: { order: `o-${i}` } })).body.id as string);
+    await ledger.catchUp();
+    const seen: Body[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: Body } = await ledger.as().get(`/v1/accounts/${a}/holds?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect((page.body.items as Body[]).length).toBeLessThanOrEqual(2);
+      seen.push(...(page.body.items as Body[]));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    expect(seen.map((h) => h.id)).toEqual([...placed].reverse());
+    expect(seen.at(-1)).toMatchObject({ reference: 'auth 0', metadata: { order: 'o-0' }, status: 'active', remaining: '1.00' });
+    expectProblem(await ledger.as().get(`/v1/accounts/${a}/holds?limit=0`), 400, 'validation_failed', 'limit');
+  });
+
+  it('replays a retried void and reversal; reverses a capture without counterparty and a deposit (one leg each)', async () => {
+    const a = await ledger.openAccount({ deposit: '100.00' });
+    const h = (await ledger.as().post('/v1/holds', { accountId: a, amount: '10.00' })).body.id as string;
+    const vkey = { 'idempotency-key': `void-${h}` };
+    const voided = await ledger.as().post(`/v1/holds/${h}/void`, { reason: 'cancelled' }, vkey);
+    const again = await ledger.as().post(`/v1/holds/${h}/void`, { reason: 'cancelled' }, vkey);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(voided.body);
+
+    const h2 = (await ledger.as().post('/v1/holds', { accountId: a, amount: '30.00' })).body.id as string;
+    const cap = await ledger.as().post(`/v1/holds/${h2}/capture`, {});
+    const rkey = { 'idempotency-key': `rev-${h2}` };
+    const rev = await ledger.as().post(`/v1/transactions/${cap.body.transactionId as string}/reversals`, { amount: '12.00', reason: 'refund' }, rkey);
+    expect(rev.status).toBe(201);
+    expect(rev.body).toMatchObject({ reversalOf: cap.body.transactionId, amount: '12.00', debitedAccountId: null, creditedAccountId: a });
+    const revAgain = await ledger.as().post(`/v1/transactions/${cap.body.transactionId as string}/reversals`, { amount: '12.00', reason: 'refund' }, rkey);
+    expect(revAgain.headers.get('idempotent-replayed')).toBe('true');
+    expect(revAgain.body.id).toBe(rev.body.id);
+    expectProblem(await ledger.as().post(`/v1/transactions/${cap.body.transactionId as string}/reversals`, { amount: '13.00', reason: 'refund' }, rkey), 409, 'idempotency_conflict');
+
+    const dep = await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '5.00' });
+    const undo = await ledger.as().post(`/v1/transactions/${dep.body.transactionId as string}/reversals`, { reason: 'sent to the wrong account' });
+    expect(undo.body).toMatchObject({ amount: '5.00', debitedAccountId: a, creditedAccountId: null });
+    await ledger.catchUp();
+    expect(await account(a, 0)).toMatchObject({ balance: '82.00', held: '0.00' }); // 100 − 30 + 12 + 5 − 5
+  });
+
+  it('names every batch item by its id: transactions for money, holds for hold and void, generated hold ids usable later', async () => {
+    const a = await ledger.openAccount({ deposit: '100.00' });
+    const b = await ledger.openAccount();
+    const res = await ledger.as().post('/v1/batches', {
+      mode: 'atomic',
+      items: [
+        { type: 'transfer', fromAccountId: a, toAccountId: b, amount: '10.00' },
+        { type: 'hold', accountId: a, amount: '20.00', counterpartyAccountId: b },
+        { type: 'hold', holdId: `named-${a}`, accountId: a, amount: '5.00' },
+        { type: 'capture', holdId: `named-${a}`, amount: '2.00' },
+        { type: 'void', holdId: `named-${a}` },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const ids = (res.body.items as Body[]).map((i) => i.id as string);
+    expect(ids[2]).toBe(`named-${a}`);
+    expect(ids[4]).toBe(`named-${a}`);
+    await ledger.catchUp();
+    expect((await ledger.as().get(`/v1/holds/${ids[1]!}`)).body).toMatchObject({ status: 'active', amount: '20.00', counterpartyAccountId: b });
+    expect((await ledger.as().get(`/v1/holds/${ids[2]!}`)).body).toMatchObject({ status: 'voided', captured: '2.00' });
+    // The transfer's and the capture's ids are transactions: they can be reversed.
+    expect((await ledger.as().post(`/v1/transactions/${ids[0]!}/reversals`, { reason: 'batch line wrong' })).body).toMatchObject({ amount: '10.00', debitedAccountId: b, creditedAccountId: a });
+    expect((await ledger.as().post(`/v1/transactions/${ids[3]!}/reversals`, { reason: 'capture wrong' })).body).toMatchObject({ amount: '2.00', creditedAccountId: a });
+    expect((await ledger.as().post(`/v1/holds/${ids[1]!}/capture`, {})).body).toMatchObject({ amount: '20.00' });
+  });
+
   it('lets a teller place holds but not an auditor', async () => {
     const a = await ledger.openAccount({ deposit: '5.00' });
     expectProblem(await ledger.as('auditor').post('/v1/holds', { accountId: a, amount: '1.00' }), 403, 'forbidden');

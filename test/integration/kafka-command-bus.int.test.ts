@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaCommandBus } from '../../src/commands/kafka-command-bus.ts';
+import kafkajs from 'kafkajs';
+import { KafkaCommandBus, ensureCommandTopics } from '../../src/commands/kafka-command-bus.ts';
+import { COMMAND_MESSAGE_MAX_BYTES } from '../../src/commands/kafka-message-size.ts';
 import { KafkaCommandServer } from '../../src/commands/kafka-command-server.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
@@ -64,6 +66,24 @@ describe.skipIf(!brokers)('commands over Kafka (ledger.commands / ledger.replies
       await expect(lonely.execute(depositCommand('k-a', '1.00'), commandContext())).rejects.toBeInstanceOf(LogUnavailableError);
     } finally {
       await lonely.close();
+    }
+  });
+
+  it('raises max.message.bytes on command topics made before it was set, keeping their own settings', async () => {
+    const kafka = new kafkajs.Kafka({ brokers: brokers ?? [], logLevel: kafkajs.logLevel.NOTHING });
+    const old = { brokers: brokers ?? [], commandsTopic: uniqueTopic('old-commands'), repliesTopic: uniqueTopic('old-replies') };
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [old.commandsTopic, old.repliesTopic].map((topic) => ({ topic, configEntries: [{ name: 'retention.ms', value: '3600000' }] })) });
+      await ensureCommandTopics(kafka, old);
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [old.commandsTopic, old.repliesTopic].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })) });
+      for (const r of described.resources) {
+        const value = (name: string) => r.configEntries.find((e) => e.configName === name)?.configValue;
+        expect([r.resourceName, value('max.message.bytes'), value('retention.ms')]).toEqual([r.resourceName, String(COMMAND_MESSAGE_MAX_BYTES), '3600000']);
+      }
+    } finally {
+      await admin.disconnect();
     }
   });
 });

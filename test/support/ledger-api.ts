@@ -590,7 +590,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Large transactions: deposits, withdrawals and transfers at or above a threshold per currency (default 10,000.00) */
+        /** Large transactions: deposits, withdrawals, transfers, hold captures and reversals at or above a threshold per currency (default 10,000.00) */
         get: operations["getReportsLargeTransactions"];
         put?: never;
         post?: never;
@@ -607,7 +607,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Suspicious activity: alerts raised in the period with their evidence */
+        /** Suspicious activity: a block per alert raised in the period (rule, severity, summary, amount, evidence transactions, status history with actors and notes) */
         get: operations["getReportsSuspiciousActivity"];
         put?: never;
         post?: never;
@@ -1091,13 +1091,18 @@ export interface components {
         };
         Owner: {
             ownerId: string;
+            /** @description The owner's first 200 accounts in id order. */
             accounts: components["schemas"]["Account"][];
+            /** @description Set when the owner has more accounts: continue with GET /v1/accounts?ownerId=…&cursor=…. */
+            accountsNextCursor: string | null;
+            /** @description Over every account of the owner. */
             totals: {
                 currency: string;
                 accounts: number;
                 balance: string;
                 held: string;
             }[];
+            /** @description Open alerts naming any of the owner's accounts, newest first. */
             openAlerts: {
                 id: string;
                 rule: string;
@@ -1105,6 +1110,8 @@ export interface components {
                 accountIds: string[];
                 raisedAt: string;
             }[];
+            /** @description Set when there are more open alerts: ask again with ?alertsCursor=…. */
+            openAlertsNextCursor: string | null;
         };
         EventPage: {
             items: components["schemas"]["Event"][];
@@ -3565,7 +3572,10 @@ export interface operations {
     };
     getOwnersByOwnerId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description openAlertsNextCursor of the answer before. */
+                alertsCursor?: string;
+            };
             header?: never;
             path: {
                 ownerId: string;

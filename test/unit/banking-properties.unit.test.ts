@@ -1,18 +1,22 @@
 import type { EngineSnapshot } from '../../src/engine/snapshot.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BatchItem } from '../../src/domain/batch/index.ts';
+import { type BatchItem, batchItemResults } from '../../src/domain/batch/index.ts';
 import type { DomainCommand } from '../../src/domain/decider.ts';
 import { Dec } from '../../src/domain/money.ts';
 import type { StoredEvent } from '../../src/log/envelope.ts';
 import { T0, at, batch, capture, deposit, open, placeHold, reverse, transfer, voidHold, withdraw } from '../support/banking.ts';
+import type { Outcome } from '../../src/engine/state-machine.ts';
 import { type Machine, ctx, newMachine, runBatch } from '../support/state-machine.ts';
 
 // Random sequences of every command (deposit, withdraw, transfer, hold, capture, void, expiry by the
-// clock, reversal, freeze, batches atomic and independent) through the state machine, on a log of
-// two partitions. After every step: money is conserved, nothing is spendable below -limit, holds add
-// up; an atomic batch is all or nothing; and the log replayed partition by partition, or a
-// snapshot restored, gives the same state.
+// clock, reversal, freeze, unfreeze, close, batches atomic and independent, and several of them in
+// one group commit) through the state machine, on a log of two partitions. After every step: money
+// is conserved, nothing is spendable below -limit, holds add up, a closed account holds nothing, no
+// hold is placed or expired twice; an atomic batch is all or nothing, an independent one item by
+// item; a group commit decides as the same commands one after the other would; an expiry submitted
+// again is a replay; and the log replayed partition by partition, or a snapshot restored, gives the
+// same state.
 
 const ACCOUNTS = ['a', 'b', 'c'];
 const HOLDS = ['h0', 'h1', 'h2', 'h3'];
@@ -37,14 +41,23 @@ type Step =
   | { kind: 'command'; command: DomainCommand }
   | { kind: 'reverse'; pick: number; amount: string | null }
   | { kind: 'tick'; seconds: number }
-  | { kind: 'freeze'; account: string; on: boolean };
+  | { kind: 'freeze'; account: string; on: boolean }
+  | { kind: 'close'; account: string }
+  | { kind: 'group'; steps: Step[] };
 
-const step: fc.Arbitrary<Step> = fc.oneof(
+/** A step that submits one command (everything but the clock's tick and a group). */
+const single: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: item.map((command): Step => ({ kind: 'command', command })) },
   { weight: 2, arbitrary: fc.tuple(fc.nat(), maybeAmount).map(([pick, a]): Step => ({ kind: 'reverse', pick, amount: a })) },
-  { weight: 2, arbitrary: fc.integer({ min: 1, max: 90 }).map((seconds): Step => ({ kind: 'tick', seconds })) },
   { weight: 1, arbitrary: fc.tuple(account, fc.constantFrom(true, false, false)).map(([a, on]): Step => ({ kind: 'freeze', account: a, on })) },
+  { weight: 1, arbitrary: account.map((a): Step => ({ kind: 'close', account: a })) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('atomic' as const, 'independent' as const), fc.array(item, { minLength: 1, maxLength: 6 })).map(([mode, items]): Step => ({ kind: 'command', command: batch(mode, items) })) },
+);
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 10, arbitrary: single },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 90 }).map((seconds): Step => ({ kind: 'tick', seconds })) },
+  { weight: 2, arbitrary: fc.array(single, { minLength: 2, maxLength: 4 }).map((steps): Step => ({ kind: 'group', steps })) },
 );
 
 /** Money that entered or left the ledger, according to the events: the only way the sum of balances may move. */
@@ -92,13 +105,29 @@ function checkInvariants(m: Machine, log: readonly StoredEvent[]): void {
   }
   expect(heldOnAccounts.toFixed()).toBe(heldByHolds.toFixed());
   expect(balances.toFixed()).toBe(externalFlow(log).toFixed());
+  for (const id of ACCOUNTS) {
+    const a = m.state('account', id);
+    if (a.status === 'closed') expect(a.held.isZero() && a.balance.isZero(), `closed account ${id}`).toBe(true);
+  }
+  for (const type of ['HoldPlaced', 'HoldExpired'] as const) {
+    const ids = log.filter((e) => e.type === type).map((e) => (e.data as { holdId: string }).holdId);
+    expect(new Set(ids).size, `${type} twice`).toBe(ids.length);
+  }
+}
+
+/** What decides a step: accepted, or the refusal's code. */
+const verdict = (o: Outcome): string => (o.kind === 'refused' ? (o.error as { code: string }).code : o.kind);
+
+/** The state of every account and hold, comparable across machines (event ids differ). */
+function states(m: Machine): unknown {
+  return [...ACCOUNTS.map((id) => m.state('account', id)), ...HOLDS.map((id) => m.state('hold', id))].map((x) => JSON.stringify(x, Object.keys(x).sort()));
 }
 
 function setup(): { m: Machine; log: StoredEvent[] } {
   const m = newMachine(2);
   const log: StoredEvent[] = [];
   const commands: DomainCommand[] = [open('a', '50'), open('b'), open('c', '20'), deposit('a', '100.00'), deposit('b', '60.00')];
-  for (const command of commands) log.push(...runBatch(m, [{ command, ctx: ctx() }], T0).stored.flatMap((s) => s ?? []));
+  for (const command of commands) log.push(...runBatch(m, [{ command, ctx: ctx() }], T0).appended);
   return { m, log };
 }
 
@@ -112,7 +141,10 @@ function commandOf(s: Step, log: readonly StoredEvent[]): DomainCommand | null {
     }
     case 'freeze':
       return s.on ? { type: 'FreezeAccount', accountId: s.account, reason: null } : { type: 'UnfreezeAccount', accountId: s.account, reason: null };
+    case 'close':
+      return { type: 'CloseAccount', accountId: s.account, reason: null };
     case 'tick':
+    case 'group':
       return null;
     default:
       return null;
@@ -121,6 +153,34 @@ function commandOf(s: Step, log: readonly StoredEvent[]): DomainCommand | null {
 
 /** A snapshot's streams and applied commands, without the refusals stream. */
 const business = (s: EngineSnapshot) => ({ streams: s.streams.filter(([kind]) => kind !== 'refusal'), commands: s.commands });
+
+/** Checks what one submitted batch of commands did: atomic batches all or nothing, independent ones item by item. */
+function checkBatches(commands: readonly DomainCommand[], outcomes: readonly Outcome[], stored: ReadonlyArray<StoredEvent[] | null>): void {
+  commands.forEach((command, i) => {
+    if (command.type !== 'ExecuteBatch' || outcomes[i]!.kind !== 'accepted') return;
+    const events = stored[i]!;
+    const results = batchItemResults(events);
+    expect(results).toHaveLength(command.items.length);
+    if (command.mode === 'atomic') expect(results.every((r) => r.status === 'accepted')).toBe(true);
+    // A refused item left nothing behind; an accepted one its own events only.
+    for (const r of results) if (r.status === 'refused') expect(r.code).toBeTruthy();
+  });
+}
+
+/**
+ * Several commands in one group commit: decided as they would be one after the other (the same
+ * verdicts and the same states as on a copy of the machine that runs them singly).
+ */
+function runGroup(m: Machine, log: StoredEvent[], commands: DomainCommand[], now: string): void {
+  const alone = newMachine(2);
+  alone.restore(JSON.parse(JSON.stringify(m.snapshot())));
+  const singly = commands.map((command) => verdict(runBatch(alone, [{ command, ctx: ctx() }], now).outcomes[0]!));
+  const { outcomes, stored, appended } = runBatch(m, commands.map((command) => ({ command, ctx: ctx() })), now);
+  log.push(...appended);
+  expect(outcomes.map(verdict)).toEqual(singly);
+  expect(states(m)).toEqual(states(alone));
+  checkBatches(commands, outcomes, stored);
+}
 
 describe('banking properties', () => {
   it('money is conserved, nothing is spent below -limit, holds add up, atomic batches are all or nothing; replay and restore agree', () => {
@@ -131,7 +191,15 @@ describe('banking properties', () => {
         for (const s of steps) {
           if (s.kind === 'tick') {
             seconds += s.seconds;
-            for (const due of m.due(at(seconds), 100)) log.push(...runBatch(m, [{ command: due.command, ctx: ctx(due.commandId) }], at(seconds)).appended);
+            const due = m.due(at(seconds), 100);
+            for (const d of due) log.push(...runBatch(m, [{ command: d.command, ctx: ctx(d.commandId) }], at(seconds)).appended);
+            expect(m.due(at(seconds), 100)).toEqual([]);
+            // Another writer submitting the same expiry (its key is the same everywhere) gets a replay.
+            for (const d of due) expect(runBatch(m, [{ command: d.command, ctx: ctx(d.commandId) }], at(seconds)).outcomes[0]!.kind).toBe('replay');
+          }
+          if (s.kind === 'group') {
+            const commands = s.steps.map((x) => commandOf(x, log)).filter((c): c is DomainCommand => c !== null);
+            runGroup(m, log, commands, at(seconds));
           }
           const command = commandOf(s, log);
           if (command) {
@@ -144,6 +212,7 @@ describe('banking properties', () => {
               const executed = stored[0]!.at(-1)!;
               expect(executed.type === 'BatchExecuted' && executed.data.refusals).toEqual([]);
             }
+            checkBatches([command], outcomes, stored);
           }
           checkInvariants(m, log);
         }

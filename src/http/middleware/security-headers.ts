@@ -22,7 +22,19 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     workerSrc: ["'self'", 'blob:'],
     ...LOCKED,
   });
-  return (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docs(c, next) : api(c, next));
+  // The console (src/console): its own scripts and styles only, forms posting to this origin, live updates over SSE.
+  const consolePages = secureHeadersWith({
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+  });
+  const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  return (c, next) => (under(c.req.path, '/docs') ? docs(c, next) : under(c.req.path, '/console') ? consolePages(c, next) : api(c, next));
 }
 
 function secureHeadersWith(contentSecurityPolicy: NonNullable<Parameters<typeof secureHeaders>[0]>['contentSecurityPolicy']): MiddlewareHandler<AppEnv> {

@@ -71,7 +71,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       tags: ['accounts'],
       summary: 'Open an account',
       request: { headers: IdempotencyHeaders, body: { required: true, ...json(OpenAccountBody) } },
-      responses: { 201: { description: 'The new account', ...json(Account) }, ...problemResponses(400, 401, 403, 429, 409, 415, 503) },
+      responses: { 201: { description: 'The new account', ...json(Account) }, ...problemResponses(409) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -115,7 +115,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       tags: ['accounts'],
       summary: 'Read an account (from the read model)',
       request: { params: AccountId, query: MinPositionQuery },
-      responses: { 200: { description: 'The account', ...json(Account) }, ...problemResponses(400, 401, 403, 429, 404, 409) },
+      responses: { 200: { description: 'The account', ...json(Account) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -131,7 +131,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
         tags: ['money'],
         summary: kind === 'deposits' ? 'Deposit money into an account' : 'Withdraw money from an account',
         request: { params: AccountId, headers: IdempotencyHeaders, body: { required: true, ...json(MovementBody) } },
-        responses: { 201: { description: 'The movement, with the new balance', ...json(Movement) }, ...problemResponses(400, 401, 403, 429, 404, 409, 415, 422, 503) },
+        responses: { 201: { description: 'The movement, with the new balance', ...json(Movement) }, ...problemResponses(404, 409, 422) },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
@@ -181,7 +181,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
         tags: ['accounts'],
         summary: change.summary,
         request: { params: AccountId, headers: IdempotencyHeaders, body: { required: false, ...json(StatusChangeBody) } },
-        responses: { 200: { description: 'The account\'s new status', ...json(StatusChange) }, ...problemResponses(400, 401, 403, 429, 404, 409, 415, 422, 503) },
+        responses: { 200: { description: 'The account\'s new status', ...json(StatusChange) }, ...problemResponses(404, 409, 422) },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
@@ -209,7 +209,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       },
       responses: {
         200: { description: 'A page of journal lines', ...json(z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage')) },
-        ...problemResponses(400, 401, 403, 429, 404, 409),
+        ...problemResponses(404, 409),
       },
     }),
     async (c) => {
@@ -239,7 +239,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
           description: 'The balance',
           ...json(z.object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() }).openapi('Balance')),
         },
-        ...problemResponses(400, 401, 403, 429, 404, 409),
+        ...problemResponses(404, 409),
       },
     }),
     async (c) => {

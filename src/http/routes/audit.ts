@@ -72,7 +72,7 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
           description: 'A page of audit entries, oldest first',
           ...json(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable(), position: z.number().int().openapi({ description: 'Log position the audit log reflects (partition 0).' }) }).openapi('AuditPage')),
         },
-        ...problemResponses(400, 401, 404, 409),
+        ...problemResponses(404, 409),
       },
     }),
     async (c) => {
@@ -111,7 +111,6 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
               .openapi('ChainVerification'),
           ),
         },
-        ...problemResponses(400, 401),
       },
     }),
     async (c) => {

@@ -63,7 +63,7 @@ export function batchRoutes(app: App, deps: { commands: CommandBus }): void {
       responses: {
         201: { description: 'Every item accepted', content: { 'application/json': { schema: Batch } } },
         200: { description: 'Independent batch with some items refused', content: { 'application/json': { schema: Batch } } },
-        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+        ...problemResponses(404, 409, 422),
       },
     }),
     async (c) => {

@@ -5,7 +5,6 @@ import type { StoredEvent } from '../../log/envelope.ts';
 import type { EventLog } from '../../log/event-log.ts';
 import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
-import { problemResponses } from '../schemas.ts';
 import { EventHub, StreamLimits, type Subscription } from '../sse/event-hub.ts';
 
 const EventSchema = z
@@ -56,7 +55,6 @@ export function eventRoutes(app: App, deps: { log: EventLog; authenticator?: Aut
       request: { query: z.object({ after: After.default(-1), limit: z.coerce.number().int().min(1).max(1000).default(100), partition: Partition }) },
       responses: {
         200: { description: 'Events after the position, in log order', content: { 'application/json': { schema: z.object({ items: z.array(EventSchema), nextAfter: z.number().int() }).openapi('EventPage') } } },
-        ...problemResponses(400, 401, 403, 429),
       },
     }),
     async (c) => {
@@ -74,7 +72,7 @@ export function eventRoutes(app: App, deps: { log: EventLog; authenticator?: Aut
       tags: ['log'],
       summary: 'Live tail of the log as Server-Sent Events; resume with Last-Event-ID',
       request: { query: z.object({ after: After.optional(), partition: Partition }) },
-      responses: { 200: { description: 'text/event-stream; each event\'s id is its position', content: { 'text/event-stream': { schema: z.string() } } }, ...problemResponses(400, 401, 403, 429) },
+      responses: { 200: { description: 'text/event-stream; each event\'s id is its position', content: { 'text/event-stream': { schema: z.string() } } } },
     }),
     async (c) => {
       const q = c.req.valid('query');

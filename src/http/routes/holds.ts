@@ -30,7 +30,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['holds'],
       summary: 'Reserve funds on an account: available balance goes down, the balance stays until a capture',
       request: { headers: IdempotencyHeaders, body: json(PlaceHoldBody) },
-      responses: { 201: { description: 'The hold', content: { 'application/json': { schema: Hold } } }, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429, 503) },
+      responses: { 201: { description: 'The hold', content: { 'application/json': { schema: Hold } } }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -66,7 +66,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['holds'],
       summary: 'Capture some or all of what a hold still reserves (several times, up to the held amount)',
       request: { params: HoldIdParam, headers: IdempotencyHeaders, body: json(CaptureBody) },
-      responses: { 200: { description: 'The capture', content: { 'application/json': { schema: HoldStep } } }, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429, 503) },
+      responses: { 200: { description: 'The capture', content: { 'application/json': { schema: HoldStep } } }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -90,7 +90,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['holds'],
       summary: 'Release what a hold still reserves',
       request: { params: HoldIdParam, headers: IdempotencyHeaders, body: { required: false, content: { 'application/json': { schema: VoidBody } } } },
-      responses: { 200: { description: 'The void', content: { 'application/json': { schema: HoldStep } } }, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429, 503) },
+      responses: { 200: { description: 'The void', content: { 'application/json': { schema: HoldStep } } }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -111,7 +111,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['holds'],
       summary: 'A hold: status, amounts, expiry',
       request: { params: HoldIdParam, query: MinPositionQuery },
-      responses: { 200: { description: 'The hold', content: { 'application/json': { schema: Hold } } }, ...problemResponses(400, 401, 403, 404, 409, 429) },
+      responses: { 200: { description: 'The hold', content: { 'application/json': { schema: Hold } } }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -130,7 +130,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['holds'],
       summary: "An account's holds, newest first",
       request: { params: AccountId, query: MinPositionQuery.extend({ cursor: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-      responses: { 200: { description: 'A page of holds', content: { 'application/json': { schema: HoldList } } }, ...problemResponses(400, 401, 403, 404, 409, 429) },
+      responses: { 200: { description: 'A page of holds', content: { 'application/json': { schema: HoldList } } }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -148,7 +148,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       tags: ['money'],
       summary: 'Reverse a transaction fully or partly (several times, up to its amount); the original stays',
       request: { params: TransactionIdParam, headers: IdempotencyHeaders, body: json(ReversalBody) },
-      responses: { 201: { description: 'The reversal', content: { 'application/json': { schema: Reversal } } }, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429, 503) },
+      responses: { 201: { description: 'The reversal', content: { 'application/json': { schema: Reversal } } }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

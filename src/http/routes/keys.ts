@@ -48,7 +48,6 @@ export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): v
       request: { body: { required: true, ...json(CreateKeyBody) } },
       responses: {
         201: { description: 'The key and its token (store it now: only its hash is kept)', ...json(ApiKey.extend({ token: z.string() }).openapi('CreatedApiKey')) },
-        ...problemResponses(400, 401, 403, 413, 415, 429),
       },
     }),
     async (c) => {
@@ -75,7 +74,6 @@ export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): v
       },
       responses: {
         200: { description: 'A page of keys in id order', ...json(z.object({ items: z.array(ApiKey), nextAfter: z.string().nullable() }).openapi('ApiKeyPage')) },
-        ...problemResponses(400, 401, 403, 429),
       },
     }),
     async (c) => {
@@ -93,7 +91,7 @@ export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): v
       tags: ['keys'],
       summary: 'Revoke an API key: refused from the next request on',
       request: { params: KeyIdParam },
-      responses: { 200: { description: 'The revoked key', ...json(ApiKey) }, ...problemResponses(400, 401, 403, 404, 409, 429) },
+      responses: { 200: { description: 'The revoked key', ...json(ApiKey) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

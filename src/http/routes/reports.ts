@@ -52,7 +52,7 @@ const REPORT_RESPONSE = {
 export function reportRoutes(app: App, ctx: ReportContext): void {
 
   const route = <Q extends z.ZodObject>(name: string, summary: string, query: Q) =>
-    createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(400, 401, 404, 409) } });
+    createRoute({ method: 'get', path: `/v1/reports/${name}`, tags: ['reports'], summary, request: { query }, responses: { ...REPORT_RESPONSE, ...problemResponses(404, 409) } });
 
   app.openapi(route('account-statement', 'Account statement: opening balance, every entry with running balance, closing balance, totals', Period.extend({ accountId: Id })), async (c) => {
     const q = c.req.valid('query');
@@ -70,7 +70,7 @@ export function reportRoutes(app: App, ctx: ReportContext): void {
   app.openapi(
     route(
       'large-transactions',
-      'Large transactions: deposits, withdrawals and transfers at or above a threshold per currency (default 10,000.00)',
+      'Large transactions: deposits, withdrawals, transfers, hold captures and reversals at or above a threshold per currency (default 10,000.00)',
       Period.extend({ threshold: z.string().max(512).optional().openapi({ description: 'A default amount and/or CUR:amount overrides, comma-separated', example: '10000.00,JPY:1500000' }) }),
     ),
     async (c) => {
@@ -79,7 +79,7 @@ export function reportRoutes(app: App, ctx: ReportContext): void {
     },
   );
 
-  app.openapi(route('suspicious-activity', 'Suspicious activity: alerts raised in the period with their evidence', Period), async (c) => {
+  app.openapi(route('suspicious-activity', 'Suspicious activity: a block per alert raised in the period (rule, severity, summary, amount, evidence transactions, status history with actors and notes)', Period), async (c) => {
     const q = c.req.valid('query');
     return stream(q, () => planSuspiciousActivity(ctx, { period: parsePeriod(q.from, q.to), position: q.position }));
   });
@@ -119,7 +119,10 @@ async function stream(query: { format: ReportFormat | 'manifest' } & Record<stri
     if (err instanceof SnapshotBehindError) throw new ApiProblem('read_model_behind', err.message, [{ field: 'position', message: 'not reached yet' }], { 'Retry-After': '1' });
     throw err;
   }
-  if (format === 'manifest') return Response.json(await reportManifest(p, query), { headers: { 'Ledger-Report-Position': positionHeader(p.snapshot) } });
+  if (format === 'manifest') {
+    const headers = { 'Ledger-Report-Position': positionHeader(p.snapshot), 'Content-Disposition': `inline; filename="${p.fileStem}.manifest.json"` };
+    return Response.json(await reportManifest(p, query), { headers });
+  }
   const out = new PassThrough();
   // Generation continues after the response starts; a failure then can only cut the stream short.
   renderReport(p, format, out, new Date(), query).catch(() => {});

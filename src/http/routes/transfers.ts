@@ -16,7 +16,7 @@ export function transferRoutes(app: App, deps: { commands: CommandBus }): void {
       request: { headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: TransferBody } } } },
       responses: {
         201: { description: 'The transfer with both new balances', content: { 'application/json': { schema: Transfer } } },
-        ...problemResponses(400, 401, 403, 429, 404, 409, 415, 422, 503),
+        ...problemResponses(404, 409, 422),
       },
     }),
     async (c) => {

@@ -1,6 +1,6 @@
 import { type SQL, and, desc, eq, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { type Db, rowsOf } from '../../db/client.ts';
-import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
+import { accounts, alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 
@@ -8,6 +8,8 @@ export interface AlertFilter {
   status?: string;
   rule?: string;
   accountId?: string;
+  /** Alerts naming any account of this owner (the ledger's accounts). */
+  ownerId?: string;
   severity?: string;
   from?: string;
   to?: string;
@@ -64,6 +66,7 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       if (f.rule) where.push(eq(alerts.rule, f.rule));
       if (f.severity) where.push(eq(alerts.severity, f.severity));
       if (f.accountId) where.push(sql`${alerts.accountIds} @> array[${f.accountId}]::text[]`);
+      if (f.ownerId) where.push(sql`${alerts.accountIds} && array(select ${accounts.id} from ${accounts} where ${accounts.ownerId} = ${f.ownerId})`);
       if (f.from) where.push(gte(alerts.raisedAt, f.from));
       if (f.to) where.push(lt(alerts.raisedAt, f.to));
       if (f.cursor) where.push(sql`(${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.raisedAt}, ${f.cursor.id})`);

@@ -59,7 +59,7 @@ export const ledgerProjection: Projection = {
             at: stored.occurredAt,
           });
           const prev = latestBalance.get(event.data.accountId);
-          if (prev) latestBalance.set(event.data.accountId, { ...prev, version: stored.streamVersion, lastPosition: stored.position });
+          if (prev) latestBalance.set(event.data.accountId, { ...prev, version: stored.streamVersion, lastPosition: stored.position, updatedAt: stored.occurredAt });
           else await bumpVersion(tx, event.data.accountId, stored);
           break;
         }

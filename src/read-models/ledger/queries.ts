@@ -1,4 +1,4 @@
-import { type SQL, and, desc, eq, lt, lte } from 'drizzle-orm';
+import { type SQL, and, desc, eq, inArray, lt, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
@@ -26,8 +26,44 @@ export interface AccountView {
 
 const fmt = (d: Dec, currency: string) => formatAmount(d, currency);
 
+function accountView(a: typeof accounts.$inferSelect, b: typeof balances.$inferSelect, partitions: number): AccountView {
+  const held = (b.held as Dec | null) ?? new Dec(0);
+  return {
+    id: a.id,
+    currency: a.currency,
+    status: a.status,
+    balance: fmt(b.balance, a.currency),
+    held: fmt(held, a.currency),
+    available: fmt(availableBalance({ status: a.status, balance: b.balance, held, overdraftLimit: a.overdraftLimit }), a.currency),
+    overdraftLimit: fmt(a.overdraftLimit, a.currency),
+    ownerId: a.ownerId,
+    metadata: a.metadata,
+    version: b.version,
+    openedAt: a.openedAt,
+    closedAt: a.closedAt,
+    updatedAt: b.updatedAt > a.updatedAt ? b.updatedAt : a.updatedAt,
+    position: b.lastPosition,
+    partition: partitionOf(a.id, partitions),
+  };
+}
+
 /** Queries over the ledger read model only, never the write side; `partitions`: the log's partition count. */
 export function accountQueries(db: Db, partitions: number) {
+  /** The accounts of these ids that exist, in the order given: one query. */
+  async function accountsOf(ids: readonly string[]): Promise<AccountView[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select({ a: accounts, b: balances })
+      .from(accounts)
+      .innerJoin(balances, eq(balances.accountId, accounts.id))
+      .where(inArray(accounts.id, [...ids]));
+    const byId = new Map(rows.map((r) => [r.a.id, r]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [accountView(row.a, row.b, partitions)] : [];
+    });
+  }
+
   return {
     ...listingQueries(db),
     async exists(id: string): Promise<boolean> {
@@ -35,35 +71,11 @@ export function accountQueries(db: Db, partitions: number) {
       return rows.length > 0;
     },
 
-
     async account(id: string): Promise<AccountView | null> {
-      const rows = await db
-        .select({ a: accounts, b: balances })
-        .from(accounts)
-        .innerJoin(balances, eq(balances.accountId, accounts.id))
-        .where(eq(accounts.id, id));
-      const row = rows[0];
-      if (!row) return null;
-      const { a, b } = row;
-      const held = (b.held as Dec | null) ?? new Dec(0);
-      return {
-        id: a.id,
-        currency: a.currency,
-        status: a.status,
-        balance: fmt(b.balance, a.currency),
-        held: fmt(held, a.currency),
-        available: fmt(availableBalance({ status: a.status, balance: b.balance, held, overdraftLimit: a.overdraftLimit }), a.currency),
-        overdraftLimit: fmt(a.overdraftLimit, a.currency),
-        ownerId: a.ownerId,
-        metadata: a.metadata,
-        version: b.version,
-        openedAt: a.openedAt,
-        closedAt: a.closedAt,
-        updatedAt: b.updatedAt > a.updatedAt ? b.updatedAt : a.updatedAt,
-        position: b.lastPosition,
-        partition: partitionOf(a.id, partitions),
-      };
+      return (await accountsOf([id]))[0] ?? null;
     },
+
+    accounts: accountsOf,
 
     /** Journal lines, newest first; the cursor is the stream version to continue below. */
     async journal(accountId: string, limit: number, beforeVersion: number | null) {

@@ -13,7 +13,7 @@ export function accountRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Risk score of an account with its contributing alerts and an activity summary',
       request: { params: AccountId, query: MinPositionQuery },
-      responses: { 200: { description: 'Risk', ...json(AccountRisk) }, ...problemResponses(400, 401, 404, 409) },
+      responses: { 200: { description: 'Risk', ...json(AccountRisk) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -52,6 +52,6 @@ function accountListRoute<P extends string, S extends z.ZodType>(path: P, summar
     tags: ['fraud'],
     summary,
     request: { params: AccountId, query: MinPositionQuery.extend({ limit: Limit }) },
-    responses: { 200: { description, ...json(schema) }, ...problemResponses(400, 401, 404, 409) },
+    responses: { 200: { description, ...json(schema) }, ...problemResponses(404, 409) },
   });
 }

@@ -19,7 +19,7 @@ export function alertRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Alerts, newest first; filter by status, rule, account, severity and raisedAt range [from, to)',
       request: { query: AlertListQuery },
-      responses: { 200: { description: 'A page of alerts', ...json(AlertPage) }, ...problemResponses(400, 401, 409) },
+      responses: { 200: { description: 'A page of alerts', ...json(AlertPage) }, ...problemResponses(409) },
     }),
     async (c) => {
       const p = c.req.valid('query');
@@ -46,7 +46,7 @@ export function alertRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'One alert with its evidence resolved into transactions',
       request: { params: AlertIdParam, query: MinPositionQuery },
-      responses: { 200: { description: 'The alert', ...json(AlertDetail) }, ...problemResponses(400, 401, 404, 409) },
+      responses: { 200: { description: 'The alert', ...json(AlertDetail) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -66,7 +66,7 @@ export function alertRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Move an alert through its lifecycle (open → investigating → dismissed | escalated); recorded as an event with the analyst as actor',
       request: { params: AlertIdParam, headers: IdempotencyHeaders, body: { required: true, ...json(StatusBody) } },
-      responses: { 200: { description: 'The status change as recorded in the log', ...json(AlertStatusChange) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+      responses: { 200: { description: 'The status change as recorded in the log', ...json(AlertStatusChange) }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

@@ -30,7 +30,7 @@ export function referenceRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Movements at or above the large-transaction threshold (or minAmount) in [from, to), newest first',
       request: { query: LargeTransactionQuery },
-      responses: { 200: { description: 'A page of large movements', ...json(LargeTransactionPage) }, ...problemResponses(400, 401, 409) },
+      responses: { 200: { description: 'A page of large movements', ...json(LargeTransactionPage) }, ...problemResponses(409) },
     }),
     async (c) => {
       const p = c.req.valid('query');
