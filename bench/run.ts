@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import os from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
@@ -59,6 +59,16 @@ async function stopService(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
   await killHard(child);
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** The largest projector lag (events and seconds, over every projector) seen on /metrics while `during` runs. */
@@ -130,8 +140,10 @@ async function benchHttp(mode: Mode) {
     }
     const headers = { authorization: `Bearer ${TOKEN}` };
     await runLoad({ port, concurrency, seconds: 2, next: pick(ids), headers }); // warm-up
+    const cpu0 = cpuSeconds(server.pid);
     const { result, maxEvents, maxSeconds } = await sampleLag(port, runLoad({ port, concurrency, seconds, next: pick(ids), headers }));
-    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds };
+    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, result.ok);
+    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs };
   } finally {
     await stopService(server);
     for (const c of cleanups.reverse()) await c();
@@ -147,7 +159,7 @@ async function main() {
     const r = await benchHttp(mode);
     const share = ((r.rate / bare.rate) * 100).toFixed(1);
     console.log(
-      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s`,
+      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer`,
     );
   }
   for (const mode of values['skip-engine'] ? [] : modes) {
