@@ -96,7 +96,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     });
     if (roles.has('projector')) {
       const threaded = options.projectorThread && !options.database && storage.database.kind === 'postgres';
-      projectors.push(...(threaded ? await startProjectorThread(models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
+      projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
     }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
     const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
@@ -171,10 +171,10 @@ async function startProjectors(storage: Storage, models: ReadModels, logger: Log
 }
 
 /** The same projectors in a worker thread: its own event loop and database connections. */
-async function startProjectorThread(models: ReadModels, metrics: Metrics, logger: Logger, closers: Closers): Promise<Projector[]> {
+async function startProjectorThread(env: Env, models: ReadModels, metrics: Metrics, logger: Logger, closers: Closers): Promise<Projector[]> {
   const { WorkerProjectors } = await import('../projections/worker-projectors.ts');
   const onAlerts = (raised: ReadonlyArray<{ rule: string; severity: string }>) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity }));
-  const thread = await new WorkerProjectors({ names: projections(models).map((p) => p.name), logger, onAlerts }).start();
+  const thread = await new WorkerProjectors({ env, names: projections(models).map((p) => p.name), logger, onAlerts }).start();
   closers.push(() => thread.stop());
   return thread.projectors;
 }

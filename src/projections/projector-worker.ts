@@ -3,11 +3,11 @@
  * on their own event loop and connections, so projecting never holds up an HTTP request and the
  * process uses a second core. Same projectors, same exactly-once checkpoints as in the main thread.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { loadFraudConfig } from '../app/fraud-config.ts';
 import { createLogger } from '../app/logger.ts';
 import { openStorage } from '../app/storage.ts';
-import { loadEnv } from '../config/env.ts';
+import type { Env } from '../config/env.ts';
 import { projections, readModels } from '../read-models/registry.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import type { Projector } from './projection.ts';
@@ -17,7 +17,8 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 async function main(): Promise<void> {
-  const env = loadEnv(process.env);
+  // The main thread's configuration, as it parsed it.
+  const env = (workerData as { env: Env }).env;
   const logger = createLogger(env.LOG_LEVEL);
   const storage = await openStorage(env);
   const models = readModels(storage.database.db, {
@@ -53,7 +54,6 @@ async function main(): Promise<void> {
   post({ kind: 'ready', positions });
 }
 
-main().catch((err: unknown) => {
-  // The main thread sees the worker exit with this error and starts it again.
-  throw err;
-});
+// A failure to start ends the worker with the error: the main thread reports it (and, once the
+// worker had started, starts it again).
+await main();

@@ -1,17 +1,21 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../app/logger.ts';
+import type { Env } from '../config/env.ts';
 import type { Projector } from './projection.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 export interface WorkerProjectorsOptions {
+  /** The configuration the worker opens its storage and fraud rules from. */
+  env: Env;
   /** The projections the worker runs (the registry's, in its order): one Projector each here. */
   names: readonly string[];
   logger: Logger;
   onAlerts?: (raised: ReadonlyArray<{ rule: string; severity: string }>) => void;
 }
 
-/** The worker's file next to this one: .ts under tsx (dev, tests), .js in dist. */
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './projector-worker.ts' : './projector-worker.js', import.meta.url);
+/** The worker's file next to this one: .js in dist; .ts from the sources (dev, tests), loaded through tsx. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCES ? './projector-worker.ts' : './projector-worker.js', import.meta.url);
 
 /**
  * The projectors of this process, run in a worker thread (projector-worker.ts) that opens its own
@@ -42,7 +46,7 @@ export class WorkerProjectors {
   }
 
   private spawn(onReady: () => void, onFailed: (err: Error) => void): void {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { workerData: { env: this.options.env }, ...(FROM_SOURCES ? { execArgv: ['--import', 'tsx'] } : {}) });
     this.worker = worker;
     let ready = false;
     worker.on('message', (message: FromWorker) => {
