@@ -71,6 +71,16 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Resident memory of a process in MiB, from /proc (Linux; 0 elsewhere). */
+function rssMiB(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Math.round(Number(kb) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
 /** The largest projector lag (events and seconds, over every projector) seen on /metrics while `during` runs. */
 async function sampleLag<T>(port: number, during: Promise<T>): Promise<{ result: T; maxEvents: number; maxSeconds: number }> {
   let maxEvents = 0;
@@ -130,6 +140,8 @@ async function benchHttp(mode: Mode) {
   const server = spawnService({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN, LEDGER_METRICS_TOKEN: METRICS_TOKEN, LEDGER_ROLE: values.roles });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMiB(server.pid);
     const ids: string[] = [];
     for (let i = 0; i < accountCount; i += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, accountCount - i) }, () => post(port, '/v1/accounts', { currency: 'USD' })));
@@ -143,7 +155,7 @@ async function benchHttp(mode: Mode) {
     const cpu0 = cpuSeconds(server.pid);
     const { result, maxEvents, maxSeconds } = await sampleLag(port, runLoad({ port, concurrency, seconds, next: pick(ids), headers }));
     const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, result.ok);
-    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs };
+    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs, idleRss, loadedRss: rssMiB(server.pid) };
   } finally {
     await stopService(server);
     for (const c of cleanups.reverse()) await c();
@@ -159,7 +171,7 @@ async function main() {
     const r = await benchHttp(mode);
     const share = ((r.rate / bare.rate) * 100).toFixed(1);
     console.log(
-      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer`,
+      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer; RSS idle ${r.idleRss} MiB, after the load ${r.loadedRss} MiB`,
     );
   }
   for (const mode of values['skip-engine'] ? [] : modes) {

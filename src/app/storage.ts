@@ -19,6 +19,8 @@ export interface KafkaSetup extends KafkaTopology {
 }
 
 export interface ProjectorOptions {
+  /** Embedded log: after a short batch, wait this long so the next gathers more (default 20 ms on PGlite, 2 ms on a server). */
+  coalesceMs?: number;
   onError?: (err: unknown, projection: string) => void;
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
 }

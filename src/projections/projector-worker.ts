@@ -14,6 +14,7 @@ import type { Projector } from './projection.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const port = parentPort!;
+const COALESCE_MS = 20;
 const post = (message: FromWorker) => port.postMessage(message);
 
 async function main(): Promise<void> {
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   };
   const onBatch = (name: string, partition: number, position: number) => post({ kind: 'batch', name, partition, position });
   const started: Projector[] = [];
-  for (const projection of all) started.push(await storage.startProjector(projection, { onError, onBatch }));
+  // Off the HTTP thread, a batch may gather for longer: fewer transactions, lag still well under 1 s.
+  for (const projection of all) started.push(await storage.startProjector(projection, { onError, onBatch, coalesceMs: COALESCE_MS }));
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'catchUp') {
       const projector = started.find((p) => p.name === message.name);
