@@ -11,6 +11,8 @@ import type { Env } from '../config/env.ts';
 import { projections, readModels } from '../read-models/registry.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import type { Projector } from './projection.ts';
+import { ProjectionRunner } from './runner.ts';
+import { SharedReads } from '../log/shared-reads.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const port = parentPort!;
@@ -39,7 +41,16 @@ async function main(): Promise<void> {
   const onBatch = (name: string, partition: number, position: number) => post({ kind: 'batch', name, partition, position });
   const started: Projector[] = [];
   // Off the HTTP thread, a batch may gather for longer: fewer transactions, lag still well under 1 s.
-  for (const projection of all) started.push(await storage.startProjector(projection, { onError, onBatch, coalesceMs: COALESCE_MS }));
+  // On the embedded log the projectors read through one SharedReads: each page is read and parsed once.
+  const options = { onError, onBatch, coalesceMs: COALESCE_MS };
+  const shared = storage.kafka ? null : new SharedReads(storage.log);
+  for (const projection of all) {
+    if (shared) {
+      const runner = new ProjectionRunner(storage.database.db, shared, projection, options);
+      runner.start();
+      started.push(runner);
+    } else started.push(await storage.startProjector(projection, options));
+  }
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'catchUp') {
       const projector = started.find((p) => p.name === message.name);
