@@ -3,7 +3,7 @@
  *
  * HTTP: first a bare node:http server (parse the JSON, answer 201) as its own process, driven the
  * same way: the baseline every HTTP figure is printed against. Then the real service as a separate
- * process (as a user would): opens and funds accounts, drives concurrent HTTP transfers between
+ * process (as `npm start` runs it: built first, then dist/): opens and funds accounts, drives concurrent HTTP transfers between
  * random accounts and prints transfers/s, latency, the share of the baseline, and the projector
  * lag (sampled from /metrics every 500 ms during the load; its maximum is printed).
  * --profile DIR runs the service with --cpu-prof (the .cpuprofile lands in DIR on shutdown).
@@ -11,7 +11,7 @@
  * projector catch-up, cold start with and without a snapshot). Kafka modes need a broker:
  * KAFKA_BROKERS, or the one `npm run kafka:start` runs on 127.0.0.1:9092.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -46,10 +46,10 @@ async function post(port: number, p: string, body: unknown): Promise<Record<stri
 
 type Mode = 'embedded' | 'postgres' | 'kafka';
 
-/** The service as its own process, as `npm start` runs it (through tsx), optionally under --cpu-prof. */
+/** The service as its own process, as `npm start` runs it (the build in dist/), optionally under --cpu-prof. */
 function spawnService(env: Record<string, string>): ChildProcess {
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...prof, 'dist/cli/main.js', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A profiled service must exit by itself (SIGTERM, a clean shutdown) for its profile to be written. */
@@ -163,6 +163,8 @@ async function benchHttp(mode: Mode) {
 }
 
 async function main() {
+  // What `npm start` runs: the sources compiled to dist/.
+  if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const modes: Mode[] = values.mode === 'all' ? ['embedded', 'postgres', 'kafka'] : [values.mode as Mode];
   const bare = await benchBare();
