@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadFraudConfig } from '../app/fraud-config.ts';
 import { createLogger } from '../app/logger.ts';
-import { openStorage } from '../app/storage.ts';
+import { SERVER_BATCH, openStorage } from '../app/storage.ts';
 import type { Env } from '../config/env.ts';
 import { projections, readModels } from '../read-models/registry.ts';
 import { readCheckpoint } from './checkpoints.ts';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const started: Projector[] = [];
   // Off the HTTP thread, a batch may gather for longer: fewer transactions, lag still well under 1 s.
   // On the embedded log the projectors read through one SharedReads: each page is read and parsed once.
-  const options = { onError, onBatch, coalesceMs: COALESCE_MS };
+  const options = { onError, onBatch, coalesceMs: COALESCE_MS, batchSize: SERVER_BATCH };
   const shared = storage.kafka ? null : new SharedReads(storage.log);
   for (const projection of all) {
     if (shared) {
