@@ -67,6 +67,12 @@ export interface SystemOptions {
   roles?: Set<Role>;
   /** The engine's clock (tests and `ledger demo --fraud` drive simulated time through it). */
   clock?: () => Date;
+  /**
+   * Run the projectors in a worker thread (`ledger serve` on PostgreSQL, LEDGER_PROJECTOR_THREAD):
+   * they open their own connections from `env`, so this applies only to a database named by
+   * DATABASE_URL, never to a PGlite in this thread or a database passed in `database`.
+   */
+  projectorThread?: boolean;
 }
 
 /** Stops what was started, newest first. */
@@ -88,7 +94,10 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       onAlerts: (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })),
       positions: projectedPositions(storage.database.db, projectors),
     });
-    if (roles.has('projector')) projectors.push(...(await startProjectors(storage, models, options.logger, closers)));
+    if (roles.has('projector')) {
+      const threaded = options.projectorThread && !options.database && storage.database.kind === 'postgres';
+      projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
+    }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
     const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
     const keys = new KeyStore(storage.database.db);
@@ -159,6 +168,15 @@ async function startProjectors(storage: Storage, models: ReadModels, logger: Log
   for (const projection of projections(models)) started.push(await storage.startProjector(projection, { onError }));
   closers.push(async () => void (await Promise.all(started.map((p) => p.stop()))));
   return started;
+}
+
+/** The same projectors in a worker thread: its own event loop and database connections. */
+async function startProjectorThread(env: Env, models: ReadModels, metrics: Metrics, logger: Logger, closers: Closers): Promise<Projector[]> {
+  const { WorkerProjectors } = await import('../projections/worker-projectors.ts');
+  const onAlerts = (raised: ReadonlyArray<{ rule: string; severity: string }>) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity }));
+  const thread = await new WorkerProjectors({ env, names: projections(models).map((p) => p.name), logger, onAlerts }).start();
+  closers.push(() => thread.stop());
+  return thread.projectors;
 }
 
 /** Where commands go: the engine in this process, or over Kafka to the engine elsewhere, or nowhere. */
