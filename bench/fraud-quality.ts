@@ -60,6 +60,7 @@ async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; 
       const risk: { riskScore: number } = await get(`/v1/fraud/accounts/${run.ids.get(key)}/risk`);
       labeled.push({ score: risk.riskScore, positive: pop.fraudSenders.has(key) });
     }
+    if (process.env.FRAUD_DEBUG) debugFalsePositives(pop, run.ids, alerts);
     return { pop, q: qualityOf(pop, run.ids, alerts), labeled, ms };
   } finally {
     await system.close();
@@ -97,4 +98,24 @@ if (seeds.length > 1) {
     const r = tp / fraud;
     console.log(`  ${rule}: precision ${pct(p)}%, recall ${pct(r)}%, F1 ${(p + r ? (2 * p * r) / (p + r) : 0).toFixed(3)}`);
   }
+}
+
+/** FRAUD_DEBUG=1: false positives per rule by kind of account (the simulator's key prefix) and kind of movement. */
+function debugFalsePositives(pop: SimPopulation, ids: Map<string, string>, alerts: AlertItem[]): void {
+  const keyOf = new Map([...ids].map(([k, v]) => [v, k]));
+  const out: Record<string, number> = {};
+  const fraudAccounts = new Set([...pop.fraudOps].map((i) => ids.get(pop.ops[i]!.account)));
+  for (const a of alerts) {
+    const primary = a.evidence.find((e) => e.kind === 'withdrawal' || e.kind === 'transfer_out') ?? a.evidence[0]!;
+    if (fraudAccounts.has(primary.accountId)) continue;
+    const k = `${a.rule} ${keyOf.get(primary.accountId)?.split('-')[0]} ${primary.kind}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  const flagged = new Set(alerts.flatMap((a) => a.evidence.map((e) => `${e.accountId}|${e.occurredAt}|${e.amount}`)));
+  for (const i of pop.fraudOps) {
+    const op = pop.ops[i]!;
+    if (op.kind === 'open') continue;
+    if (!flagged.has(`${ids.get(op.account)}|${new Date(op.at).toISOString()}|${op.amount}`)) out[`MISSED ${op.account.split('-')[0]} ${op.kind}`] = (out[`MISSED ${op.account.split('-')[0]} ${op.kind}`] ?? 0) + 1;
+  }
+  console.log(Object.entries(out).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join('\n'));
 }

@@ -25,7 +25,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
   };
   return {
     name: 'anomaly',
-    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags'],
+    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population'],
     apply: async (tx, batch) => {
       const touched = gatherTouched(batch);
       if (!touched) return;

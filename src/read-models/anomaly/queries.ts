@@ -17,7 +17,6 @@ export interface AlertFilter {
 
 type AlertRow = typeof alerts.$inferSelect;
 
-const SEVERITY_WEIGHT: Record<string, number> = { low: 0.25, medium: 0.5, high: 0.75, critical: 1 };
 
 function alertView(r: AlertRow) {
   return {
@@ -114,7 +113,10 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       return rows[0] ?? null;
     },
 
-    /** Risk of an account: its live (not dismissed) alerts, weighted by severity, plus what it did. */
+    /**
+     * Risk of an account: the highest risk of its movements (src/domain/fraud/risk.ts, 0-100, read as a
+     * probability in percent) with its factors, its alerts, and what it did.
+     */
     async accountRisk(accountId: string) {
       const rows = await db
         .select()
@@ -123,8 +125,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .orderBy(desc(alerts.raisedAt), desc(alerts.id))
         .limit(200);
       const live = rows.filter((r) => r.status !== 'dismissed');
-      const weighted = live.reduce((acc, r) => acc + r.score * (SEVERITY_WEIGHT[r.severity] ?? 0.5) * (r.status === 'escalated' ? 1.5 : 1), 0);
-      const riskScore = Math.min(100, Math.round(weighted));
+      const profile = (await db.select({ score: fraudAccounts.riskScore, at: fraudAccounts.riskAt, factors: fraudAccounts.riskFactors }).from(fraudAccounts).where(eq(fraudAccounts.accountId, accountId)))[0];
+      const riskScore = profile?.score ?? 0;
       const summary = await db
         .select({
           kind: fraudActivity.kind,
@@ -140,7 +142,9 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       const counterparties = await db.select({ n: sql<number>`count(*)::int` }).from(fraudCounterparties).where(eq(fraudCounterparties.accountId, accountId));
       return {
         riskScore,
-        level: riskScore >= 75 ? 'high' : riskScore >= 40 ? 'medium' : riskScore > 0 ? 'low' : 'none',
+        level: riskScore >= 75 ? 'high' : riskScore >= 40 ? 'medium' : riskScore >= 5 ? 'low' : 'none',
+        riskAt: profile?.at ?? null,
+        factors: profile?.factors ?? null,
         alerts: { total: rows.length, live: live.length, byRule: countBy(live.map((r) => r.rule)) },
         contributing: live.slice(0, 20).map((r) => ({ id: r.id, rule: r.rule, severity: r.severity, score: r.score, status: r.status, raisedAt: r.raisedAt, summary: r.summary })),
         activity: {

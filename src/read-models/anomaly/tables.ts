@@ -41,8 +41,15 @@ export const alerts = pgTable(
     updatedAt: text('updated_at').notNull(),
     partition: integer('partition').notNull(),
     position: bigint('position', { mode: 'number' }).notNull(),
+    /** Detections joined into this alert (one open alert per account and rule; new evidence joins it). */
+    occurrences: integer('occurrences').notNull().default(1),
+    /** occurredAt of the latest evidence joined. */
+    lastSeenAt: text('last_seen_at'),
+    /** Owner of account_id when the alert was raised (cases group alerts per owner). */
+    ownerId: text('owner_id'),
   },
   (t) => [
+    index('alerts_owner_idx').on(t.ownerId),
     index('alerts_raised_idx').on(t.raisedAt, t.id),
     index('alerts_status_raised_idx').on(t.status, t.raisedAt),
     index('alerts_rule_raised_idx').on(t.rule, t.raisedAt),
@@ -61,6 +68,12 @@ export const fraudAccounts = pgTable(
     openedAt: text('opened_at'),
     lastActivityAt: text('last_activity_at'),
     lastAlertAt: jsonb('last_alert_at').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    /** The account's baseline (src/domain/fraud/baseline.ts). */
+    baseline: jsonb('baseline').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /** The highest movement risk so far (0-100), when, and its factors (src/domain/fraud/risk.ts). */
+    riskScore: integer('risk_score').notNull().default(0),
+    riskAt: text('risk_at'),
+    riskFactors: jsonb('risk_factors').$type<Record<string, number>>(),
   },
   (t) => [index('fraud_accounts_owner_idx').on(t.ownerId)],
 );
@@ -119,4 +132,16 @@ export const fraudFlowTags = pgTable(
     evidence: jsonb('evidence').$type<Evidence[]>().notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.tagId] }), index('fraud_flow_tags_started_idx').on(t.startedAt)],
+);
+
+/** The population's amounts per currency and kind of movement, as log-histogram counts (src/domain/fraud/population.ts). */
+export const fraudPopulation = pgTable(
+  'fraud_population',
+  {
+    currency: text('currency').notNull(),
+    kind: text('kind').notNull(),
+    bucket: integer('bucket').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.kind, t.bucket] })],
 );
