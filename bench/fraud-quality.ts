@@ -8,6 +8,8 @@
  * 1,000 ledger transactions, and the risk score's ROC AUC and precision at k over every account
  * that sent money. Tuning seeds: 1, 2 (never reported as results); evaluation seeds: 101, 102, 103.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/app/logger.ts';
 import { startSystem } from '../src/app/system.ts';
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '600' },
     days: { type: 'string', default: '45' },
     backend: { type: 'string', default: 'pglite' },
+    /** Internal: run one seed and print its result as JSON (each seed in its own process). */
+    json: { type: 'boolean', default: false },
   },
 });
 const TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -68,36 +72,62 @@ async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; 
   }
 }
 
-const pct = (x: number) => (x * 100).toFixed(1);
-const seeds = values.seeds.split(',').map(Number);
-const all: Labeled[] = [];
-const perSeed: Quality[] = [];
-for (const seed of seeds) {
-  const { pop, q, labeled, ms } = await runSeed(seed);
-  all.push(...labeled);
-  perSeed.push(q);
-  const auc = aucOf(labeled);
-  const positives = labeled.filter((l) => l.positive).length;
-  console.log(`\nseed ${seed}: ${pop.ops.length} operations, ${q.transactions} transactions (${q.outflows} outflows, ${q.fraudOutflows} fraudulent), ${pop.takeovers} takeovers, ${labeled.length} senders (${positives} fraudulent); projector ${(ms / 1000).toFixed(1)} s`);
-  console.log(`alerts ${q.alerts} = ${((q.alerts / q.transactions) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${auc.toFixed(3)}, P@50 ${pct(precisionAt(labeled, 50))}%, P@${positives} ${pct(precisionAt(labeled, positives))}%`);
-  console.log('| rule | alerts | flagged outflows | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|');
-  for (const r of q.rules) console.log(`| ${r.rule} | ${r.alerts} | ${r.flagged} | ${pct(r.precision)}% | ${pct(r.recall)}% | ${r.f1.toFixed(3)} |`);
+interface SeedResult {
+  seed: number;
+  ops: number;
+  takeovers: number;
+  q: Quality;
+  labeled: Labeled[];
+  ms: number;
 }
-if (seeds.length > 1) {
-  const tx = perSeed.reduce((a, q) => a + q.transactions, 0);
-  const alerts = perSeed.reduce((a, q) => a + q.alerts, 0);
+
+/** One seed in a child process (a fresh PGlite per process; several in one process exhaust wasm memory). */
+function runChild(seed: number): SeedResult {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--json', '--seeds', String(seed), '--customers', values.customers, '--days', values.days, '--backend', values.backend];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`seed ${seed} failed (${r.status})`);
+  const lines = r.stdout.trim().split('\n');
+  console.log(lines.slice(0, -1).join('\n'));
+  return JSON.parse(lines[lines.length - 1]!) as SeedResult;
+}
+
+const pct = (x: number) => (x * 100).toFixed(1);
+
+function printSeed(r: SeedResult): void {
+  const { q, labeled } = r;
+  const positives = labeled.filter((l) => l.positive).length;
+  console.log(`\nseed ${r.seed}: ${r.ops} operations, ${q.transactions} transactions (${q.outflows} outflows, ${q.fraudOutflows} fraudulent), ${r.takeovers} takeovers, ${labeled.length} senders (${positives} fraudulent); projector ${(r.ms / 1000).toFixed(1)} s`);
+  console.log(`alerts ${q.alerts} = ${((q.alerts / q.transactions) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${aucOf(labeled).toFixed(3)}, P@50 ${pct(precisionAt(labeled, 50))}%, P@${positives} ${pct(precisionAt(labeled, positives))}%`);
+  console.log('| rule | alerts | flagged outflows | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|');
+  for (const x of q.rules) console.log(`| ${x.rule} | ${x.alerts} | ${x.flagged} | ${pct(x.precision)}% | ${pct(x.recall)}% | ${x.f1.toFixed(3)} |`);
+}
+
+function printAll(results: SeedResult[]): void {
+  const all = results.flatMap((r) => r.labeled);
+  const tx = results.reduce((a, r) => a + r.q.transactions, 0);
+  const alerts = results.reduce((a, r) => a + r.q.alerts, 0);
+  const fraud = results.reduce((a, r) => a + r.q.fraudOutflows, 0);
   const positives = all.filter((l) => l.positive).length;
-  console.log(`\nall seeds ${seeds.join(',')}: alerts ${((alerts / tx) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${aucOf(all).toFixed(3)}; P@100 ${pct(precisionAt(all, 100))}%; P@${positives} ${pct(precisionAt(all, positives))}%`);
-  const rules = new Set(perSeed.flatMap((q) => q.rules.map((r) => r.rule)));
-  for (const rule of rules) {
-    const rs = perSeed.map((q) => q.rules.find((r) => r.rule === rule)).filter((r) => r !== undefined);
-    const tp = rs.reduce((a, r) => a + r.truePositives, 0);
-    const flagged = rs.reduce((a, r) => a + r.flagged, 0);
-    const fraud = perSeed.reduce((a, q) => a + q.fraudOutflows, 0);
+  console.log(`\nall seeds ${results.map((r) => r.seed).join(',')}: ${alerts} alerts = ${((alerts / tx) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${aucOf(all).toFixed(3)}; P@100 ${pct(precisionAt(all, 100))}%; P@${positives} ${pct(precisionAt(all, positives))}%`);
+  console.log('| rule | alerts | precision | recall | F1 |\n|---|---:|---:|---:|---:|');
+  for (const rule of new Set(results.flatMap((r) => r.q.rules.map((x) => x.rule)))) {
+    const rs = results.map((r) => r.q.rules.find((x) => x.rule === rule)).filter((x) => x !== undefined);
+    const tp = rs.reduce((a, x) => a + x.truePositives, 0);
+    const flagged = rs.reduce((a, x) => a + x.flagged, 0);
     const p = flagged ? tp / flagged : 0;
-    const r = tp / fraud;
-    console.log(`  ${rule}: precision ${pct(p)}%, recall ${pct(r)}%, F1 ${(p + r ? (2 * p * r) / (p + r) : 0).toFixed(3)}`);
+    const rc = tp / fraud;
+    console.log(`| ${rule} | ${rs.reduce((a, x) => a + x.alerts, 0)} | ${pct(p)}% | ${pct(rc)}% | ${(p + rc ? (2 * p * rc) / (p + rc) : 0).toFixed(3)} |`);
   }
+}
+
+const seeds = values.seeds.split(',').map(Number);
+if (values.json) {
+  const { pop, q, labeled, ms } = await runSeed(seeds[0]!);
+  console.log(JSON.stringify({ seed: seeds[0]!, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms } satisfies SeedResult));
+} else {
+  const results = seeds.map(runChild);
+  results.forEach(printSeed);
+  if (results.length > 1) printAll(results);
 }
 
 /** FRAUD_DEBUG=1: false positives per rule by kind of account (the simulator's key prefix) and kind of movement. */

@@ -16,7 +16,11 @@ export function aucOf(xs: readonly Labeled[]): number {
     let j = i;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
     const rank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (sorted[k]!.positive) (rankSum += rank), positives++;
+    for (let k = i; k < j; k++) {
+      if (!sorted[k]!.positive) continue;
+      rankSum += rank;
+      positives++;
+    }
     i = j;
   }
   const negatives = sorted.length - positives;

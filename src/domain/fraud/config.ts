@@ -92,7 +92,7 @@ export const DEFAULT_RULES: RuleParams = {
   new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00', populationQuantile: 0.99 },
   balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60 },
   mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
-  fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 30, minAmount: '500.00' },
+  fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
 };
 
 /** Currencies whose unit is worth far less than a dollar get thresholds in their own magnitude. */
