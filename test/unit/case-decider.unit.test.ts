@@ -20,9 +20,9 @@ describe('case: opening and the analyst’s work', () => {
   it('refuses to open a case twice', () => {
     given(inCase(opened)).when({ type: 'OpenCase', caseId: C, ownerId: 'owner-1', alertIds: [], assignee: null, dueAt: null, note: null }).thenThrows('case_exists');
   });
-  it('adds only alerts not in the case yet, and nothing when there are none', () => {
+  it('adds only alerts not in the case yet, and refuses when there are none', () => {
     given(inCase(opened)).when({ type: 'AddCaseAlerts', caseId: C, alertIds: ['balance_drain-a', 'mule_cash_out-b'] }).then({ type: 'CaseAlertsAdded', data: { caseId: C, alertIds: ['mule_cash_out-b'] } });
-    given(inCase(opened)).when({ type: 'AddCaseAlerts', caseId: C, alertIds: ['balance_drain-a'] }).then();
+    given(inCase(opened)).when({ type: 'AddCaseAlerts', caseId: C, alertIds: ['balance_drain-a'] }).thenThrows('validation_failed', 'alertIds');
   });
   it('assigns, notes and sets a due date', () => {
     given(inCase(opened)).when({ type: 'AssignCase', caseId: C, assignee: 'bob' }).then({ type: 'CaseAssigned', data: { caseId: C, assignee: 'bob' } });

@@ -29,7 +29,8 @@ export function decideCase(command: CaseCommand, view: StateView, ctx: DecisionC
     case 'AddCaseAlerts': {
       const state = openCase(view, caseId);
       const alertIds = [...new Set(command.alertIds)].filter((id) => !state.alertIds.includes(id));
-      return alertIds.length ? one(caseId, { type: 'CaseAlertsAdded', data: { caseId, alertIds } }) : [];
+      if (!alertIds.length) throw new DomainError('validation_failed', `every alert is in case ${caseId} already`, 'alertIds');
+      return one(caseId, { type: 'CaseAlertsAdded', data: { caseId, alertIds } });
     }
     case 'AssignCase':
       openCase(view, caseId);

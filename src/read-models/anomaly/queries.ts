@@ -3,6 +3,7 @@ import { type Db, rowsOf } from '../../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
+import { caseQueries } from './case-queries.ts';
 
 export interface AlertFilter {
   status?: string;
@@ -12,7 +13,9 @@ export interface AlertFilter {
   from?: string;
   to?: string;
   limit: number;
-  cursor?: { raisedAt: string; id: string };
+  /** raisedAt (newest first, the default) or score (highest first). */
+  sort?: 'raisedAt' | 'score';
+  cursor?: { raisedAt: string; id: string; score?: number };
 }
 
 type AlertRow = typeof alerts.$inferSelect;
@@ -33,6 +36,10 @@ function alertView(r: AlertRow) {
     evidence: r.evidence,
     params: r.params,
     history: r.history,
+    occurrences: r.occurrences,
+    lastSeenAt: r.lastSeenAt,
+    ownerId: r.ownerId,
+    caseId: r.caseId,
     raisedAt: r.raisedAt,
     updatedAt: r.updatedAt,
     position: r.position,
@@ -57,6 +64,8 @@ export function decodeCursor(cursor: string, n: number): string[] | null {
 /** Queries over the anomaly read models (and, to resolve evidence, the ledger's transactions). */
 export function fraudQueries(db: Db, config: FraudConfig) {
   return {
+    ...caseQueries(db),
+
     async listAlerts(f: AlertFilter): Promise<{ items: AlertView[]; nextCursor: string | null }> {
       const where: SQL[] = [];
       if (f.status) where.push(eq(alerts.status, f.status as AlertRow['status']));
@@ -65,14 +74,16 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       if (f.accountId) where.push(sql`${alerts.accountIds} @> array[${f.accountId}]::text[]`);
       if (f.from) where.push(gte(alerts.raisedAt, f.from));
       if (f.to) where.push(lt(alerts.raisedAt, f.to));
-      if (f.cursor) where.push(sql`(${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.raisedAt}, ${f.cursor.id})`);
+      const byScore = f.sort === 'score';
+      if (f.cursor && byScore) where.push(sql`(${alerts.score}, ${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.score ?? 0}, ${f.cursor.raisedAt}, ${f.cursor.id})`);
+      else if (f.cursor) where.push(sql`(${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.raisedAt}, ${f.cursor.id})`);
       const rows = await db
         .select()
         .from(alerts)
         .where(where.length ? and(...where) : undefined)
-        .orderBy(desc(alerts.raisedAt), desc(alerts.id))
+        .orderBy(...(byScore ? [desc(alerts.score)] : []), desc(alerts.raisedAt), desc(alerts.id))
         .limit(f.limit + 1);
-      const page = pageOf(rows, f.limit, (last) => [last.raisedAt, last.id]);
+      const page = pageOf(rows, f.limit, (last) => [byScore ? `${last.score}/${last.raisedAt}` : last.raisedAt, last.id]);
       return { items: page.items.map(alertView), nextCursor: page.nextCursor };
     },
 

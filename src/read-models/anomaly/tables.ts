@@ -47,6 +47,8 @@ export const alerts = pgTable(
     lastSeenAt: text('last_seen_at'),
     /** Owner of account_id when the alert was raised (cases group alerts per owner). */
     ownerId: text('owner_id'),
+    /** The case the alert was put in, if any. */
+    caseId: text('case_id'),
   },
   (t) => [
     index('alerts_owner_idx').on(t.ownerId),
@@ -144,4 +146,36 @@ export const fraudPopulation = pgTable(
     count: bigint('count', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.currency, t.kind, t.bucket] })],
+);
+
+export interface CaseHistoryEntry {
+  type: string;
+  at: string;
+  actor: string;
+  data: Record<string, unknown>;
+  eventId: string;
+  position: number;
+}
+
+/** Analysts' cases (the case aggregate's events, folded): one owner, its alerts, assignee, due date, decision. */
+export const fraudCases = pgTable(
+  'fraud_cases',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    status: text('status').$type<'open' | 'decided'>().notNull(),
+    alertIds: text('alert_ids').array().notNull(),
+    assignee: text('assignee'),
+    dueAt: text('due_at'),
+    decision: text('decision'),
+    sarReference: text('sar_reference'),
+    frozenAccounts: text('frozen_accounts').array().notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedAt: text('opened_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    history: jsonb('history').$type<CaseHistoryEntry[]>().notNull(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('fraud_cases_owner_idx').on(t.ownerId), index('fraud_cases_status_idx').on(t.status, t.openedAt)],
 );
