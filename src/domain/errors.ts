@@ -31,6 +31,7 @@ export const REFUSAL_PRECEDENCE = [
   'amount_exceeds_unreversed',
   'insufficient_funds',
   'invalid_alert_transition',
+  'alert_exists',
   'case_exists',
   'case_not_found',
   'case_closed',

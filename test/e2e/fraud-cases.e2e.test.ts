@@ -1,4 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FraudConfig } from '../../src/domain/fraud/config.ts';
+import { ProjectionRunner } from '../../src/projections/runner.ts';
+import { anomalyProjection } from '../../src/read-models/anomaly/projection.ts';
 import { type Client, type TestLedger, startTestLedger } from '../support/harness.ts';
 import { BACKENDS } from '../support/pg.ts';
 
@@ -119,6 +123,38 @@ describe.each(BACKENDS)('fraud cases and analyst queries on %s', (backend) => {
     expect(list.body.items.map((c) => c.id)).toEqual([id]);
     const audit = await admin.get<{ items: Array<{ type: string; streamId: string }> }>(`/v1/events?after=${opened.body.position - 1}&limit=2`);
     expect(audit.body.items[0]).toMatchObject({ type: 'CaseOpened', streamId: id });
+  });
+
+  it('records each alert once in the log as AlertRaised (audit trail, SSE); a rebuild of the read model raises none again', async () => {
+    type Ev = { type: string; streamId: string; metadata: { actor: string; causationId: string | null }; data: { rule: string; triggerEventId: string } };
+    const raisedEvents = async () => {
+      const out: Ev[] = [];
+      let after = -1;
+      for (;;) {
+        const page = await admin.get<{ items: Array<Ev & { position: number }> }>(`/v1/events?after=${after}&limit=500`);
+        out.push(...page.body.items.filter((e) => e.type === 'AlertRaised'));
+        if (page.body.items.length < 500) return out;
+        after = page.body.items[page.body.items.length - 1]!.position;
+      }
+    };
+    const raised = await raisedEvents();
+    const alerts = await admin.get<{ items: Array<{ id: string }> }>('/v1/fraud/alerts?limit=500');
+    expect(raised.map((e) => e.streamId).sort()).toEqual(alerts.body.items.map((a) => a.id).sort());
+    expect(raised[0]!.metadata.actor).toBe('system:anomaly-detector');
+    expect(raised[0]!.metadata.causationId).toBe(raised[0]!.data.triggerEventId);
+
+    const { db } = ledger.database;
+    const projection = anomalyProjection(new FraudConfig());
+    await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`truncate ${projection.tables.join(', ')}`));
+      await tx.execute(sql`delete from projection_checkpoints where projection = ${projection.name}`);
+    });
+    await ledger.restart(async (stopped) => {
+      await new ProjectionRunner(db, stopped.log, projection, { batchSize: 2 }).catchUp();
+    });
+    await ledger.catchUp();
+    expect((await raisedEvents()).length).toBe(raised.length);
+    expect((await admin.get<{ items: unknown[] }>('/v1/fraud/alerts?limit=500')).body.items.length).toBe(alerts.body.items.length);
   });
 
   it('refuses unknown cases and alerts with problem+json', async () => {

@@ -70,7 +70,7 @@ export interface Changes {
 export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, lookBackMs: number, firstAt: string): Changes {
   const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), dirtyRisk: new Set(), lastAt: firstAt };
   for (const stored of batch) {
-    if (isAlertEvent(stored)) {
+    if (isAlertEvent(stored) && stored.type === 'AlertStatusChanged') {
       // In log order: evidence after an alert was closed starts a new one.
       for (const [key, open] of windows.openAlerts) {
         if (open.id !== stored.data.alertId) continue;

@@ -26,7 +26,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
   };
   return {
     name: 'anomaly',
-    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases'],
+    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
     apply: async (tx, batch) => {
       const touched = gatherTouched(batch);
       if (!touched) return;

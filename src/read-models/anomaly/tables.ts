@@ -179,3 +179,24 @@ export const fraudCases = pgTable(
   },
   (t) => [index('fraud_cases_owner_idx').on(t.ownerId), index('fraud_cases_status_idx').on(t.status, t.openedAt)],
 );
+
+/**
+ * Alerts the projector raised and the alert reactor has yet to record in the log (RaiseAlert, command id
+ * `raise-alert:<alert id>`): written in the projector's transaction, deleted once submitted.
+ */
+export const fraudAlertOutbox = pgTable('fraud_alert_outbox', {
+  alertId: text('alert_id').primaryKey(),
+  triggerPartition: integer('trigger_partition').notNull(),
+  triggerPosition: bigint('trigger_position', { mode: 'number' }).notNull(),
+  command: jsonb('command').$type<Record<string, unknown>>().notNull(),
+});
+
+/**
+ * How far the alert reactor has recorded alerts in the log, per partition of their triggering movement.
+ * Not part of the anomaly projection's tables: a rebuild refills the outbox, and what it finds at or
+ * below this mark was recorded before (or, with changed rules, was not live): it is never raised again.
+ */
+export const fraudAlertReactor = pgTable('fraud_alert_reactor', {
+  partition: integer('partition').primaryKey(),
+  raisedUpTo: bigint('raised_up_to', { mode: 'number' }).notNull(),
+});

@@ -1,4 +1,4 @@
-import type { AlertEvent } from '../../domain/alert/events.ts';
+import type { AlertStatusChanged } from '../../domain/alert/events.ts';
 import type { MovementEvent } from '../../domain/account/events.ts';
 import type { CaseEvent } from '../../domain/case/events.ts';
 import { aggregateOfEvent } from '../../domain/registry.ts';
@@ -22,7 +22,7 @@ export interface Touched {
   /** Owners of the accounts the batch opens (the profile table does not know them yet). */
   openedOwner: Map<string, string | null>;
   /** Analysts' alert status changes, in log order. */
-  statusChanges: Array<StoredEvent<AlertEvent>>;
+  statusChanges: Array<StoredEvent<AlertStatusChanged>>;
   /** Analysts' case events, in log order. */
   caseEvents: Array<StoredEvent<CaseEvent>>;
   /** Event time of the first movement (else of the first event): the windows reach back from it. */
@@ -34,7 +34,8 @@ export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
   const touched: Touched = { movements: [], accountIds: new Set(), sources: new Set(), targets: new Set(), openedOwner: new Map(), statusChanges: [], caseEvents: [], firstAt: '' };
   for (const stored of batch) {
     if (isAlertEvent(stored)) {
-      touched.statusChanges.push(stored);
+      // AlertRaised records in the log what this projection derived itself: nothing to apply.
+      if (stored.type === 'AlertStatusChanged') touched.statusChanges.push(stored);
       continue;
     }
     if (aggregateOfEvent(stored.type) === 'case') {

@@ -1,10 +1,12 @@
 import { eq, inArray, lt, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
-import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
+import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudAlertOutbox, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
+import type { RaiseAlert } from '../../domain/alert/commands.ts';
+import { formatAmount } from '../../domain/money.ts';
 import type { Evidence } from '../../domain/fraud/activity.ts';
 import type { StoredEvent } from '../../log/envelope.ts';
-import type { AlertEvent } from '../../domain/alert/events.ts';
+import type { AlertStatusChanged } from '../../domain/alert/events.ts';
 import type { Changes } from './evaluate.ts';
 import { type Windows, iso } from './windows.ts';
 
@@ -51,7 +53,30 @@ export async function writeBack(tx: Tx, windows: Windows, changes: Changes, tagW
   // Funds in flight older than any round-trip window can never close a loop again (event time only grows).
   if (changes.newTags.length) await tx.delete(fraudFlowTags).where(lt(fraudFlowTags.startedAt, iso(Date.parse(changes.lastAt) - tagWindowMs)));
   await insertMany(tx, alerts, [...changes.newAlerts.values()], sql`on conflict do nothing`);
+  await insertMany(tx, fraudAlertOutbox, [...changes.newAlerts.values()].map(outboxRow), sql`on conflict do nothing`);
   await joinAlerts(tx, changes);
+}
+
+/** The RaiseAlert the alert reactor will submit for a new alert (src/read-models/anomaly/alert-reactor.ts). */
+function outboxRow(a: typeof alerts.$inferInsert): typeof fraudAlertOutbox.$inferInsert {
+  const command: RaiseAlert = {
+    type: 'RaiseAlert',
+    alertId: a.id,
+    rule: a.rule,
+    severity: a.severity,
+    score: a.score,
+    accountId: a.accountId,
+    accountIds: a.accountIds,
+    ownerId: a.ownerId ?? null,
+    currency: a.currency,
+    amount: formatAmount(a.amount, a.currency),
+    summary: a.summary,
+    triggerEventId: a.triggerEventId,
+    triggerPartition: a.partition,
+    triggerPosition: a.position,
+    raisedAt: a.raisedAt,
+  };
+  return { alertId: a.id, triggerPartition: a.partition, triggerPosition: a.position, command: command as unknown as Record<string, unknown> };
 }
 
 /** New evidence for alerts raised before the batch: appended (once per event, up to the cap), score and count raised. */
@@ -70,7 +95,7 @@ async function joinAlerts(tx: Tx, changes: Changes): Promise<void> {
 }
 
 /** Step 5: analysts' status changes, after the alerts of this batch exist. */
-export async function applyStatusChanges(tx: Tx, statusChanges: ReadonlyArray<StoredEvent<AlertEvent>>): Promise<void> {
+export async function applyStatusChanges(tx: Tx, statusChanges: ReadonlyArray<StoredEvent<AlertStatusChanged>>): Promise<void> {
   for (const stored of statusChanges) {
     const e = stored;
     const entry: AlertHistoryEntry = { status: e.data.to, at: stored.occurredAt, actor: stored.metadata.actor, note: e.data.note, eventId: stored.eventId, position: stored.position };

@@ -95,6 +95,7 @@ function linesOf(event: StoredEvent): Posting[] | null {
     case 'AccountUnfrozen':
     case 'AccountClosed':
     case 'AlertStatusChanged':
+    case 'AlertRaised':
     case 'CaseOpened':
     case 'CaseAlertsAdded':
     case 'CaseAssigned':
