@@ -102,8 +102,20 @@ function printSeed(r: SeedResult): void {
   for (const x of q.rules) console.log(`| ${x.rule} | ${x.alerts} | ${x.flagged} | ${pct(x.precision)}% | ${pct(x.recall)}% | ${x.f1.toFixed(3)} |`);
 }
 
+/** Reliability: per band of the score, how many senders, their mean score, and the share that were fraudulent. */
+function printCalibration(all: readonly Labeled[]): void {
+  console.log('| risk score | senders | mean score | fraudulent |\n|---|---:|---:|---:|');
+  for (const [lo, hi] of [[0, 5], [5, 20], [20, 50], [50, 80], [80, 101]] as const) {
+    const band = all.filter((l) => l.score >= lo && l.score < hi);
+    if (!band.length) continue;
+    const mean = band.reduce((s, l) => s + l.score, 0) / band.length;
+    console.log(`| ${lo}–${Math.min(hi, 100)} | ${band.length} | ${mean.toFixed(1)} | ${pct(band.filter((l) => l.positive).length / band.length)}% |`);
+  }
+}
+
 function printAll(results: SeedResult[]): void {
   const all = results.flatMap((r) => r.labeled);
+  printCalibration(all);
   const tx = results.reduce((a, r) => a + r.q.transactions, 0);
   const alerts = results.reduce((a, r) => a + r.q.alerts, 0);
   const fraud = results.reduce((a, r) => a + r.q.fraudOutflows, 0);

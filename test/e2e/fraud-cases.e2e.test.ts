@@ -157,6 +157,30 @@ describe.each(BACKENDS)('fraud cases and analyst queries on %s', (backend) => {
     expect((await admin.get<{ items: unknown[] }>('/v1/fraud/alerts?limit=500')).body.items.length).toBe(alerts.body.items.length);
   });
 
+  it('keeps one open alert per account and rule: new evidence joins it until it is closed', async () => {
+    type A = { id: string; occurrences: number; evidence: unknown[]; status: string };
+    const drains = async () => (await admin.get<{ items: A[] }>(`/v1/fraud/alerts?rule=balance_drain&accountId=${other}`)).body.items;
+    // Each time to an account never paid before (a payee paid before is a usual counterparty).
+    const drain = async (amount: string) => {
+      now += 24 * 60 * MIN;
+      const payee = await ledger.openAccount({ ownerId: 'payee' });
+      expect((await admin.post(`/v1/accounts/${other}/deposits`, { amount, channel: 'cash' })).status).toBe(201);
+      now += 10 * MIN;
+      expect((await admin.post('/v1/transfers', { fromAccountId: other, toAccountId: payee, amount })).status).toBe(201);
+      await ledger.catchUp();
+    };
+    await drain('800.00');
+    await drain('600.00');
+    const [joined] = await drains();
+    expect(await drains()).toHaveLength(1);
+    expect(joined).toMatchObject({ occurrences: 2, status: 'open' });
+    expect(joined!.evidence).toHaveLength(2);
+    const closed = await admin.post<{ position: number }>(`/v1/fraud/alerts/${joined!.id}/status`, { status: 'dismissed', note: 'moving to own account' });
+    expect(closed.status).toBe(200);
+    await drain('700.00');
+    expect((await drains()).map((a) => `${a.status}/${a.occurrences}`).sort()).toEqual(['dismissed/2', 'open/1']);
+  });
+
   it('refuses unknown cases and alerts with problem+json', async () => {
     expect((await admin.get('/v1/fraud/cases/nope')).body.code).toBe('case_not_found');
     expect((await admin.post('/v1/fraud/cases/nope/notes', { note: 'x' })).body.code).toBe('case_not_found');
