@@ -256,10 +256,11 @@ describe('balance_drain', () => {
     expect(g.fired('balance_drain')).toHaveLength(1);
     expect(given().happened(mv('withdrawal', '99.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(0);
   });
-  it('subsumes the generic rules on the same movement', () => {
-    const g = given().happened(mv('withdrawal', '20000.00', 0, { balanceAfter: new Dec('0.00'), channel: 'wire' }));
+  it('subsumes the generic rules on the same movement, but a large amount is still reported as such', () => {
+    const g = given({ A: -1 * D, B: -400 * D }).happened(mv('withdrawal', '20000.00', 0, { balanceAfter: new Dec('0.00'), channel: 'wire' }));
     expect(g.fired('balance_drain')).toHaveLength(1);
-    expect(g.fired('large_transaction')).toHaveLength(0);
+    expect(g.fired('new_account_high_value')).toHaveLength(0);
+    expect(g.fired('large_transaction')).toHaveLength(1);
   });
 });
 

@@ -250,8 +250,11 @@ export function evaluate(input: RuleInput, params: RuleParams): Evaluation {
   return { detections: withoutSubsumed(detections), forward };
 }
 
-/** Rules that say less about a movement than a takeover pattern does, and stay quiet when one fires on it. */
-const SUBSUMED: ReadonlySet<RuleId> = new Set(['large_transaction', 'new_account_high_value', 'rapid_pass_through', 'velocity']);
+/**
+ * Rules that say less about a movement than a takeover pattern does, and stay quiet when one fires on it.
+ * Not large_transaction: a large amount is reported as such (the suspicious-activity report lists them).
+ */
+const SUBSUMED: ReadonlySet<RuleId> = new Set(['new_account_high_value', 'rapid_pass_through', 'velocity']);
 
 function withoutSubsumed(detections: Detection[]): Detection[] {
   const takeover = detections.some((d) => d.rule === 'balance_drain' || d.rule === 'mule_cash_out');
