@@ -7,8 +7,8 @@ import { drainedShare, outflowRun } from './takeover.ts';
  * The risk of one movement: signals that rank (how much of the balance left, whether money just
  * received left again, whether the receiver is new to the payer, how unusual the amount is for the
  * population and for the account, how new the account is, how many rules fired) combined by a
- * logistic model into a 0-100 score read as a probability in percent. The weights were set on the
- * simulator's tuning seeds (1, 2) and are checked on others (BENCHMARKS.md, "Fraud: detection
+ * logistic model into a 0-100 score meant as a probability in percent. The weights were set by hand
+ * looking at the simulator's tuning seeds (1, 2) and are checked on others (BENCHMARKS.md, "Fraud: detection
  * quality on the mobile-money simulator"). An account's risk is the highest of its movements'.
  */
 
