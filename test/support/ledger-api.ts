@@ -903,7 +903,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "hold_exists" | "hold_not_found" | "transaction_not_found" | "hold_not_active" | "hold_expired" | "hold_not_due" | "account_has_holds" | "amount_exceeds_hold" | "amount_exceeds_unreversed" | "idempotency_conflict" | "read_model_behind" | "last_admin_key" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "case_exists" | "case_not_found" | "case_closed" | "account_not_in_case" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
+            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "hold_exists" | "hold_not_found" | "transaction_not_found" | "hold_not_active" | "hold_expired" | "hold_not_due" | "account_has_holds" | "amount_exceeds_hold" | "amount_exceeds_unreversed" | "idempotency_conflict" | "read_model_behind" | "last_admin_key" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "alert_exists" | "case_exists" | "case_not_found" | "case_closed" | "account_not_in_case" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
             detail: string;
             instance?: string;
             errors?: {
@@ -1894,7 +1894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2013,7 +2013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2117,7 +2117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2250,7 +2250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2383,7 +2383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2516,7 +2516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2649,7 +2649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2780,7 +2780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2883,7 +2883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2985,7 +2985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3117,7 +3117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3250,7 +3250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3383,7 +3383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3512,7 +3512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3614,7 +3614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3718,7 +3718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3860,7 +3860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4386,7 +4386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4484,7 +4484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4584,7 +4584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4688,7 +4688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4817,7 +4817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4918,7 +4918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5019,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5187,7 +5187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5281,7 +5281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5384,7 +5384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5513,7 +5513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5617,7 +5617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5750,7 +5750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5883,7 +5883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6016,7 +6016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6149,7 +6149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6282,7 +6282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6415,7 +6415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6544,7 +6544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6647,7 +6647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6738,7 +6738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6846,7 +6846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7031,7 +7031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7143,7 +7143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7253,7 +7253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7361,7 +7361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7471,7 +7471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7581,7 +7581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7687,7 +7687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Case already exists */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
