@@ -89,7 +89,7 @@ export const DEFAULT_RULES: RuleParams = {
   rapid_pass_through: { enabled: true, severity: 'high', cooldownHours: 48, windowHours: 48, minIncoming: '5000.00', outRatio: '0.8' },
   round_trip: { enabled: true, severity: 'high', cooldownHours: 72, windowHours: 72, minAmount: '1000.00', maxHops: 4, minCarriedRatio: '0.7' },
   dormant_reactivation: { enabled: true, severity: 'medium', cooldownHours: 24, dormantDays: 180, minAmount: '5000.00' },
-  new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00', populationQuantile: 0.99 },
+  new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00', populationQuantile: 0.98 },
   balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60 },
   mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
   fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
