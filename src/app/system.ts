@@ -1,3 +1,4 @@
+import { AlertReactor } from '../read-models/anomaly/alert-reactor.ts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -100,6 +101,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
     const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
+    const alertReactor = engine ? startAlertReactor(storage.database.db, commands, options.logger, closers) : null;
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
@@ -116,13 +118,32 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       roles,
       keys,
       metrics,
-      catchUp: async () => void (await Promise.all(projectors.map((p) => p.catchUp()))),
+      catchUp: async () => {
+        await Promise.all(projectors.map((p) => p.catchUp()));
+        // Alerts the projector raised go into the log as AlertRaised; the projectors then see those too.
+        if (alertReactor && (await alertReactor.drain()) > 0) await Promise.all(projectors.map((p) => p.catchUp()));
+      },
       close: () => closeAll(closers),
     };
   } catch (err) {
     await closeAll(closers).catch(() => {});
     throw err;
   }
+}
+
+/** The alert reactor beside the writer: every second, the alerts the anomaly projector raised go into the log (src/read-models/anomaly/alert-reactor.ts). */
+function startAlertReactor(db: Database['db'], commands: CommandBus, logger: Logger, closers: Closers): AlertReactor {
+  const reactor = new AlertReactor(db, commands);
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => reactor.drain()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'alert reactor failed; retried on the next look'));
+  }, 1000);
+  timer.unref();
+  closers.push(async () => {
+    clearInterval(timer);
+    await running;
+  });
+  return reactor;
 }
 
 async function closeAll(closers: Closers): Promise<void> {

@@ -95,6 +95,15 @@ function linesOf(event: StoredEvent): Posting[] | null {
     case 'AccountUnfrozen':
     case 'AccountClosed':
     case 'AlertStatusChanged':
+    case 'AlertRaised':
+    case 'CaseOpened':
+    case 'CaseAlertsAdded':
+    case 'CaseAssigned':
+    case 'CaseNoteAdded':
+    case 'CaseDueDateSet':
+    case 'CaseDecided':
+    case 'CaseAccountFrozen':
+    case 'CaseAccountUnfrozen':
       return null;
     default: {
       // A new event type must say how it posts (holds: Dr customer / Cr holds; reversals: the mirror of the original).
