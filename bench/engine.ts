@@ -3,10 +3,17 @@
  * same number of same-sized messages through a raw kafkajs producer (Kafka log), the projector's
  * catch-up rate into PostgreSQL, and cold start (rebuild from the log) with and without a snapshot.
  *
- *   npx tsx bench/engine.ts [--events 1000000] [--log postgres|pglite|kafka] [--accounts 10000]
+ *   npx tsx bench/engine.ts [--events 1000000] [--log postgres|pglite|kafka] [--accounts 10000] [--hot] [--append-only]
+ *
+ * --hot: every transfer debits one hot account (funded for all of them), credited to the others in turn.
+ * --append-only: stop after the append figures and the engine's memory (no catch-up, no cold starts).
+ * Memory: the heap after a full GC with the accounts open and funded, and again after the transfers,
+ * gives the engine's bytes per account and per remembered transfer command.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { openStorage } from '../src/app/storage.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -17,9 +24,26 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
 import { createTestDatabase } from '../test/support/pg.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, log: { type: 'string', default: 'postgres' }, accounts: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    log: { type: 'string', default: 'postgres' },
+    accounts: { type: 'string', default: '10000' },
+    hot: { type: 'boolean', default: false },
+    'append-only': { type: 'boolean', default: false },
+  },
+});
 const targetEvents = Number(values.events);
 const accountCount = Number(values.accounts);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** Heap in use after a full collection. */
+const heapAfterGc = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 let seq = 0;
 const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: 'h'.repeat(64), correlationId: 'bench', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: null, userAgent: null, requestId: null } });
@@ -39,11 +63,14 @@ async function main() {
     const store = new PostgresSnapshotStore(database.db, 'events');
     const engine = new LedgerEngine(log, { snapshots: store, snapshotEvery: Number.MAX_SAFE_INTEGER });
     await engine.start();
+    const heap0 = heapAfterGc();
     const ids = Array.from({ length: accountCount }, (_, i) => `acct-${i}`);
     for (let i = 0; i < ids.length; i += 1000) {
       await Promise.all(ids.slice(i, i + 1000).map((id) => engine.execute({ type: 'OpenAccount', accountId: id, currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx())));
-      await Promise.all(ids.slice(i, i + 1000).map((id) => engine.execute({ type: 'Deposit', accountId: id, transactionId: `d-${id}`, amount: '1000000.00', reference: null, channel: null, metadata: {} }, ctx())));
+      // The hot account is funded for every transfer (0.01 each).
+      await Promise.all(ids.slice(i, i + 1000).map((id) => engine.execute({ type: 'Deposit', accountId: id, transactionId: `d-${id}`, amount: id === ids[0] && values.hot ? '100000000.00' : '1000000.00', reference: null, channel: null, metadata: {} }, ctx())));
     }
+    const heapAccounts = heapAfterGc();
     // Transfers with 256 in flight: each gives 2 events.
     const t0 = performance.now();
     const startEvents = engine.stats.eventsAppended;
@@ -53,7 +80,7 @@ async function main() {
     const worker = async () => {
       while (next < transfers) {
         const i = next++;
-        const a = (i * 7919) % ids.length;
+        const a = values.hot ? 0 : (i * 7919) % ids.length;
         const b = (a + 1 + (i % (ids.length - 1))) % ids.length;
         const cmd: EngineCommand = { type: 'Transfer', transactionId: `t-${i}`, fromAccountId: ids[a]!, toAccountId: ids[b]!, amount: '0.01', reference: null, metadata: {} };
         await engine.execute(cmd, ctx());
@@ -63,7 +90,16 @@ async function main() {
     const secs = (performance.now() - t0) / 1000;
     const events = engine.stats.eventsAppended - startEvents;
     const appends = engine.stats.appends - startAppends;
-    console.log(`engine append: ${Math.round(transfers / secs)} transfers/s, ${Math.round(events / secs)} events/s, ${appends} appends (avg ${(events / appends).toFixed(0)} events/append)`);
+    console.log(`engine append${values.hot ? ' (one hot account)' : ''}: ${Math.round(transfers / secs)} transfers/s, ${Math.round(events / secs)} events/s, ${appends} appends (avg ${(events / appends).toFixed(0)} events/append)`);
+    const heapTransfers = heapAfterGc();
+    console.log(
+      `engine memory: heap ${Math.round(heapTransfers / 2 ** 20)} MiB (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB) with ${accountCount} accounts and ${seq} commands remembered; ` +
+        `${Math.round((heapAccounts - heap0) / accountCount)} bytes per account (open + funded: 2 commands each), ${Math.round((heapTransfers - heapAccounts) / transfers)} bytes per transfer command`,
+    );
+    if (values['append-only']) {
+      await storage.close();
+      return;
+    }
 
     if (values.log === 'kafka') {
       // The same number of same-sized messages through a plain kafkajs producer (idempotent, acks=all),

@@ -1,20 +1,24 @@
 /**
- * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000 --roles all --skip-engine]
+ * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000 --roles all --skip-engine --profile DIR]
  *
- * HTTP: starts the real service as a separate process (as a user would), opens and funds accounts,
- * then drives concurrent HTTP transfers between random accounts and prints transfers/s and latency.
+ * HTTP: first a bare node:http server (parse the JSON, answer 201) as its own process, driven the
+ * same way: the baseline every HTTP figure is printed against. Then the real service as a separate
+ * process (as `npm start` runs it: built first, then dist/): opens and funds accounts, drives concurrent HTTP transfers between
+ * random accounts and prints transfers/s, latency, the share of the baseline, and the projector
+ * lag (sampled from /metrics every 500 ms during the load; its maximum is printed).
+ * --profile DIR runs the service with --cpu-prof (the .cpuprofile lands in DIR on shutdown).
  * Engine: then runs bench/engine.ts per log (append throughput, raw kafkajs producer ratio on Kafka,
  * projector catch-up, cold start with and without a snapshot). Kafka modes need a broker:
  * KAFKA_BROKERS, or the one `npm run kafka:start` runs on 127.0.0.1:9092.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
-import { ROOT, freePort, killHard, spawnLedger, waitForHttp } from '../test/support/process.ts';
-import { runLoad } from './lib/http-load.ts';
+import { ROOT, freePort, killHard, waitForHttp } from '../test/support/process.ts';
+import { type LoadResult, runLoad } from './lib/http-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,12 +30,14 @@ const { values } = parseArgs({
     /** LEDGER_ROLE of the measured process, e.g. engine,api to leave the projectors out. */
     roles: { type: 'string', default: 'all' },
     'skip-engine': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const accountCount = Number(values.accounts);
 const TOKEN = 'bench-admin-token-0123456789abcdef';
+const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 
 async function post(port: number, p: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
@@ -39,6 +45,83 @@ async function post(port: number, p: string, body: unknown): Promise<Record<stri
 }
 
 type Mode = 'embedded' | 'postgres' | 'kafka';
+
+/** The service as its own process, as `npm start` runs it (the build in dist/), optionally under --cpu-prof. */
+function spawnService(env: Record<string, string>): ChildProcess {
+  const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  return spawn(process.execPath, [...prof, 'dist/cli/main.js', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A profiled service must exit by itself (SIGTERM, a clean shutdown) for its profile to be written. */
+async function stopService(child: ChildProcess): Promise<void> {
+  if (!values.profile) return killHard(child);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+  await killHard(child);
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux; 0 elsewhere). */
+function rssMiB(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Math.round(Number(kb) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** The largest projector lag (events and seconds, over every projector) seen on /metrics while `during` runs. */
+async function sampleLag<T>(port: number, during: Promise<T>): Promise<{ result: T; maxEvents: number; maxSeconds: number }> {
+  let maxEvents = 0;
+  let maxSeconds = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 500));
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text(), () => '');
+      for (const [, name, value] of text.matchAll(/^ledger_projector_lag_(events|seconds)\{[^}]*\} ([0-9.e+-]+)$/gm)) {
+        if (name === 'events') maxEvents = Math.max(maxEvents, Number(value));
+        else maxSeconds = Math.max(maxSeconds, Number(value));
+      }
+    }
+  })();
+  const result = await during;
+  done = true;
+  await sampler;
+  return { result, maxEvents, maxSeconds };
+}
+
+const pick = (ids: string[]) => (i: number) => {
+  const a = (i * 7919) % ids.length;
+  let b = (i * 104729 + 13) % ids.length;
+  if (b === a) b = (b + 1) % ids.length;
+  return { path: '/v1/transfers', body: { fromAccountId: ids[a], toAccountId: ids[b], amount: '1.25' } };
+};
+
+/** The bare node:http baseline: same load generator, same request bodies, as its own process. */
+async function benchBare(): Promise<LoadResult> {
+  const port = await freePort();
+  const child = fork(path.join(ROOT, 'bench/lib/bare-http.mjs'), [String(port)], { stdio: 'inherit' });
+  try {
+    await new Promise((r) => child.once('message', r));
+    const ids = Array.from({ length: accountCount }, (_, i) => `acct-${i}`);
+    await runLoad({ port, concurrency, seconds: 2, next: pick(ids) });
+    return await runLoad({ port, concurrency, seconds, next: pick(ids) });
+  } finally {
+    await killHard(child);
+  }
+}
 
 async function benchHttp(mode: Mode) {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -54,9 +137,11 @@ async function benchHttp(mode: Mode) {
     env = { LEDGER_DATA_DIR: dir };
   }
   const port = await freePort();
-  const server = spawnLedger(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN, LEDGER_ROLE: values.roles });
+  const server = spawnService({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', LEDGER_BOOTSTRAP_TOKEN: TOKEN, LEDGER_METRICS_TOKEN: METRICS_TOKEN, LEDGER_ROLE: values.roles });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRss = rssMiB(server.pid);
     const ids: string[] = [];
     for (let i = 0; i < accountCount; i += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, accountCount - i) }, () => post(port, '/v1/accounts', { currency: 'USD' })));
@@ -65,29 +150,30 @@ async function benchHttp(mode: Mode) {
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(ids.slice(i, i + 50).map((id) => post(port, `/v1/accounts/${id}/deposits`, { amount: '1000000.00' })));
     }
-    // warm-up
-    const pick = (i: number) => {
-      const a = (i * 7919) % ids.length;
-      let b = (i * 104729 + 13) % ids.length;
-      if (b === a) b = (b + 1) % ids.length;
-      return { path: '/v1/transfers', body: { fromAccountId: ids[a], toAccountId: ids[b], amount: '1.25' } };
-    };
-    await runLoad({ port, concurrency, seconds: 2, next: pick, headers: { authorization: `Bearer ${TOKEN}` } });
-    const result = await runLoad({ port, concurrency, seconds, next: pick, headers: { authorization: `Bearer ${TOKEN}` } });
-    return { mode, concurrency, ...result };
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    await runLoad({ port, concurrency, seconds: 2, next: pick(ids), headers }); // warm-up
+    const cpu0 = cpuSeconds(server.pid);
+    const { result, maxEvents, maxSeconds } = await sampleLag(port, runLoad({ port, concurrency, seconds, next: pick(ids), headers }));
+    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, result.ok);
+    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs, idleRss, loadedRss: rssMiB(server.pid) };
   } finally {
-    await killHard(server);
+    await stopService(server);
     for (const c of cleanups.reverse()) await c();
   }
 }
 
 async function main() {
+  // What `npm start` runs: the sources compiled to dist/.
+  if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const modes: Mode[] = values.mode === 'all' ? ['embedded', 'postgres', 'kafka'] : [values.mode as Mode];
+  const bare = await benchBare();
+  console.log(`HTTP baseline [bare node:http, parse JSON and answer] c=${concurrency}: ${bare.rate} requests/s over ${bare.seconds}s, latency ms p50 ${bare.p50} p99 ${bare.p99}`);
   for (const mode of modes) {
     const r = await benchHttp(mode);
+    const share = ((r.rate / bare.rate) * 100).toFixed(1);
     console.log(
-      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}`,
+      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer; RSS idle ${r.idleRss} MiB, after the load ${r.loadedRss} MiB`,
     );
   }
   for (const mode of values['skip-engine'] ? [] : modes) {

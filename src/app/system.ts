@@ -1,3 +1,4 @@
+import { AlertReactor } from '../read-models/anomaly/alert-reactor.ts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -67,6 +68,12 @@ export interface SystemOptions {
   roles?: Set<Role>;
   /** The engine's clock (tests and `ledger demo --fraud` drive simulated time through it). */
   clock?: () => Date;
+  /**
+   * Run the projectors in a worker thread (`ledger serve` on PostgreSQL, LEDGER_PROJECTOR_THREAD):
+   * they open their own connections from `env`, so this applies only to a database named by
+   * DATABASE_URL, never to a PGlite in this thread or a database passed in `database`.
+   */
+  projectorThread?: boolean;
 }
 
 /** Stops what was started, newest first. */
@@ -88,9 +95,13 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       onAlerts: (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })),
       positions: projectedPositions(storage.database.db, projectors),
     });
-    if (roles.has('projector')) projectors.push(...(await startProjectors(storage, models, options.logger, closers)));
+    if (roles.has('projector')) {
+      const threaded = options.projectorThread && !options.database && storage.database.kind === 'postgres';
+      projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
+    }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
     const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
+    const alertReactor = engine ? startAlertReactor(storage.database.db, commands, options.logger, closers) : null;
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
@@ -107,13 +118,32 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       roles,
       keys,
       metrics,
-      catchUp: async () => void (await Promise.all(projectors.map((p) => p.catchUp()))),
+      catchUp: async () => {
+        await Promise.all(projectors.map((p) => p.catchUp()));
+        // Alerts the projector raised go into the log as AlertRaised; the projectors then see those too.
+        if (alertReactor && (await alertReactor.drain()) > 0) await Promise.all(projectors.map((p) => p.catchUp()));
+      },
       close: () => closeAll(closers),
     };
   } catch (err) {
     await closeAll(closers).catch(() => {});
     throw err;
   }
+}
+
+/** The alert reactor beside the writer: every second, the alerts the anomaly projector raised go into the log (src/read-models/anomaly/alert-reactor.ts). */
+function startAlertReactor(db: Database['db'], commands: CommandBus, logger: Logger, closers: Closers): AlertReactor {
+  const reactor = new AlertReactor(db, commands);
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => reactor.drain()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'alert reactor failed; retried on the next look'));
+  }, 1000);
+  timer.unref();
+  closers.push(async () => {
+    clearInterval(timer);
+    await running;
+  });
+  return reactor;
 }
 
 async function closeAll(closers: Closers): Promise<void> {
@@ -180,6 +210,15 @@ async function startProjectors(storage: Storage, models: ReadModels, logger: Log
   for (const projection of projections(models)) started.push(await storage.startProjector(projection, { onError }));
   closers.push(async () => void (await Promise.all(started.map((p) => p.stop()))));
   return started;
+}
+
+/** The same projectors in a worker thread: its own event loop and database connections. */
+async function startProjectorThread(env: Env, models: ReadModels, metrics: Metrics, logger: Logger, closers: Closers): Promise<Projector[]> {
+  const { WorkerProjectors } = await import('../projections/worker-projectors.ts');
+  const onAlerts = (raised: ReadonlyArray<{ rule: string; severity: string }>) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity }));
+  const thread = await new WorkerProjectors({ env, names: projections(models).map((p) => p.name), logger, onAlerts }).start();
+  closers.push(() => thread.stop());
+  return thread.projectors;
 }
 
 /** Where commands go: the engine in this process, or over Kafka to the engine elsewhere, or nowhere. */

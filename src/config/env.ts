@@ -18,6 +18,12 @@ const EnvSchema = z.object({
   LEDGER_ROLE: z.string().default('all'),
   /** The writer's lease on the PostgreSQL log (ms): a standby takes over this long after the writer's last renewal. */
   LEDGER_WRITER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(3000),
+  /**
+   * `ledger serve` on PostgreSQL (DATABASE_URL): true runs the projectors in a worker thread, false in
+   * the main thread; auto (the default) uses the thread on a machine with more than 2 cores (on 2 cores
+   * PostgreSQL and the API already share both, and the thread costs CPU and memory: BENCHMARKS.md).
+   */
+  LEDGER_PROJECTOR_THREAD: z.enum(['auto', 'true', 'false']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a read with ?minPosition= waits for the projection before answering 409. */
   LEDGER_MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),

@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { preparing } from './prepared.ts';
 import { makePrivateDir, privateTree } from './private-files.ts';
 import * as schema from './schema.ts';
 
@@ -42,7 +43,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Keep numerics as strings: amounts never pass through a JS number.
       types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
     });
-    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Db;
     return {
       kind: 'postgres',
       db,

@@ -31,6 +31,11 @@ export const REFUSAL_PRECEDENCE = [
   'amount_exceeds_unreversed',
   'insufficient_funds',
   'invalid_alert_transition',
+  'alert_exists',
+  'case_exists',
+  'case_not_found',
+  'case_closed',
+  'account_not_in_case',
 ] as const;
 
 export type DomainErrorCode = (typeof REFUSAL_PRECEDENCE)[number];

@@ -76,11 +76,23 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** JSON with object keys sorted at every level: the same value always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Written out with loops (this runs for every event the writer chains): the same bytes as mapping
+  // and joining. An element JSON cannot write (undefined) joins as nothing, a key with it is left out.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + ((canonicalJson(value[i]) as string | undefined) ?? '');
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // sort() without a comparator orders strings by UTF-16 code units, as `<` does.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 type Hashable = Pick<Envelope, 'eventId' | 'streamId' | 'streamVersion' | 'partition' | 'occurredAt' | 'metadata'> & { type: string; data: unknown };

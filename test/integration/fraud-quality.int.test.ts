@@ -24,7 +24,7 @@ describe('fraud detection quality (seed 42, 1,000 ordinary accounts, 12 planted 
     const alerts = await fetchAllAlerts(ledger.system.app, ADMIN_TOKEN);
     quality = measureQuality(pop, run.ids, alerts);
     console.log(`${run.ops} operations, ${run.failed} refused ${JSON.stringify(run.refusals)}, ${run.waves} waves, ${run.ms} ms\n${qualityTable(quality)}`);
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await ledger?.close();
@@ -35,9 +35,13 @@ describe('fraud detection quality (seed 42, 1,000 ordinary accounts, 12 planted 
   });
 
   it('finds every planted pattern and keeps false alarms rare', () => {
-    for (const q of quality) {
+    for (const q of quality.filter((r) => r.planted > 0)) {
       expect(q.recall, q.rule).toBeGreaterThanOrEqual(0.9);
       expect(q.precision, q.rule).toBeGreaterThanOrEqual(0.5);
     }
+  });
+
+  it('keeps the takeover rules (measured on the mobile-money simulator, not planted here) quiet on ordinary accounts', () => {
+    for (const q of quality.filter((r) => r.planted === 0)) expect(q.alerts, q.rule).toBeLessThanOrEqual(10);
   });
 });

@@ -5,9 +5,9 @@ import { aggregateOfEvent, decisionContext, deciderForCommand, evolveDecided, in
 
 /** The stream an event belongs to, when a spec gives a bare event: its hold, batch, account or alert. */
 function streamOf(event: DomainEvent): string {
-  const data = event.data as { accountId?: string; alertId?: string; holdId?: string; batchId?: string };
+  const data = event.data as { accountId?: string; alertId?: string; holdId?: string; batchId?: string; caseId?: string };
   const kind = aggregateOfEvent(event.type);
-  const id = kind === 'hold' ? data.holdId : kind === 'batch' ? data.batchId : (data.accountId ?? data.alertId);
+  const id = kind === 'hold' ? data.holdId : kind === 'batch' ? data.batchId : kind === 'case' ? data.caseId : kind === 'alert' ? data.alertId : data.accountId;
   if (!id) throw new Error(`give ${event.type} as { streamId, event }`);
   return id;
 }

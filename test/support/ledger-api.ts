@@ -386,7 +386,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alerts, newest first; filter by status, rule, account, severity and raisedAt range [from, to) */
+        /** Alerts, newest first (or highest score first); filter by status, rule, account, severity and raisedAt range [from, to) */
         get: operations["getFraudAlerts"];
         put?: never;
         post?: never;
@@ -507,6 +507,211 @@ export interface paths {
         };
         /** Movements at or above the large-transaction threshold (or minAmount) in [from, to), newest first */
         get: operations["getFraudLargeTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases, newest first; filter by status, owner and assignee */
+        get: operations["getFraudCases"];
+        put?: never;
+        /** Open a case for an owner, grouping the given alerts (default: the owner's open and investigating alerts) */
+        post: operations["postFraudCases"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One case with its history and its alerts */
+        get: operations["getFraudCasesById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add alerts to an open case */
+        post: operations["postFraudCasesByIdAlerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign (or unassign, with null) an open case */
+        post: operations["postFraudCasesByIdAssignee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a note to an open case */
+        post: operations["postFraudCasesByIdNotes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/due-date": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set (or clear, with null) the due date of an open case */
+        post: operations["postFraudCasesByIdDueDate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide a case: no action, or a SAR filed (with its reference); a decided case takes no more changes */
+        post: operations["postFraudCasesByIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Freeze an account of the case's owner; the account's event names the case */
+        post: operations["postFraudCasesByIdFreeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/cases/{id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unfreeze an account of the case's owner; the account's event names the case */
+        post: operations["postFraudCasesByIdUnfreeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/owners/{ownerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An owner: accounts with their risk, alerts (highest score first) and counts per rule, cases */
+        get: operations["getFraudOwnersByOwnerId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/accounts/{id}/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counterparties up to 3 hops away, both directions, at most fanOut per account (most money first), with their risk and live alerts */
+        get: operations["getFraudAccountsByIdNetwork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/alert-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts raised per UTC day and rule in [from, to), with how many are still open */
+        get: operations["getFraudAlertStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -698,7 +903,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "hold_exists" | "hold_not_found" | "transaction_not_found" | "hold_not_active" | "hold_expired" | "hold_not_due" | "account_has_holds" | "amount_exceeds_hold" | "amount_exceeds_unreversed" | "idempotency_conflict" | "read_model_behind" | "last_admin_key" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
+            code: "validation_failed" | "unauthorized" | "forbidden" | "account_not_found" | "not_found" | "alert_not_found" | "account_exists" | "hold_exists" | "hold_not_found" | "transaction_not_found" | "hold_not_active" | "hold_expired" | "hold_not_due" | "account_has_holds" | "amount_exceeds_hold" | "amount_exceeds_unreversed" | "idempotency_conflict" | "read_model_behind" | "last_admin_key" | "payload_too_large" | "unsupported_media_type" | "insufficient_funds" | "currency_mismatch" | "account_frozen" | "account_closed" | "account_not_frozen" | "balance_not_zero" | "same_account" | "invalid_alert_transition" | "alert_exists" | "case_exists" | "case_not_found" | "case_closed" | "account_not_in_case" | "rate_limited" | "internal_error" | "request_timeout" | "log_unavailable";
             detail: string;
             instance?: string;
             errors?: {
@@ -1203,6 +1408,11 @@ export interface components {
                 eventId: string;
                 position: number;
             }[];
+            /** @description Detections joined into this alert (one open alert per account and rule) */
+            occurrences: number;
+            lastSeenAt: string | null;
+            ownerId: string | null;
+            caseId: string | null;
             raisedAt: string;
             updatedAt: string;
             position: number;
@@ -1246,6 +1456,12 @@ export interface components {
             riskScore: number;
             /** @enum {string} */
             level: "none" | "low" | "medium" | "high";
+            /** @description When the account reached its risk score (the movement with the highest risk) */
+            riskAt: string | null;
+            /** @description The factors of that movement (drain, passThrough, newCounterparty, fanIn, amountRank, deviation, newAccount, habitualDrain, rules) */
+            factors: {
+                [key: string]: number;
+            } | null;
             alerts: {
                 total: number;
                 live: number;
@@ -1323,6 +1539,151 @@ export interface components {
                 position: number;
             }[];
             nextCursor: string | null;
+        };
+        CaseChange: {
+            caseId: string;
+            events: string[];
+            actor: string;
+            occurredAt: string;
+            position: number;
+            partition: number;
+        };
+        OpenCaseRequest: {
+            ownerId: string;
+            /** @description The alerts to group; default: the owner's open and investigating alerts */
+            alertIds?: string[];
+            assignee?: string;
+            /** Format: date-time */
+            dueAt?: string;
+            note?: string;
+        };
+        CasePage: {
+            items: components["schemas"]["Case"][];
+            nextCursor: string | null;
+        };
+        Case: {
+            id: string;
+            ownerId: string;
+            /** @enum {string} */
+            status: "open" | "decided";
+            alertIds: string[];
+            assignee: string | null;
+            dueAt: string | null;
+            /** @enum {string|null} */
+            decision: "no_action" | "sar_filed" | null;
+            sarReference: string | null;
+            frozenAccounts: string[];
+            openedBy: string;
+            openedAt: string;
+            updatedAt: string;
+            history: {
+                type: string;
+                at: string;
+                actor: string;
+                data: {
+                    [key: string]: unknown;
+                };
+                eventId: string;
+                position: number;
+            }[];
+            position: number;
+            partition: number;
+        };
+        CaseDetail: components["schemas"]["Case"] & {
+            alerts: components["schemas"]["Alert"][];
+        };
+        CaseAlertsRequest: {
+            alertIds: string[];
+        };
+        CaseAssigneeRequest: {
+            assignee: string | null;
+        };
+        CaseNoteRequest: {
+            note: string;
+        };
+        CaseDueDateRequest: {
+            /** Format: date-time */
+            dueAt: string | null;
+        };
+        CaseDecisionRequest: {
+            /** @enum {string} */
+            decision: "no_action" | "sar_filed";
+            /** @description Required when decision is sar_filed */
+            sarReference?: string;
+            note?: string;
+        };
+        CaseFreezeRequest: {
+            accountId: string;
+            reason?: string;
+        };
+        FraudOwner: {
+            ownerId: string;
+            riskScore: number;
+            accounts: {
+                accountId: string;
+                currency: string;
+                openedAt: string | null;
+                lastActivityAt: string | null;
+                riskScore: number;
+                riskAt: string | null;
+            }[];
+            alerts: {
+                id: string;
+                rule: string;
+                severity: string;
+                score: number;
+                status: string;
+                accountId: string;
+                amount: string;
+                currency: string;
+                raisedAt: string;
+                occurrences: number;
+                caseId: string | null;
+            }[];
+            alertsByRule: {
+                [key: string]: number;
+            };
+            cases: {
+                id: string;
+                status: string;
+                assignee: string | null;
+                dueAt: string | null;
+                decision: string | null;
+                openedAt: string;
+            }[];
+        };
+        CounterpartyNetwork: {
+            accountId: string;
+            depth: number;
+            fanOut: number;
+            nodes: {
+                accountId: string;
+                depth: number;
+                ownerId: string | null;
+                riskScore: number;
+                liveAlerts: number;
+            }[];
+            edges: {
+                from: string;
+                to: string;
+                currency: string;
+                outAmount: string;
+                inAmount: string;
+                outCount: number;
+                inCount: number;
+            }[];
+        };
+        AlertStats: {
+            total: number;
+            byRule: {
+                [key: string]: number;
+            };
+            byDay: {
+                day: string;
+                rule: string;
+                count: number;
+                open: number;
+            }[];
         };
         AuditPage: {
             items: components["schemas"]["AuditEntry"][];
@@ -1540,7 +1901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1649,7 +2010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1659,7 +2020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1753,7 +2114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1763,7 +2124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1793,7 +2154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1886,7 +2247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1896,7 +2257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1926,7 +2287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2019,7 +2380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2029,7 +2390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2059,7 +2420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2152,7 +2513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2162,7 +2523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2192,7 +2553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2285,7 +2646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2295,7 +2656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2325,7 +2686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2416,7 +2777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2426,7 +2787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2519,7 +2880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2529,7 +2890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2621,7 +2982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2631,7 +2992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2661,7 +3022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2753,7 +3114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2763,7 +3124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2793,7 +3154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2886,7 +3247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2896,7 +3257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2926,7 +3287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3019,7 +3380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3029,7 +3390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3059,7 +3420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3148,7 +3509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3158,7 +3519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3250,7 +3611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3260,7 +3621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3354,7 +3715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3364,7 +3725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3394,7 +3755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3496,7 +3857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3506,7 +3867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3536,7 +3897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3624,7 +3985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4025,7 +4386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4035,7 +4396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4076,11 +4437,13 @@ export interface operations {
                 minPosition?: number | null;
                 partition?: number | null;
                 status?: "open" | "investigating" | "dismissed" | "escalated";
-                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain";
+                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in";
                 accountId?: string;
                 severity?: "low" | "medium" | "high" | "critical";
                 from?: string;
                 to?: string;
+                /** @description raisedAt: newest first; score: highest score first */
+                sort?: "raisedAt" | "score";
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
@@ -4131,7 +4494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4221,7 +4584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4231,7 +4594,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4325,7 +4688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4335,7 +4698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4365,7 +4728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status */
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4454,7 +4817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4464,7 +4827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4555,7 +4918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4565,7 +4928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4656,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4666,7 +5029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4834,7 +5197,1558 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFraudCases: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+                status?: "open" | "decided";
+                ownerId?: string;
+                assignee?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cases */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCases: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The case opened */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFraudCasesById: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdAlerts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseAlertsRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdAssignee: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseAssigneeRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdNotes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdDueDate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDueDateRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdDecision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdFreeze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseFreezeRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFraudCasesByIdUnfreeze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and same body return the first result again; a different body gives 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseFreezeRequest"];
+            };
+        };
+        responses: {
+            /** @description The events recorded */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseChange"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The hold is no longer active (captured or voided); The hold has expired; The hold is not due to expire yet; The account has active holds; The amount exceeds what remains of the hold; The amount exceeds what remains unreversed of the transaction; Insufficient funds; Currency mismatch; Account is frozen; Account is closed; Account is not frozen; Balance is not zero; Source and destination are the same account; The alert cannot move to that status; The case is decided and takes no more changes; The account does not belong to the owner of the case */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFraudOwnersByOwnerId: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+            };
+            header?: never;
+            path: {
+                ownerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The owner */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudOwner"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFraudAccountsByIdNetwork: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+                depth?: number;
+                /** @description Counterparties followed per account (most money first) */
+                fanOut?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The network */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CounterpartyNetwork"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took too long; if it was a command, retry it with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFraudAlertStats: {
+        parameters: {
+            query?: {
+                /** @description Wait until the read model reflects this log position (read your own writes). */
+                minPosition?: number | null;
+                partition?: number | null;
+                from?: string;
+                to?: string;
+                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertStats"];
+                };
+            };
+            /** @description The request is not valid */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4932,7 +6846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4942,7 +6856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5117,7 +7031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5127,7 +7041,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5229,7 +7143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5239,7 +7153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5339,7 +7253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5349,7 +7263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5447,7 +7361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5457,7 +7371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5557,7 +7471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5567,7 +7481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5667,7 +7581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5677,7 +7591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5773,7 +7687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found */
+            /** @description Account not found; Not found; Alert not found; Hold not found; Transaction not found; Case not found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5783,7 +7697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked */
+            /** @description Account already exists; Hold already exists; Idempotency key reused with a different request; The read model has not reached the requested position yet; The last active admin key cannot be revoked; Alert already raised; Case already exists */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

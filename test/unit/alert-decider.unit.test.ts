@@ -17,3 +17,31 @@ describe('alert lifecycle (decider)', () => {
     given(moved('open', 'investigating')).when(change('investigating')).thenThrows('invalid_alert_transition');
   });
 });
+
+describe('alert raised by the detector (decider)', () => {
+  const data = {
+    alertId: 'x',
+    rule: 'balance_drain',
+    severity: 'high',
+    score: 80,
+    accountId: 'acc-1',
+    accountIds: ['acc-1', 'acc-2'],
+    ownerId: 'owner-1',
+    currency: 'USD',
+    amount: '2500.00',
+    summary: 'drained',
+    triggerEventId: 'evt-1',
+    triggerPartition: 0,
+    triggerPosition: 42,
+    raisedAt: '2026-03-02T09:00:00.000Z',
+  };
+  const raised: AlertEvent = { type: 'AlertRaised', data };
+  it('records the alert once', () => {
+    given().when({ type: 'RaiseAlert', ...data }).then(raised);
+    given(raised).when({ type: 'RaiseAlert', ...data }).thenThrows('alert_exists', 'alertId');
+  });
+  it('keeps its lifecycle: a raised alert is open, and moves on as before', () => {
+    given(raised).when(change('dismissed')).then(moved('open', 'dismissed'));
+    given(raised, moved('open', 'escalated')).when(change('dismissed')).thenThrows('invalid_alert_transition');
+  });
+});

@@ -4,12 +4,16 @@ import { AppError } from '../../src/errors.ts';
 import {
   type AccountProfile,
   type Activity,
+  AmountDistribution,
   type Detection,
   type FlowTag,
   FraudConfig,
   type RuleId,
+  bucketOf,
+  emptyBaseline,
   evaluate,
   followFlow,
+  updateBaseline,
 } from '../../src/domain/fraud/index.ts';
 import { Dec } from '../../src/domain/money.ts';
 
@@ -49,19 +53,22 @@ interface World {
   paid: Set<string>;
   tags: Map<string, FlowTag[]>;
   alerts: Detection[];
+  population: Map<string, AmountDistribution>;
 }
 
 /** A tiny in-memory projector: the same bookkeeping the anomaly projection does in SQL. */
 function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -400 * D }, config = new FraudConfig()) {
-  const w: World = { profiles: new Map(), recent: new Map(), paid: new Set(), tags: new Map(), alerts: [] };
+  const w: World = { profiles: new Map(), recent: new Map(), paid: new Set(), tags: new Map(), alerts: [], population: new Map() };
   for (const [id, minutes] of Object.entries(opened)) {
-    w.profiles.set(id, { accountId: id, ownerId: id === 'A2' ? 'owner-1' : id === 'A' ? 'owner-1' : `owner-${id}`, currency: 'USD', openedAt: at(minutes), lastActivityAt: null, lastAlertAt: {} });
+    w.profiles.set(id, { accountId: id, ownerId: id === 'A2' ? 'owner-1' : id === 'A' ? 'owner-1' : `owner-${id}`, currency: 'USD', openedAt: at(minutes), lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() });
   }
   const api = {
     happened(...moves: Activity[]) {
       for (const m of moves) {
         const p = w.profiles.get(m.accountId)!;
         const all = [...w.recent.values()].flat();
+        const population = w.population.get(m.currency) ?? new AmountDistribution();
+        w.population.set(m.currency, population);
         const r = evaluate(
           {
             movement: m,
@@ -70,15 +77,17 @@ function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -
             ownerRecent: all.filter((a) => a.ownerId === p.ownerId && a.accountId !== m.accountId),
             paidBefore: m.counterpartyId !== null && w.paid.has(`${m.accountId}|${m.counterpartyId}`),
             tags: m.kind === 'transfer_out' ? (w.tags.get(m.accountId) ?? []) : [],
+            population,
           },
           config.forCurrency(m.currency),
         );
+        population.add(m.kind, bucketOf(m.amount));
         const lastAlertAt = { ...p.lastAlertAt };
         for (const d of r.detections) lastAlertAt[d.rule] = m.occurredAt;
         w.alerts.push(...r.detections);
         if (m.counterpartyId) for (const t of r.forward) w.tags.set(m.counterpartyId, [...(w.tags.get(m.counterpartyId) ?? []), t]);
         if (m.kind === 'transfer_out' && m.counterpartyId) w.paid.add(`${m.accountId}|${m.counterpartyId}`);
-        w.profiles.set(m.accountId, { ...p, lastActivityAt: m.occurredAt, lastAlertAt });
+        w.profiles.set(m.accountId, { ...p, lastActivityAt: m.occurredAt, lastAlertAt, baseline: updateBaseline(p.baseline, m) });
         w.recent.set(m.accountId, [...(w.recent.get(m.accountId) ?? []), { ...m, ownerId: p.ownerId }]);
       }
       return api;
@@ -196,7 +205,7 @@ describe('round_trip', () => {
   });
   it('does not start tracking transfers under the minimum', () => {
     const r = followFlow(
-      { movement: mv('transfer_out', '999.99', 0), profile: given().world.profiles.get('A')!, recent: [], ownerRecent: [], paidBefore: false, tags: [] },
+      { movement: mv('transfer_out', '999.99', 0), profile: given().world.profiles.get('A')!, recent: [], ownerRecent: [], paidBefore: false, tags: [], population: new AmountDistribution() },
       new FraudConfig().forCurrency('USD').round_trip,
     );
     expect(r.forward).toHaveLength(0);
@@ -234,7 +243,65 @@ describe('balance_drain', () => {
   });
   it('does not fire for a counterparty paid before, or when enough stays behind', () => {
     expect(given().transfer('A', 'C', '10.00', 0, '4000.00').transfer('A', 'C', '4000.00', H, '0.00').fired('balance_drain')).toHaveLength(0);
-    expect(given().transfer('A', 'C', '4000.00', 0, '400.00').fired('balance_drain')).toHaveLength(0);
+    expect(given().transfer('A', 'C', '4000.00', 0, '600.00').fired('balance_drain')).toHaveLength(0);
+  });
+  it('fires on a withdrawal that empties the account (a drain by any means), and on a drain in two steps', () => {
+    expect(given().happened(mv('withdrawal', '950.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(1);
+    const g = given().transfer('A', 'C', '600.00', 0, '400.00').transfer('A', 'C', '400.00', 5, '0.00');
+    expect(g.fired('balance_drain')).toHaveLength(1);
+    expect(g.fired('balance_drain')[0]!.evidence).toHaveLength(2);
+  });
+  it('stays quiet on an account that sweeps its balance as a habit, and under the floor', () => {
+    const g = given().happened(mv('withdrawal', '900.00', 0, { balanceAfter: new Dec('0.00') }), mv('deposit', '800.00', 7 * D), mv('withdrawal', '800.00', 7 * D + 60, { balanceAfter: new Dec('0.00') }));
+    expect(g.fired('balance_drain')).toHaveLength(1);
+    expect(given().happened(mv('withdrawal', '99.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(0);
+  });
+  it('subsumes the generic rules on the same movement, but a large amount is still reported as such', () => {
+    const g = given({ A: -1 * D, B: -400 * D }).happened(mv('withdrawal', '20000.00', 0, { balanceAfter: new Dec('0.00'), channel: 'wire' }));
+    expect(g.fired('balance_drain')).toHaveLength(1);
+    expect(g.fired('new_account_high_value')).toHaveLength(0);
+    expect(g.fired('large_transaction')).toHaveLength(1);
+  });
+});
+
+describe('mule_cash_out', () => {
+  it('fires when money received by transfer is cashed out within minutes, leaving the account nearly empty', () => {
+    const inbound = (minutes: number) => mv('transfer_in', '2000.00', minutes, { accountId: 'C', counterpartyId: 'B', balanceAfter: new Dec('2005.00') });
+    const g = given().happened(inbound(0), mv('withdrawal', '2000.00', 12, { accountId: 'C', balanceAfter: new Dec('5.00') }));
+    expect(g.fired('mule_cash_out')).toHaveLength(1);
+    expect(g.fired('mule_cash_out')[0]!.accountIds).toEqual(['C', 'B']);
+  });
+  it('does not fire after the window, or when the money received was a small part of the balance', () => {
+    const inbound = mv('transfer_in', '2000.00', 0, { accountId: 'C', counterpartyId: 'B', balanceAfter: new Dec('2005.00') });
+    expect(given().happened(inbound, mv('withdrawal', '2000.00', 90, { accountId: 'C', balanceAfter: new Dec('5.00') })).fired('mule_cash_out')).toHaveLength(0);
+    const till = given().happened(mv('transfer_in', '100.00', 0, { accountId: 'C', counterpartyId: 'B', balanceAfter: new Dec('5100.00') }));
+    expect(till.happened(mv('withdrawal', '5050.00', 10, { accountId: 'C', balanceAfter: new Dec('50.00') })).fired('mule_cash_out')).toHaveLength(0);
+  });
+});
+
+describe('fan_in', () => {
+  it('fires when three senders pay a new account within a day', () => {
+    const g = given({ A: -400 * D, B: -400 * D, E: -400 * D, M: -2 * D }).transfer('A', 'M', '300.00', 0).transfer('B', 'M', '300.00', 60).transfer('E', 'M', '300.00', 120);
+    expect(g.fired('fan_in')).toHaveLength(1);
+    expect(g.fired('fan_in')[0]!.accountIds[0]).toBe('M');
+  });
+  it('does not fire on an old account, or on small payments', () => {
+    expect(given({ A: -400 * D, B: -400 * D, E: -400 * D, M: -60 * D }).transfer('A', 'M', '300.00', 0).transfer('B', 'M', '300.00', 60).transfer('E', 'M', '300.00', 120).fired('fan_in')).toHaveLength(0);
+    expect(given({ A: -400 * D, B: -400 * D, E: -400 * D, M: -2 * D }).transfer('A', 'M', '30.00', 0).transfer('B', 'M', '30.00', 60).transfer('E', 'M', '30.00', 120).fired('fan_in')).toHaveLength(0);
+  });
+});
+
+describe('adaptive thresholds', () => {
+  it('raises the large-transaction floor to the population 99.5th percentile where ordinary amounts are large', () => {
+    const g = given();
+    for (let i = 0; i < 400; i++) g.happened(mv('deposit', String(20000 + i * 100), i, { accountId: 'B', channel: 'wire' }));
+    const before = g.fired('large_transaction').length;
+    g.happened(mv('deposit', '30000.00', 1000, { channel: 'wire' }), mv('deposit', '200000.00', 1001, { channel: 'wire' }));
+    expect(g.fired('large_transaction').length - before).toBe(1);
+  });
+  it('does not count the deposit funding a new account as money passing through (warm-up)', () => {
+    const g = given({ A: -60, B: -400 * D }).happened(mv('deposit', '6000.00', 0, { channel: 'ach' }), mv('transfer_out', '5000.00', 60, { balanceAfter: new Dec('1000.00') }));
+    expect(g.fired('rapid_pass_through')).toHaveLength(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { AlertTargetStatus } from './events.ts';
+import type { AlertRaisedData, AlertTargetStatus } from './events.ts';
 
 export interface ChangeAlertStatus {
   type: 'ChangeAlertStatus';
@@ -7,6 +7,10 @@ export interface ChangeAlertStatus {
   note: string | null;
 }
 
-export type AlertCommand = ChangeAlertStatus;
+export interface RaiseAlert extends AlertRaisedData {
+  type: 'RaiseAlert';
+}
 
-export const ALERT_COMMAND_TYPES = ['ChangeAlertStatus'] as const satisfies readonly AlertCommand['type'][];
+export type AlertCommand = ChangeAlertStatus | RaiseAlert;
+
+export const ALERT_COMMAND_TYPES = ['ChangeAlertStatus', 'RaiseAlert'] as const satisfies readonly AlertCommand['type'][];

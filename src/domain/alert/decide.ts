@@ -22,7 +22,12 @@ export function decideAlert(command: AlertCommand, view: StateView): Decided<Ale
       }
       return [{ streamId: command.alertId, event: { type: 'AlertStatusChanged', data: { alertId: command.alertId, from: state.status, to: command.status, note: command.note } } }];
     }
+    case 'RaiseAlert': {
+      const { type: _t, ...data } = command;
+      if (view.get('alert', command.alertId).raised) throw new DomainError('alert_exists', `alert ${command.alertId} was raised already`, 'alertId');
+      return [{ streamId: command.alertId, event: { type: 'AlertRaised', data } }];
+    }
     default:
-      return unreachable(command.type, 'alert command');
+      return unreachable(command, 'alert command');
   }
 }

@@ -1,6 +1,8 @@
 import type { MovementKind } from '../account/events.ts';
 import type { Dec } from '../money.ts';
+import type { Baseline } from './baseline.ts';
 import type { RuleId, Severity } from './config.ts';
+import type { AmountDistribution } from './population.ts';
 
 /** One movement of money on one account, as the rules see it. Times are the events' occurredAt. */
 export interface Activity {
@@ -29,6 +31,8 @@ export interface AccountProfile {
   lastActivityAt: string | null;
   /** Rule → raisedAt of the last alert of that rule on this account (cool-down). */
   lastAlertAt: Partial<Record<RuleId, string>>;
+  /** What the account usually does (before the current movement). */
+  baseline: Baseline;
 }
 
 /** Funds that left `originId` and have travelled along `path` (origin first) to the account holding the tag. */
@@ -80,6 +84,8 @@ export interface RuleInput {
   paidBefore: boolean;
   /** For a transfer out: flow tags held by this account. */
   tags: readonly FlowTag[];
+  /** The population's amounts in the movement's currency (before this movement). */
+  population: AmountDistribution;
 }
 
 export function evidenceOf(a: Activity, fmt: (d: Dec) => string): Evidence {

@@ -21,6 +21,8 @@ export const RULE_IDS = [
   'dormant_reactivation',
   'new_account_high_value',
   'balance_drain',
+  'mule_cash_out',
+  'fan_in',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -35,7 +37,9 @@ interface Common {
 }
 
 export interface RuleParams {
-  large_transaction: Common & { threshold: string };
+  /** threshold is a floor: above it, an amount must also exceed the population's populationQuantile of its kind, and an
+   * account past its warm-up its own usual outflow by baselineSigmas standard deviations (log scale). */
+  large_transaction: Common & { threshold: string; populationQuantile: number; baselineSigmas: number };
   structuring: Common & {
     /** The reporting threshold (e.g. a currency transaction report at 10,000). */
     reportingThreshold: string;
@@ -50,8 +54,14 @@ export interface RuleParams {
   rapid_pass_through: Common & { windowHours: number; minIncoming: string; outRatio: string };
   round_trip: Common & { windowHours: number; minAmount: string; maxHops: number; minCarriedRatio: string };
   dormant_reactivation: Common & { dormantDays: number; minAmount: string };
-  new_account_high_value: Common & { maxAgeDays: number; minAmount: string };
-  balance_drain: Common & { minBalanceBefore: string; maxRemainingRatio: string };
+  /** minAmount is a floor: the amount must also exceed the population's populationQuantile of its kind. */
+  new_account_high_value: Common & { maxAgeDays: number; minAmount: string; populationQuantile: number };
+  /** Outflows (transfers to accounts never paid before, withdrawals) within windowMinutes that leave at most maxRemainingRatio of the balance. */
+  balance_drain: Common & { minBalanceBefore: string; maxRemainingRatio: string; windowMinutes: number };
+  /** Money received by transfer and sent on or cashed out within windowMinutes, leaving the account nearly empty. */
+  mule_cash_out: Common & { windowMinutes: number; minIncoming: string; outRatio: string; maxRemainingRatio: string };
+  /** Many different senders into one new account within windowHours. */
+  fan_in: Common & { windowHours: number; minSenders: number; maxAgeDays: number; minAmount: string };
 }
 
 export type CurrencyRules = RuleParams;
@@ -64,7 +74,7 @@ export interface FraudConfigFile {
 }
 
 export const DEFAULT_RULES: RuleParams = {
-  large_transaction: { enabled: true, severity: 'medium', cooldownHours: 0, threshold: '10000.00' },
+  large_transaction: { enabled: true, severity: 'medium', cooldownHours: 0, threshold: '10000.00', populationQuantile: 0.995, baselineSigmas: 3 },
   structuring: {
     enabled: true,
     severity: 'high',
@@ -79,8 +89,10 @@ export const DEFAULT_RULES: RuleParams = {
   rapid_pass_through: { enabled: true, severity: 'high', cooldownHours: 48, windowHours: 48, minIncoming: '5000.00', outRatio: '0.8' },
   round_trip: { enabled: true, severity: 'high', cooldownHours: 72, windowHours: 72, minAmount: '1000.00', maxHops: 4, minCarriedRatio: '0.7' },
   dormant_reactivation: { enabled: true, severity: 'medium', cooldownHours: 24, dormantDays: 180, minAmount: '5000.00' },
-  new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00' },
-  balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '1000.00', maxRemainingRatio: '0.05' },
+  new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00', populationQuantile: 0.98 },
+  balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60 },
+  mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
+  fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
 };
 
 /** Currencies whose unit is worth far less than a dollar get thresholds in their own magnitude. */
@@ -101,6 +113,8 @@ function scaled(factor: number): RuleOverrides {
     dormant_reactivation: { minAmount: m(d.dormant_reactivation.minAmount) },
     new_account_high_value: { minAmount: m(d.new_account_high_value.minAmount) },
     balance_drain: { minBalanceBefore: m(d.balance_drain.minBalanceBefore) },
+    mule_cash_out: { minIncoming: m(d.mule_cash_out.minIncoming) },
+    fan_in: { minAmount: m(d.fan_in.minAmount) },
   };
 }
 
@@ -145,6 +159,9 @@ export class FraudConfig {
         hours(r.structuring.windowHours),
         r.velocity.windowMinutes * 60_000,
         hours(r.rapid_pass_through.windowHours),
+        hours(r.fan_in.windowHours),
+        r.balance_drain.windowMinutes * 60_000,
+        r.mule_cash_out.windowMinutes * 60_000,
       );
     }
     return max;

@@ -1,6 +1,8 @@
 import { type Dec, Dec as D, formatAmount } from '../money.ts';
 import { type Activity, type Detection, type Evidence, type FlowTag, type RuleInput, evidenceOf } from './activity.ts';
+import { outflowPercentile } from './baseline.ts';
 import { type RuleId, type RuleParams, days, hours } from './config.ts';
+import { balanceDrain, fanIn, muleCashOut } from './takeover.ts';
 
 /**
  * The anomaly rules: pure functions of one movement and the account's recent activity.
@@ -22,11 +24,17 @@ export function scoreOf(ratio: Dec): number {
 
 const within = (xs: readonly Activity[], fromMs: number): Activity[] => xs.filter((a) => ms(a.occurredAt) >= fromMs);
 
+/** The larger of a floor and what the population (and the account, past its warm-up) make of "large". */
+function adaptive(floor: string, ...others: Array<Dec | null>): Dec {
+  return others.reduce<Dec>((max, x) => (x !== null && x.gt(max) ? x : max), new D(floor));
+}
+
 export function largeTransaction(input: RuleInput, p: RuleParams['large_transaction']): Detection | null {
   const m = input.movement;
   // A transfer is one transaction: judged on its debit side only.
   if (m.kind === 'transfer_in') return null;
-  const threshold = new D(p.threshold);
+  const own = m.kind === 'deposit' ? null : outflowPercentile(input.profile.baseline, p.baselineSigmas);
+  const threshold = adaptive(p.threshold, input.population.quantile(m.kind, p.populationQuantile), own);
   if (m.amount.lt(threshold)) return null;
   const ratio = m.amount.div(threshold);
   return {
@@ -36,7 +44,7 @@ export function largeTransaction(input: RuleInput, p: RuleParams['large_transact
     accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
     amount: m.amount,
     evidence: evidence([m]),
-    summary: `${m.kind} of ${formatAmount(m.amount, m.currency)} ${m.currency} at or above ${p.threshold}`,
+    summary: `${m.kind} of ${formatAmount(m.amount, m.currency)} ${m.currency} at or above ${formatAmount(threshold, m.currency)} (floor ${p.threshold}, population and account percentiles above it)`,
   };
 }
 
@@ -96,7 +104,9 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
   const t = ms(m.occurredAt);
   const window = hours(p.windowHours);
   const min = new D(p.minIncoming);
-  const incoming = within(input.recent, t - window).filter((a) => isIn(a) && a.amount.gte(min));
+  // Warm-up: the deposit that funds a new account, spent, is not money passing through.
+  const funding = input.profile.baseline.firstAt;
+  const incoming = within(input.recent, t - window).filter((a) => isIn(a) && a.amount.gte(min) && !(a.kind === 'deposit' && a.occurredAt === funding));
   for (const inc of incoming) {
     const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
     const total = sum(outs);
@@ -190,7 +200,7 @@ export function dormantReactivation(input: RuleInput, p: RuleParams['dormant_rea
 export function newAccountHighValue(input: RuleInput, p: RuleParams['new_account_high_value']): Detection | null {
   const m = input.movement;
   const opened = input.profile.openedAt;
-  if (opened === null || m.amount.lt(p.minAmount)) return null;
+  if (opened === null || m.kind === 'transfer_in' || m.amount.lt(adaptive(p.minAmount, input.population.quantile(m.kind, p.populationQuantile)))) return null;
   const age = ms(m.occurredAt) - ms(opened);
   if (age > days(p.maxAgeDays)) return null;
   return {
@@ -201,22 +211,6 @@ export function newAccountHighValue(input: RuleInput, p: RuleParams['new_account
     amount: m.amount,
     evidence: evidence([m]),
     summary: `${m.kind} of ${formatAmount(m.amount, m.currency)} ${m.currency} on an account ${Math.floor(age / hours(1))} h old`,
-  };
-}
-
-export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
-  const m = input.movement;
-  if (m.kind !== 'transfer_out' || m.counterpartyId === null || input.paidBefore) return null;
-  const before = m.balanceAfter.plus(m.amount);
-  if (before.lt(p.minBalanceBefore) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
-  return {
-    rule: 'balance_drain',
-    severity: p.severity,
-    score: scoreOf(before.div(p.minBalanceBefore).sqrt()),
-    accountIds: [m.accountId, m.counterpartyId],
-    amount: m.amount,
-    evidence: evidence([m]),
-    summary: `${formatAmount(m.amount, m.currency)} of ${formatAmount(before, m.currency)} ${m.currency} sent to an account never paid before, leaving ${formatAmount(m.balanceAfter, m.currency)}`,
   };
 }
 
@@ -251,7 +245,20 @@ export function evaluate(input: RuleInput, params: RuleParams): Evaluation {
   run('dormant_reactivation', () => dormantReactivation(input, params.dormant_reactivation));
   run('new_account_high_value', () => newAccountHighValue(input, params.new_account_high_value));
   run('balance_drain', () => balanceDrain(input, params.balance_drain));
-  return { detections, forward };
+  run('mule_cash_out', () => muleCashOut(input, params.mule_cash_out));
+  run('fan_in', () => fanIn(input, params.fan_in));
+  return { detections: withoutSubsumed(detections), forward };
+}
+
+/**
+ * Rules that say less about a movement than a takeover pattern does, and stay quiet when one fires on it.
+ * Not large_transaction: a large amount is reported as such (the suspicious-activity report lists them).
+ */
+const SUBSUMED: ReadonlySet<RuleId> = new Set(['new_account_high_value', 'rapid_pass_through', 'velocity']);
+
+function withoutSubsumed(detections: Detection[]): Detection[] {
+  const takeover = detections.some((d) => d.rule === 'balance_drain' || d.rule === 'mule_cash_out');
+  return takeover ? detections.filter((d) => !SUBSUMED.has(d.rule)) : detections;
 }
 
 export function byTime(a: Activity, b: Activity): number {

@@ -25,13 +25,20 @@ export function requireJsonBody(): MiddlewareHandler<AppEnv> {
       if (type !== undefined && type !== '' && !JSON_TYPE.test(type)) {
         throw new ApiProblem('unsupported_media_type', 'send the body as application/json');
       }
-      if (type !== undefined && type !== '') checkText(await c.req.arrayBuffer());
+      if (type !== undefined && type !== '') {
+        const text = checkText(await c.req.arrayBuffer());
+        // The route's validator reads the body as text next: hand it the decoded text, or Hono
+        // would build a web Response around the bytes again to decode them (undici, per request).
+        // (Hono types the cache by the resolved values; it holds their promises.)
+        (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+      }
     }
     await next();
   };
 }
 
-function checkText(bytes: ArrayBuffer): void {
+/** The body as text, once it is known to be UTF-8 whose strings can all be stored. */
+function checkText(bytes: ArrayBuffer): string {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -42,12 +49,13 @@ function checkText(bytes: ArrayBuffer): void {
   try {
     value = JSON.parse(text);
   } catch {
-    return; // malformed JSON: the route's validator answers with its own message
+    return text; // malformed JSON: the route's validator answers with its own message
   }
   const at = findUnstorable(value);
   if (at) throw at.at(-1) === '__proto__' ? refused(at.join('.'), 'the key __proto__ is not accepted') : unstorable(at.length ? at.join('.') : 'body');
   const twice = findDuplicateKey(text);
   if (twice) throw refused(twice.join('.'), 'this key appears more than once in its object');
+  return text;
 }
 
 /** Deeper than any body of this API; a deeper one is refused rather than walked. */

@@ -4,11 +4,13 @@ import type { App } from '../context.ts';
 import { waitForProjection } from '../read-your-writes.ts';
 import { accountRoutes } from './fraud/accounts.ts';
 import { alertRoutes } from './fraud/alerts.ts';
+import { caseRoutes } from './fraud/cases.ts';
+import { ownerRoutes } from './fraud/owners.ts';
 import { referenceRoutes } from './fraud/reference.ts';
 
 /**
  * Fraud and AML: alerts raised by the anomaly projector, their lifecycle, and analyst queries.
- * The route groups live in ./fraud/ (alerts, accounts, reference; schemas and helpers beside them).
+ * The route groups live in ./fraud/ (alerts, accounts, reference, cases, owners; schemas and helpers beside them).
  */
 export function fraudRoutes(app: App, deps: { fraud: { queries: FraudQueries; commands: CommandBus; position(partition: number): Promise<number> }; waitMs: number }): void {
   const q = deps.fraud.queries;
@@ -18,4 +20,6 @@ export function fraudRoutes(app: App, deps: { fraud: { queries: FraudQueries; co
   alertRoutes(app, d);
   accountRoutes(app, d);
   referenceRoutes(app, d);
+  caseRoutes(app, d);
+  ownerRoutes(app, d);
 }

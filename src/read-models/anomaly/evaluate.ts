@@ -1,10 +1,36 @@
 import type { alerts, fraudActivity, fraudFlowTags } from '../../db/schema.ts';
 import { type MovementEvent, movementKind } from '../../domain/account/events.ts';
-import { type AccountProfile, type Activity, type Detection, type FraudConfig, alertIdOf, evaluate } from '../../domain/fraud/index.ts';
+import {
+  type AccountProfile,
+  type Activity,
+  AmountDistribution,
+  type Detection,
+  type Evidence,
+  type FraudConfig,
+  type RuleInput,
+  alertIdOf,
+  bucketOf,
+  emptyBaseline,
+  evaluate,
+  riskFactors,
+  riskScore,
+  updateBaseline,
+} from '../../domain/fraud/index.ts';
 import { Dec } from '../../domain/money.ts';
-import { type StoredEvent, isAccountEvent } from '../../log/envelope.ts';
+import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 import { fraudMovement } from './movements.ts';
-import { type Windows, iso, pairKey, pushTo } from './windows.ts';
+import { type Windows, iso, openKey, pairKey, pushTo } from './windows.ts';
+
+/** New evidence for an alert that was already open before the batch. */
+export interface Join {
+  evidence: Evidence[];
+  score: number;
+  occurrences: number;
+  lastSeenAt: string;
+}
+
+/** An alert keeps at most this much evidence; later occurrences still count. */
+const MAX_EVIDENCE = 100;
 
 /** What one payer sent one payee (and got back) in a batch: added to the stored totals. */
 export interface PairDelta {
@@ -27,6 +53,12 @@ export interface Changes {
   pairs: Map<string, PairDelta>;
   newTags: Array<typeof fraudFlowTags.$inferInsert>;
   newAlerts: Map<string, typeof alerts.$inferInsert>;
+  /** Alert id → what joins an alert raised before the batch. */
+  joins: Map<string, Join>;
+  /** `currency|kind|bucket` → movements added to the population. */
+  population: Map<string, number>;
+  /** Accounts whose highest risk rose. */
+  dirtyRisk: Set<string>;
   /** Event time of the last movement (else of the first one the windows reach back from). */
   lastAt: string;
 }
@@ -36,12 +68,21 @@ export interface Changes {
  * movement then joins the windows, so the next one sees it exactly as it would in a later batch.
  */
 export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, lookBackMs: number, firstAt: string): Changes {
-  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), lastAt: firstAt };
+  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), dirtyRisk: new Set(), lastAt: firstAt };
   for (const stored of batch) {
+    if (isAlertEvent(stored) && stored.type === 'AlertStatusChanged') {
+      // In log order: evidence after an alert was closed starts a new one.
+      for (const [key, open] of windows.openAlerts) {
+        if (open.id !== stored.data.alertId) continue;
+        if (stored.data.to === 'investigating') open.status = 'investigating';
+        else windows.openAlerts.delete(key);
+      }
+      continue;
+    }
     if (!isAccountEvent(stored)) continue;
     const event = stored;
     if (event.type === 'AccountOpened') {
-      windows.profiles.set(event.data.accountId, { accountId: event.data.accountId, ownerId: event.data.ownerId, currency: event.data.currency, openedAt: stored.occurredAt, lastActivityAt: null, lastAlertAt: {} });
+      windows.profiles.set(event.data.accountId, { accountId: event.data.accountId, ownerId: event.data.ownerId, currency: event.data.currency, openedAt: stored.occurredAt, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() });
       changes.dirtyProfiles.add(event.data.accountId);
     } else {
       const movement = fraudMovement(event);
@@ -53,30 +94,35 @@ export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, c
 
 function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows, changes: Changes, config: FraudConfig, lookBackMs: number): void {
   const d = event.data;
-  const profile = w.profiles.get(d.accountId) ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {} };
+  const profile = w.profiles.get(d.accountId) ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() };
   const activity = activityOf(stored, event, profile);
   const from = iso(Date.parse(stored.occurredAt) - lookBackMs);
   const params = config.forCurrency(d.currency);
   const ownerList = profile.ownerId !== null ? (w.ownerCash.get(profile.ownerId) ?? []) : [];
   const counterpartyId = activity.counterpartyId;
-  const result = evaluate(
-    {
-      movement: activity,
-      profile,
-      recent: (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from),
-      ownerRecent: ownerList.filter((a) => a.accountId !== d.accountId && a.occurredAt >= from),
-      paidBefore: counterpartyId !== null && w.paid.has(pairKey(d.accountId, counterpartyId)),
-      tags: activity.kind === 'transfer_out' ? (w.tags.get(d.accountId) ?? []) : [],
-    },
-    params,
-  );
+  const population = w.population.get(d.currency) ?? new AmountDistribution();
+  w.population.set(d.currency, population);
+  const input: RuleInput = {
+    movement: activity,
+    profile,
+    recent: (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from),
+    ownerRecent: ownerList.filter((a) => a.accountId !== d.accountId && a.occurredAt >= from),
+    paidBefore: counterpartyId !== null && w.paid.has(pairKey(d.accountId, counterpartyId)),
+    tags: activity.kind === 'transfer_out' ? (w.tags.get(d.accountId) ?? []) : [],
+    population,
+  };
+  const result = evaluate(input, params);
 
   const lastAlertAt = { ...profile.lastAlertAt };
   for (const det of result.detections) {
     lastAlertAt[det.rule] = stored.occurredAt;
-    const row = alertRowOf(det, stored, d.currency, params[det.rule] as unknown as Record<string, unknown>);
-    changes.newAlerts.set(row.id, row);
+    raiseOrJoin(det, stored, d.currency, params[det.rule] as unknown as Record<string, unknown>, w, changes);
   }
+  rememberRisk(d.accountId, riskFactors(input, result.detections), stored.occurredAt, w, changes);
+  const bucket = bucketOf(activity.amount);
+  population.add(activity.kind, bucket);
+  const popKey = `${d.currency}|${activity.kind}|${bucket}`;
+  changes.population.set(popKey, (changes.population.get(popKey) ?? 0) + 1);
   if (counterpartyId !== null) {
     for (const tag of result.forward) {
       pushTo(w.tags, counterpartyId, tag);
@@ -84,7 +130,49 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
     }
     recordPair(activity, counterpartyId, w, changes);
   }
-  rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt }, w, changes);
+  rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt, baseline: updateBaseline(profile.baseline, activity) }, w, changes);
+}
+
+/**
+ * One open alert per account and rule: a detection about an account that already has an open (or
+ * investigating) alert of the rule joins it (its evidence, a higher score, one more occurrence);
+ * otherwise it raises a new alert, whose id comes from the rule and the event, so a rebuild raises
+ * the same one.
+ */
+function raiseOrJoin(det: Detection, stored: StoredEvent, currency: string, params: Record<string, unknown>, w: Windows, changes: Changes): void {
+  const key = openKey(det.rule, det.accountIds[0]!);
+  const open = w.openAlerts.get(key);
+  if (!open) {
+    const row = alertRowOf(det, stored, currency, params, w.profiles.get(det.accountIds[0]!)?.ownerId ?? null);
+    changes.newAlerts.set(row.id, row);
+    w.openAlerts.set(key, { id: row.id, status: 'open' });
+    return;
+  }
+  const fresh = changes.newAlerts.get(open.id);
+  if (fresh) {
+    fresh.evidence = mergeEvidence(fresh.evidence, det.evidence);
+    fresh.score = Math.max(fresh.score, det.score);
+    fresh.occurrences = (fresh.occurrences ?? 1) + 1;
+    fresh.lastSeenAt = stored.occurredAt;
+    fresh.updatedAt = stored.occurredAt;
+    return;
+  }
+  const join = changes.joins.get(open.id) ?? { evidence: [], score: 0, occurrences: 0, lastSeenAt: stored.occurredAt };
+  changes.joins.set(open.id, { evidence: mergeEvidence(join.evidence, det.evidence), score: Math.max(join.score, det.score), occurrences: join.occurrences + 1, lastSeenAt: stored.occurredAt });
+}
+
+function mergeEvidence(a: readonly Evidence[], b: readonly Evidence[]): Evidence[] {
+  const seen = new Set(a.map((e) => e.eventId));
+  return [...a, ...b.filter((e) => !seen.has(e.eventId))].slice(0, MAX_EVIDENCE);
+}
+
+/** The account's risk is the highest of its movements' risks. */
+function rememberRisk(accountId: string, factors: ReturnType<typeof riskFactors>, at: string, w: Windows, changes: Changes): void {
+  const score = riskScore(factors);
+  const current = w.risk.get(accountId);
+  if (current && current.score >= score) return;
+  w.risk.set(accountId, { score, at, factors: { ...factors } });
+  changes.dirtyRisk.add(accountId);
 }
 
 /** The movement as the rules see it. */
@@ -107,7 +195,7 @@ function activityOf(stored: StoredEvent, event: MovementEvent, profile: AccountP
 }
 
 /** An open alert raised by `stored`; its id is derived from the rule and the event, so a rebuild raises the same one. */
-function alertRowOf(det: Detection, stored: StoredEvent, currency: string, params: Record<string, unknown>): typeof alerts.$inferInsert {
+function alertRowOf(det: Detection, stored: StoredEvent, currency: string, params: Record<string, unknown>, ownerId: string | null): typeof alerts.$inferInsert {
   return {
     id: alertIdOf(det.rule, stored.eventId),
     rule: det.rule,
@@ -127,6 +215,9 @@ function alertRowOf(det: Detection, stored: StoredEvent, currency: string, param
     updatedAt: stored.occurredAt,
     partition: stored.partition,
     position: stored.position,
+    occurrences: 1,
+    lastSeenAt: stored.occurredAt,
+    ownerId,
   };
 }
 

@@ -1,4 +1,5 @@
 import { type FraudConfig, hours } from '../../domain/fraud/index.ts';
+import { applyCaseEvents } from './cases.ts';
 import { evaluateBatch } from './evaluate.ts';
 import { gatherTouched } from './touched.ts';
 import { type Horizons, loadWindows } from './windows.ts';
@@ -25,7 +26,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
   };
   return {
     name: 'anomaly',
-    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags'],
+    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
     apply: async (tx, batch) => {
       const touched = gatherTouched(batch);
       if (!touched) return;
@@ -33,6 +34,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
       const changes = evaluateBatch(batch, windows, config, horizons.lookBackMs, touched.firstAt);
       await writeBack(tx, windows, changes, horizons.tagWindowMs);
       await applyStatusChanges(tx, touched.statusChanges);
+      await applyCaseEvents(tx, touched.caseEvents);
       if (changes.newAlerts.size) onAlerts?.([...changes.newAlerts.values()].map((a) => ({ rule: a.rule, severity: a.severity })));
     },
   };

@@ -3,6 +3,7 @@ import { type Db, rowsOf } from '../../db/client.ts';
 import { accounts, alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
+import { caseQueries } from './case-queries.ts';
 
 export interface AlertFilter {
   status?: string;
@@ -14,12 +15,13 @@ export interface AlertFilter {
   from?: string;
   to?: string;
   limit: number;
-  cursor?: { raisedAt: string; id: string };
+  /** raisedAt (newest first, the default) or score (highest first). */
+  sort?: 'raisedAt' | 'score';
+  cursor?: { raisedAt: string; id: string; score?: number };
 }
 
 type AlertRow = typeof alerts.$inferSelect;
 
-const SEVERITY_WEIGHT: Record<string, number> = { low: 0.25, medium: 0.5, high: 0.75, critical: 1 };
 
 function alertView(r: AlertRow) {
   return {
@@ -36,6 +38,10 @@ function alertView(r: AlertRow) {
     evidence: r.evidence,
     params: r.params,
     history: r.history,
+    occurrences: r.occurrences,
+    lastSeenAt: r.lastSeenAt,
+    ownerId: r.ownerId,
+    caseId: r.caseId,
     raisedAt: r.raisedAt,
     updatedAt: r.updatedAt,
     position: r.position,
@@ -60,6 +66,8 @@ export function decodeCursor(cursor: string, n: number): string[] | null {
 /** Queries over the anomaly read models (and, to resolve evidence, the ledger's transactions). */
 export function fraudQueries(db: Db, config: FraudConfig) {
   return {
+    ...caseQueries(db),
+
     async listAlerts(f: AlertFilter): Promise<{ items: AlertView[]; nextCursor: string | null }> {
       const where: SQL[] = [];
       if (f.status) where.push(eq(alerts.status, f.status as AlertRow['status']));
@@ -69,14 +77,16 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       if (f.ownerId) where.push(sql`${alerts.accountIds} && array(select ${accounts.id} from ${accounts} where ${accounts.ownerId} = ${f.ownerId})`);
       if (f.from) where.push(gte(alerts.raisedAt, f.from));
       if (f.to) where.push(lt(alerts.raisedAt, f.to));
-      if (f.cursor) where.push(sql`(${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.raisedAt}, ${f.cursor.id})`);
+      const byScore = f.sort === 'score';
+      if (f.cursor && byScore) where.push(sql`(${alerts.score}, ${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.score ?? 0}, ${f.cursor.raisedAt}, ${f.cursor.id})`);
+      else if (f.cursor) where.push(sql`(${alerts.raisedAt}, ${alerts.id}) < (${f.cursor.raisedAt}, ${f.cursor.id})`);
       const rows = await db
         .select()
         .from(alerts)
         .where(where.length ? and(...where) : undefined)
-        .orderBy(desc(alerts.raisedAt), desc(alerts.id))
+        .orderBy(...(byScore ? [desc(alerts.score)] : []), desc(alerts.raisedAt), desc(alerts.id))
         .limit(f.limit + 1);
-      const page = pageOf(rows, f.limit, (last) => [last.raisedAt, last.id]);
+      const page = pageOf(rows, f.limit, (last) => [byScore ? `${last.score}/${last.raisedAt}` : last.raisedAt, last.id]);
       return { items: page.items.map(alertView), nextCursor: page.nextCursor };
     },
 
@@ -117,7 +127,10 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       return rows[0] ?? null;
     },
 
-    /** Risk of an account: its live (not dismissed) alerts, weighted by severity, plus what it did. */
+    /**
+     * Risk of an account: the highest risk of its movements (src/domain/fraud/risk.ts, 0-100, read as a
+     * probability in percent) with its factors, its alerts, and what it did.
+     */
     async accountRisk(accountId: string) {
       const rows = await db
         .select()
@@ -126,8 +139,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .orderBy(desc(alerts.raisedAt), desc(alerts.id))
         .limit(200);
       const live = rows.filter((r) => r.status !== 'dismissed');
-      const weighted = live.reduce((acc, r) => acc + r.score * (SEVERITY_WEIGHT[r.severity] ?? 0.5) * (r.status === 'escalated' ? 1.5 : 1), 0);
-      const riskScore = Math.min(100, Math.round(weighted));
+      const profile = (await db.select({ score: fraudAccounts.riskScore, at: fraudAccounts.riskAt, factors: fraudAccounts.riskFactors }).from(fraudAccounts).where(eq(fraudAccounts.accountId, accountId)))[0];
+      const riskScore = profile?.score ?? 0;
       const summary = await db
         .select({
           kind: fraudActivity.kind,
@@ -143,7 +156,9 @@ export function fraudQueries(db: Db, config: FraudConfig) {
       const counterparties = await db.select({ n: sql<number>`count(*)::int` }).from(fraudCounterparties).where(eq(fraudCounterparties.accountId, accountId));
       return {
         riskScore,
-        level: riskScore >= 75 ? 'high' : riskScore >= 40 ? 'medium' : riskScore > 0 ? 'low' : 'none',
+        level: riskScore >= 75 ? 'high' : riskScore >= 40 ? 'medium' : riskScore >= 5 ? 'low' : 'none',
+        riskAt: profile?.at ?? null,
+        factors: profile?.factors ?? null,
         alerts: { total: rows.length, live: live.length, byRule: countBy(live.map((r) => r.rule)) },
         contributing: live.slice(0, 20).map((r) => ({ id: r.id, rule: r.rule, severity: r.severity, score: r.score, status: r.status, raisedAt: r.raisedAt, summary: r.summary })),
         activity: {

@@ -41,8 +41,17 @@ export const alerts = pgTable(
     updatedAt: text('updated_at').notNull(),
     partition: integer('partition').notNull(),
     position: bigint('position', { mode: 'number' }).notNull(),
+    /** Detections joined into this alert (one open alert per account and rule; new evidence joins it). */
+    occurrences: integer('occurrences').notNull().default(1),
+    /** occurredAt of the latest evidence joined. */
+    lastSeenAt: text('last_seen_at'),
+    /** Owner of account_id when the alert was raised (cases group alerts per owner). */
+    ownerId: text('owner_id'),
+    /** The case the alert was put in, if any. */
+    caseId: text('case_id'),
   },
   (t) => [
+    index('alerts_owner_idx').on(t.ownerId),
     index('alerts_raised_idx').on(t.raisedAt, t.id),
     index('alerts_status_raised_idx').on(t.status, t.raisedAt),
     index('alerts_rule_raised_idx').on(t.rule, t.raisedAt),
@@ -61,6 +70,12 @@ export const fraudAccounts = pgTable(
     openedAt: text('opened_at'),
     lastActivityAt: text('last_activity_at'),
     lastAlertAt: jsonb('last_alert_at').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    /** The account's baseline (src/domain/fraud/baseline.ts). */
+    baseline: jsonb('baseline').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /** The highest movement risk so far (0-100), when, and its factors (src/domain/fraud/risk.ts). */
+    riskScore: integer('risk_score').notNull().default(0),
+    riskAt: text('risk_at'),
+    riskFactors: jsonb('risk_factors').$type<Record<string, number>>(),
   },
   (t) => [index('fraud_accounts_owner_idx').on(t.ownerId)],
 );
@@ -120,3 +135,68 @@ export const fraudFlowTags = pgTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.tagId] }), index('fraud_flow_tags_started_idx').on(t.startedAt)],
 );
+
+/** The population's amounts per currency and kind of movement, as log-histogram counts (src/domain/fraud/population.ts). */
+export const fraudPopulation = pgTable(
+  'fraud_population',
+  {
+    currency: text('currency').notNull(),
+    kind: text('kind').notNull(),
+    bucket: integer('bucket').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.kind, t.bucket] })],
+);
+
+export interface CaseHistoryEntry {
+  type: string;
+  at: string;
+  actor: string;
+  data: Record<string, unknown>;
+  eventId: string;
+  position: number;
+}
+
+/** Analysts' cases (the case aggregate's events, folded): one owner, its alerts, assignee, due date, decision. */
+export const fraudCases = pgTable(
+  'fraud_cases',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    status: text('status').$type<'open' | 'decided'>().notNull(),
+    alertIds: text('alert_ids').array().notNull(),
+    assignee: text('assignee'),
+    dueAt: text('due_at'),
+    decision: text('decision'),
+    sarReference: text('sar_reference'),
+    frozenAccounts: text('frozen_accounts').array().notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedAt: text('opened_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    history: jsonb('history').$type<CaseHistoryEntry[]>().notNull(),
+    partition: integer('partition').notNull(),
+    position: bigint('position', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('fraud_cases_owner_idx').on(t.ownerId), index('fraud_cases_status_idx').on(t.status, t.openedAt)],
+);
+
+/**
+ * Alerts the projector raised and the alert reactor has yet to record in the log (RaiseAlert, command id
+ * `raise-alert:<alert id>`): written in the projector's transaction, deleted once submitted.
+ */
+export const fraudAlertOutbox = pgTable('fraud_alert_outbox', {
+  alertId: text('alert_id').primaryKey(),
+  triggerPartition: integer('trigger_partition').notNull(),
+  triggerPosition: bigint('trigger_position', { mode: 'number' }).notNull(),
+  command: jsonb('command').$type<Record<string, unknown>>().notNull(),
+});
+
+/**
+ * How far the alert reactor has recorded alerts in the log, per partition of their triggering movement.
+ * Not part of the anomaly projection's tables: a rebuild refills the outbox, and what it finds at or
+ * below this mark was recorded before (or, with changed rules, was not live): it is never raised again.
+ */
+export const fraudAlertReactor = pgTable('fraud_alert_reactor', {
+  partition: integer('partition').primaryKey(),
+  raisedUpTo: bigint('raised_up_to', { mode: 'number' }).notNull(),
+});

@@ -1,5 +1,7 @@
-import type { AlertEvent } from '../../domain/alert/events.ts';
+import type { AlertStatusChanged } from '../../domain/alert/events.ts';
 import type { MovementEvent } from '../../domain/account/events.ts';
+import type { CaseEvent } from '../../domain/case/events.ts';
+import { aggregateOfEvent } from '../../domain/registry.ts';
 import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 import { fraudMovement } from './movements.ts';
 
@@ -20,17 +22,24 @@ export interface Touched {
   /** Owners of the accounts the batch opens (the profile table does not know them yet). */
   openedOwner: Map<string, string | null>;
   /** Analysts' alert status changes, in log order. */
-  statusChanges: Array<StoredEvent<AlertEvent>>;
+  statusChanges: Array<StoredEvent<AlertStatusChanged>>;
+  /** Analysts' case events, in log order. */
+  caseEvents: Array<StoredEvent<CaseEvent>>;
   /** Event time of the first movement (else of the first event): the windows reach back from it. */
   firstAt: string;
 }
 
 /** Step 1: what the batch touches; null when it touches nothing (an empty batch). */
 export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
-  const touched: Touched = { movements: [], accountIds: new Set(), sources: new Set(), targets: new Set(), openedOwner: new Map(), statusChanges: [], firstAt: '' };
+  const touched: Touched = { movements: [], accountIds: new Set(), sources: new Set(), targets: new Set(), openedOwner: new Map(), statusChanges: [], caseEvents: [], firstAt: '' };
   for (const stored of batch) {
     if (isAlertEvent(stored)) {
-      touched.statusChanges.push(stored);
+      // AlertRaised records in the log what this projection derived itself: nothing to apply.
+      if (stored.type === 'AlertStatusChanged') touched.statusChanges.push(stored);
+      continue;
+    }
+    if (aggregateOfEvent(stored.type) === 'case') {
+      touched.caseEvents.push(stored as StoredEvent<CaseEvent>);
       continue;
     }
     // Holds, transactions and batches: their account side is in the account's stream.
@@ -46,7 +55,7 @@ export function gatherTouched(batch: readonly StoredEvent[]): Touched | null {
       touched.targets.add(movement.data.counterpartyAccountId);
     }
   }
-  if (touched.movements.length === 0 && touched.statusChanges.length === 0 && touched.accountIds.size === 0) return null;
+  if (touched.movements.length === 0 && touched.statusChanges.length === 0 && touched.caseEvents.length === 0 && touched.accountIds.size === 0) return null;
   touched.firstAt = touched.movements[0]?.stored.occurredAt ?? batch[0]!.occurredAt;
   return touched;
 }

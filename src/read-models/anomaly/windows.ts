@@ -1,7 +1,8 @@
 import { and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
-import { fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags } from '../../db/schema.ts';
-import type { AccountProfile, Activity, FlowTag, RuleId } from '../../domain/fraud/index.ts';
+import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
+import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId, decodeBaseline } from '../../domain/fraud/index.ts';
 import type { Touched } from './touched.ts';
 
 /**
@@ -19,7 +20,27 @@ export interface Windows {
   paid: Set<string>;
   /** Per payer of the batch: the funds in flight it holds. */
   tags: Map<string, FlowTag[]>;
+  /** Per currency of the batch: the population's amounts. */
+  population: Map<string, AmountDistribution>;
+  /** openKey(rule, account) → the open (or investigating) alert of that rule about that account. */
+  openAlerts: Map<string, OpenAlert>;
+  /** Per account: the highest movement risk so far. */
+  risk: Map<string, AccountRisk>;
 }
+
+/** An alert new evidence can join. */
+export interface OpenAlert {
+  id: string;
+  status: 'open' | 'investigating';
+}
+
+export interface AccountRisk {
+  score: number;
+  at: string | null;
+  factors: Record<string, number> | null;
+}
+
+export const openKey = (rule: string, accountId: string): string => `${rule}|${accountId}`;
 
 export interface Horizons {
   /** The longest rule window (ms). */
@@ -44,7 +65,7 @@ export function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
 /** Step 2: the windows of everything the batch touches, in one query per table. */
 export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons): Promise<Windows> {
   const since = iso(Date.parse(touched.firstAt) - horizons.lookBackMs);
-  const profiles = await loadProfiles(tx, [...touched.accountIds]);
+  const { profiles, risk } = await loadProfiles(tx, [...touched.accountIds]);
   const owners = cashOwners(touched, profiles);
   return {
     profiles,
@@ -52,16 +73,49 @@ export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons):
     ownerCash: await loadOwnerCash(tx, owners, since),
     paid: await loadPaid(tx, touched),
     tags: await loadTags(tx, touched.sources, iso(Date.parse(touched.firstAt) - horizons.tagWindowMs)),
+    population: await loadPopulation(tx, new Set(touched.movements.map((m) => m.event.data.currency))),
+    openAlerts: await loadOpenAlerts(tx, [...new Set([...touched.accountIds, ...touched.targets])]),
+    risk,
   };
 }
 
-async function loadProfiles(tx: Tx, ids: string[]): Promise<Map<string, AccountProfile>> {
-  const profiles = new Map<string, AccountProfile>();
-  if (!ids.length) return profiles;
-  for (const r of await tx.select().from(fraudAccounts).where(inArray(fraudAccounts.accountId, ids))) {
-    profiles.set(r.accountId, { accountId: r.accountId, ownerId: r.ownerId, currency: r.currency, openedAt: r.openedAt, lastActivityAt: r.lastActivityAt, lastAlertAt: r.lastAlertAt as Partial<Record<RuleId, string>> });
+async function loadPopulation(tx: Tx, currencies: Set<string>): Promise<Map<string, AmountDistribution>> {
+  const out = new Map<string, AmountDistribution>([...currencies].map((c) => [c, new AmountDistribution()]));
+  if (!currencies.size) return out;
+  for (const r of await tx.select().from(fraudPopulation).where(inArray(fraudPopulation.currency, [...currencies]))) {
+    out.get(r.currency)!.add(r.kind as MovementKind, r.bucket, r.count);
   }
-  return profiles;
+  return out;
+}
+
+async function loadOpenAlerts(tx: Tx, accountIds: string[]): Promise<Map<string, OpenAlert>> {
+  const open = new Map<string, OpenAlert>();
+  if (!accountIds.length) return open;
+  const rows = await tx
+    .select({ id: alerts.id, rule: alerts.rule, accountId: alerts.accountId, status: alerts.status })
+    .from(alerts)
+    .where(and(inArray(alerts.accountId, accountIds), inArray(alerts.status, ['open', 'investigating'])));
+  for (const r of rows) open.set(openKey(r.rule, r.accountId), { id: r.id, status: r.status as OpenAlert['status'] });
+  return open;
+}
+
+async function loadProfiles(tx: Tx, ids: string[]): Promise<{ profiles: Map<string, AccountProfile>; risk: Map<string, AccountRisk> }> {
+  const profiles = new Map<string, AccountProfile>();
+  const risk = new Map<string, AccountRisk>();
+  if (!ids.length) return { profiles, risk };
+  for (const r of await tx.select().from(fraudAccounts).where(inArray(fraudAccounts.accountId, ids))) {
+    profiles.set(r.accountId, {
+      accountId: r.accountId,
+      ownerId: r.ownerId,
+      currency: r.currency,
+      openedAt: r.openedAt,
+      lastActivityAt: r.lastActivityAt,
+      lastAlertAt: r.lastAlertAt as Partial<Record<RuleId, string>>,
+      baseline: decodeBaseline(r.baseline),
+    });
+    risk.set(r.accountId, { score: r.riskScore, at: r.riskAt, factors: r.riskFactors });
+  }
+  return { profiles, risk };
 }
 
 /** Owners of accounts with cash-like movements (deposits/withdrawals with a channel): per-owner structuring. */

@@ -95,6 +95,15 @@ function linesOf(event: StoredEvent): Posting[] | null {
     case 'AccountUnfrozen':
     case 'AccountClosed':
     case 'AlertStatusChanged':
+    case 'AlertRaised':
+    case 'CaseOpened':
+    case 'CaseAlertsAdded':
+    case 'CaseAssigned':
+    case 'CaseNoteAdded':
+    case 'CaseDueDateSet':
+    case 'CaseDecided':
+    case 'CaseAccountFrozen':
+    case 'CaseAccountUnfrozen':
     case 'CommandRefused':
       return null;
     default: {

@@ -17,15 +17,18 @@ export function alertRoutes(app: App, d: FraudRouteDeps): void {
       method: 'get',
       path: '/v1/fraud/alerts',
       tags: ['fraud'],
-      summary: 'Alerts, newest first; filter by status, rule, account, severity and raisedAt range [from, to)',
+      summary: 'Alerts, newest first (or highest score first); filter by status, rule, account, severity and raisedAt range [from, to)',
       request: { query: AlertListQuery },
       responses: { 200: { description: 'A page of alerts', ...json(AlertPage) }, ...problemResponses(409) },
     }),
     async (c) => {
       const p = c.req.valid('query');
       await d.wait(p.partition, p.minPosition);
-      const cursor = cursorOf(p.cursor);
+      const byScore = p.sort === 'score';
+      const cursor = cursorOf(p.cursor, ([first]) => !byScore || /^\d+\//.test(first));
+      const [score, raisedAt] = cursor && byScore ? [Number(cursor[0].split('/')[0]), cursor[0].slice(cursor[0].indexOf('/') + 1)] : [undefined, cursor?.[0]];
       const page = await d.queries.listAlerts({
+        sort: p.sort,
         status: p.status,
         rule: p.rule,
         accountId: p.accountId,
@@ -33,7 +36,7 @@ export function alertRoutes(app: App, d: FraudRouteDeps): void {
         from: iso(p.from),
         to: iso(p.to),
         limit: p.limit,
-        cursor: cursor ? { raisedAt: cursor[0], id: cursor[1] } : undefined,
+        cursor: cursor ? { raisedAt: raisedAt!, id: cursor[1], score } : undefined,
       });
       return c.json(page, 200);
     },

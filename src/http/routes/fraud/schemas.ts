@@ -22,6 +22,7 @@ export const AlertListQuery = MinPositionQuery.extend({
   severity: z.enum(SEVERITIES).optional(),
   from: Instant.optional(),
   to: Instant.optional(),
+  sort: z.enum(['raisedAt', 'score']).default('raisedAt').openapi({ description: 'raisedAt: newest first; score: highest score first' }),
   limit: Limit,
   cursor: Cursor,
 });
@@ -63,6 +64,10 @@ const Alert = z
     evidence: z.array(EvidenceItem),
     params: z.record(z.string(), z.unknown()),
     history: z.array(HistoryEntry),
+    occurrences: z.number().int().openapi({ description: 'Detections joined into this alert (one open alert per account and rule)' }),
+    lastSeenAt: z.string().nullable(),
+    ownerId: z.string().nullable(),
+    caseId: z.string().nullable(),
     raisedAt: z.string(),
     updatedAt: z.string(),
     position: z.number().int(),
@@ -102,6 +107,8 @@ export const AccountRisk = z
     accountId: z.string(),
     riskScore: z.number().int(),
     level: z.enum(['none', 'low', 'medium', 'high']),
+    riskAt: z.string().nullable().openapi({ description: 'When the account reached its risk score (the movement with the highest risk)' }),
+    factors: z.record(z.string(), z.number()).nullable().openapi({ description: 'The factors of that movement (drain, passThrough, newCounterparty, fanIn, amountRank, deviation, newAccount, habitualDrain, rules)' }),
     alerts: z.object({ total: z.number().int(), live: z.number().int(), byRule: z.record(z.string(), z.number().int()) }),
     contributing: z.array(z.object({ id: z.string(), rule: z.string(), severity: z.string(), score: z.number().int(), status: z.string(), raisedAt: z.string(), summary: z.string() })),
     activity: z.object({
@@ -134,3 +141,92 @@ export const Counterparties = z
 export const SharedCounterparties = z
   .object({ accountId: z.string(), items: z.array(z.object({ accountId: z.string(), sharedCounterparties: z.number().int(), examples: z.array(z.string()), liveAlerts: z.number().int() })) })
   .openapi('SharedCounterparties');
+
+// ── Cases, owners, network, statistics ──
+
+const OwnerIdSchema = z.string().min(1).max(64);
+export const CaseIdParam = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a case id').openapi({ param: { name: 'id', in: 'path' }, example: '01936f5e-8a2b-7c3d-9e4f-0a1b2c3d4e5f' }) });
+export const OwnerIdParam = z.object({ ownerId: OwnerIdSchema.openapi({ param: { name: 'ownerId', in: 'path' }, example: 'customer-42' }) });
+const AlertIds = z.array(z.string().min(1).max(80)).max(500);
+const Note = z.string().min(1).max(2000);
+
+export const OpenCaseBody = z
+  .object({
+    ownerId: OwnerIdSchema,
+    alertIds: AlertIds.optional().openapi({ description: "The alerts to group; default: the owner's open and investigating alerts" }),
+    assignee: z.string().min(1).max(128).optional(),
+    dueAt: Instant.optional(),
+    note: Note.optional(),
+  })
+  .strict()
+  .openapi('OpenCaseRequest');
+export const CaseAlertsBody = z.object({ alertIds: AlertIds.min(1) }).strict().openapi('CaseAlertsRequest');
+export const CaseAssigneeBody = z.object({ assignee: z.string().min(1).max(128).nullable() }).strict().openapi('CaseAssigneeRequest');
+export const CaseNoteBody = z.object({ note: Note }).strict().openapi('CaseNoteRequest');
+export const CaseDueDateBody = z.object({ dueAt: Instant.nullable() }).strict().openapi('CaseDueDateRequest');
+export const CaseDecisionBody = z
+  .object({ decision: z.enum(['no_action', 'sar_filed']), sarReference: z.string().min(1).max(128).optional().openapi({ description: 'Required when decision is sar_filed' }), note: Note.optional() })
+  .strict()
+  .openapi('CaseDecisionRequest');
+export const CaseFreezeBody = z.object({ accountId: z.string().min(1).max(64), reason: z.string().max(500).optional() }).strict().openapi('CaseFreezeRequest');
+
+const CaseHistory = z.object({ type: z.string(), at: z.string(), actor: z.string(), data: z.record(z.string(), z.unknown()), eventId: z.string(), position: z.number().int() });
+export const Case = z
+  .object({
+    id: z.string(),
+    ownerId: z.string(),
+    status: z.enum(['open', 'decided']),
+    alertIds: z.array(z.string()),
+    assignee: z.string().nullable(),
+    dueAt: z.string().nullable(),
+    decision: z.enum(['no_action', 'sar_filed']).nullable(),
+    sarReference: z.string().nullable(),
+    frozenAccounts: z.array(z.string()),
+    openedBy: z.string(),
+    openedAt: z.string(),
+    updatedAt: z.string(),
+    history: z.array(CaseHistory),
+    position: z.number().int(),
+    partition: z.number().int(),
+  })
+  .openapi('Case');
+export const CaseDetail = Case.extend({ alerts: z.array(Alert) }).openapi('CaseDetail');
+export const CasePage = z.object({ items: z.array(Case), nextCursor: z.string().nullable() }).openapi('CasePage');
+export const CaseListQuery = MinPositionQuery.extend({ status: z.enum(['open', 'decided']).optional(), ownerId: OwnerIdSchema.optional(), assignee: z.string().min(1).max(128).optional(), limit: Limit, cursor: Cursor });
+export const CaseChange = z
+  .object({ caseId: z.string(), events: z.array(z.string()), actor: z.string(), occurredAt: z.string(), position: z.number().int(), partition: z.number().int() })
+  .openapi('CaseChange');
+
+export const OwnerView = z
+  .object({
+    ownerId: z.string(),
+    riskScore: z.number().int(),
+    accounts: z.array(z.object({ accountId: z.string(), currency: z.string(), openedAt: z.string().nullable(), lastActivityAt: z.string().nullable(), riskScore: z.number().int(), riskAt: z.string().nullable() })),
+    alerts: z.array(z.object({ id: z.string(), rule: z.string(), severity: z.string(), score: z.number().int(), status: z.string(), accountId: z.string(), amount: z.string(), currency: z.string(), raisedAt: z.string(), occurrences: z.number().int(), caseId: z.string().nullable() })),
+    alertsByRule: z.record(z.string(), z.number().int()),
+    cases: z.array(z.object({ id: z.string(), status: z.string(), assignee: z.string().nullable(), dueAt: z.string().nullable(), decision: z.string().nullable(), openedAt: z.string() })),
+  })
+  .openapi('FraudOwner');
+
+export const NetworkQuery = MinPositionQuery.extend({
+  depth: z.coerce.number().int().min(1).max(3).default(2),
+  fanOut: z.coerce.number().int().min(1).max(50).default(10).openapi({ description: 'Counterparties followed per account (most money first)' }),
+});
+export const Network = z
+  .object({
+    accountId: z.string(),
+    depth: z.number().int(),
+    fanOut: z.number().int(),
+    nodes: z.array(z.object({ accountId: z.string(), depth: z.number().int(), ownerId: z.string().nullable(), riskScore: z.number().int(), liveAlerts: z.number().int() })),
+    edges: z.array(z.object({ from: z.string(), to: z.string(), currency: z.string(), outAmount: z.string(), inAmount: z.string(), outCount: z.number().int(), inCount: z.number().int() })),
+  })
+  .openapi('CounterpartyNetwork');
+
+export const AlertStatsQuery = MinPositionQuery.extend({ from: Instant.optional(), to: Instant.optional(), rule: z.enum(RULE_IDS).optional() });
+export const AlertStats = z
+  .object({
+    total: z.number().int(),
+    byRule: z.record(z.string(), z.number().int()),
+    byDay: z.array(z.object({ day: z.string(), rule: z.string(), count: z.number().int(), open: z.number().int() })),
+  })
+  .openapi('AlertStats');

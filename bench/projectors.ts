@@ -1,0 +1,90 @@
+/**
+ * Projector catch-up, each projection on its own: writes a log of transfers through the engine
+ * (PostgreSQL or in-memory PGlite), then catches every projection up from position -1 into empty
+ * tables, one after the other, and prints events/s per projection.
+ *
+ *   npx tsx bench/projectors.ts [--log postgres|pglite] [--events 200000] [--accounts 10000] [--batch 2000] [--only ledger,audit]
+ *
+ * Profile one projection with `node --cpu-prof --import tsx bench/projectors.ts --only ledger`.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { openStorage } from '../src/app/storage.ts';
+import { loadEnv } from '../src/config/env.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
+import { FraudConfig } from '../src/domain/fraud/config.ts';
+import { ProjectionRunner } from '../src/projections/runner.ts';
+import { projections, readModels } from '../src/read-models/registry.ts';
+import { createTestDatabase } from '../test/support/pg.ts';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    log: { type: 'string', default: 'postgres' },
+    accounts: { type: 'string', default: '10000' },
+    batch: { type: 'string', default: '2000' },
+    only: { type: 'string', default: '' },
+  },
+});
+const targetEvents = Number(values.events);
+const accountCount = Number(values.accounts);
+
+let seq = 0;
+const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: 'h'.repeat(64), correlationId: 'bench', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: '127.0.0.1', userAgent: 'bench', requestId: null } });
+
+async function writeLog(engine: LedgerEngine): Promise<void> {
+  const ids = Array.from({ length: accountCount }, (_, i) => `acct-${i}`);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const slice = ids.slice(i, i + 1000);
+    await Promise.all(slice.map((id) => engine.execute({ type: 'OpenAccount', accountId: id, currency: 'USD', overdraftLimit: '0', ownerId: null, metadata: {} }, ctx())));
+    await Promise.all(slice.map((id) => engine.execute({ type: 'Deposit', accountId: id, transactionId: `d-${id}`, amount: '1000000.00', reference: null, channel: null, metadata: {} }, ctx())));
+  }
+  let next = 0;
+  const transfers = Math.ceil((targetEvents - engine.stats.eventsAppended) / 2);
+  const worker = async () => {
+    while (next < transfers) {
+      const i = next++;
+      const a = (i * 7919) % ids.length;
+      const b = (a + 1 + (i % (ids.length - 1))) % ids.length;
+      await engine.execute({ type: 'Transfer', transactionId: `t-${i}`, fromAccountId: ids[a]!, toAccountId: ids[b]!, amount: '0.01', reference: null, metadata: {} }, ctx());
+    }
+  };
+  await Promise.all(Array.from({ length: 256 }, worker));
+}
+
+async function main() {
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${values.batch}`);
+  const created = values.log === 'pglite' ? null : await createTestDatabase('ledger_bench_projectors');
+  const database = await openDatabase({ url: created?.url ?? null, dataDir: null });
+  try {
+    const storage = await openStorage(loadEnv({}), { database });
+    const engine = new LedgerEngine(storage.log, {});
+    await engine.start();
+    const w0 = performance.now();
+    await writeLog(engine);
+    const total = engine.stats.eventsAppended;
+    console.log(`log written: ${total} events in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+    const models = readModels(database.db, { partitions: 1, fraud: new FraudConfig() });
+    const only = values.only ? new Set(values.only.split(',')) : null;
+    for (const projection of projections(models)) {
+      if (only && !only.has(projection.name)) continue;
+      const t0 = performance.now();
+      await new ProjectionRunner(database.db, storage.log, projection, { batchSize: Number(values.batch) }).catchUp();
+      const secs = (performance.now() - t0) / 1000;
+      console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s)`);
+    }
+    await storage.close();
+  } finally {
+    await database.close();
+    await created?.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
