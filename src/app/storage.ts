@@ -1,10 +1,11 @@
 import type { KafkaTopology } from '../commands/kafka-command-bus.ts';
 import type { Env } from '../config/env.ts';
 import { type Database, openDatabase } from '../db/client.ts';
-import type { EventLog } from '../log/event-log.ts';
+import { type EventLog, partitionOf } from '../log/event-log.ts';
 import { kafkaEventLogOptions } from '../log/kafka-config.ts';
 import type { KafkaEventLogOptions } from '../log/kafka-event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { WriterLease } from '../log/writer-lease.ts';
 import type { Projection, Projector } from '../projections/projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
@@ -56,7 +57,10 @@ export async function openStorage(env: Env, options: StorageOptions = {}): Promi
     database ??= await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: embeddedOnDisk ? env.LEDGER_DATA_DIR : null });
     await database.migrate();
     const kafkaOptions = kafkaEventLogOptions(env);
-    const log = kafkaOptions ? await openKafkaLog(kafkaOptions) : await new PostgresEventLog(database).start();
+    const lease = { leaseMs: env.LEDGER_WRITER_LEASE_MS, exclusive: embeddedOnDisk };
+    const log = kafkaOptions
+      ? await openKafkaLog(kafkaOptions, new WriterLease(database, { ...lease, id: kafkaLeaseId(kafkaOptions.topic ?? 'ledger.events') }))
+      : await new PostgresEventLog(database, lease).start();
     return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions) : null, async () => {
       await log.close();
       if (!options.database) await database!.close();
@@ -69,9 +73,14 @@ export async function openStorage(env: Env, options: StorageOptions = {}): Promi
   }
 }
 
-async function openKafkaLog(options: KafkaEventLogOptions): Promise<EventLog> {
+async function openKafkaLog(options: KafkaEventLogOptions, lease: WriterLease): Promise<EventLog> {
   const { KafkaEventLog } = await import('../log/kafka-event-log.ts');
-  return new KafkaEventLog(options).start();
+  return new KafkaEventLog(options, lease).start();
+}
+
+/** A Kafka log's row in writer_lease: one per topic (row 1 is the PostgreSQL log's). */
+function kafkaLeaseId(topic: string): number {
+  return 2 + partitionOf(topic, 2_000_000_000);
 }
 
 /** `<prefix>.events` → `<prefix>.commands` / `<prefix>.replies`, and consumer groups named after the prefix. */

@@ -20,7 +20,7 @@ import { type ReadModels, projections, readModels } from '../read-models/registr
 import { reportContext } from '../reports/report.ts';
 import { loadFraudConfig } from './fraud-config.ts';
 import type { Logger } from './logger.ts';
-import { type Storage, openStorage } from './storage.ts';
+import { type KafkaSetup, type Storage, openStorage } from './storage.ts';
 /** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
 export type Role = 'engine' | 'projector' | 'api';
 export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
@@ -105,7 +105,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
-      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env, options.logger), metrics, logger: options.logger, ready: async () => !engine?.isFenced, config: apiConfig(env) },
+      { commands, readModels: models, reports: reportContext(storage.database.db, log, models.ledger), log, keys, authenticator: authenticator(keys, env, options.logger), metrics, logger: options.logger, ready: async () => !engine || engine.isWriter, config: apiConfig(env) },
       options.app,
     );
     return {
@@ -160,8 +160,14 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a
     // failed expiry is retried on the next look, so it is only logged.
     onExpiryError: (err) => logger.warn({ err: (err as Error).message }, 'hold expiry failed; retried on the next look'),
+    onLeaseError: (err) => logger.warn({ err: (err as Error).message }, 'writer lease: renewing, looking or changing role failed; retrying'),
   });
-  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer; commands are refused'));
+  engine.onRole((role) =>
+    role === 'writer'
+      ? logger.info({ role }, 'this instance is the writer')
+      : logger.warn({ role }, 'another instance is the writer: this one stands by (tailing the log) and takes over once its lease expires; commands answer 503'),
+  );
+  engine.onFenced((err) => logger.error({ err: err.message }, 'this writer was fenced by another writer'));
   const started = Date.now();
   await engine.start();
   logger.info({ accounts: engine.accountCount, ms: Date.now() - started, ...engine.startInfo }, 'engine rebuilt from the log');
@@ -170,16 +176,31 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     engine.stop();
     await engine.drain();
     await engine.snapshot();
+    await engine.release();
   });
-  if (storage.kafka) {
-    // Stateless API nodes elsewhere reach this writer through <prefix>.commands / <prefix>.replies.
-    const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
-    const server = await new KafkaCommandServer(engine, storage.kafka, `${storage.kafka.prefix}.engine`).start();
-    closers.push(() => server.close());
-    // A fenced writer leaves the commands group, so the writer that took over receives the commands.
-    engine.onFenced(() => void server.close());
-  }
+  if (storage.kafka) await serveCommandsWhileWriter(engine, storage.kafka, closers);
   return engine;
+}
+
+/**
+ * Stateless API nodes elsewhere reach the writer through <prefix>.commands / <prefix>.replies: only
+ * the writer is in the commands group, so a standby (or a writer that was fenced) receives none.
+ */
+async function serveCommandsWhileWriter(engine: LedgerEngine, kafka: KafkaSetup, closers: Closers): Promise<void> {
+  const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
+  let server: { close(): Promise<void> } | null = null;
+  const open = async () => {
+    server ??= await new KafkaCommandServer(engine, kafka, `${kafka.prefix}.engine`).start();
+  };
+  const close = async () => {
+    const s = server;
+    server = null;
+    await s?.close();
+  };
+  engine.onRole((role) => (role === 'writer' ? open() : close()));
+  engine.onFenced(() => void close());
+  if (engine.isWriter) await open();
+  closers.push(close);
 }
 
 /** One projector per read model, fed by this storage's log. */

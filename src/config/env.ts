@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(1),
   LEDGER_BOOTSTRAP_TOKEN: z.string().min(16).optional(),
   LEDGER_ROLE: z.string().default('all'),
+  /** The writer's lease on the PostgreSQL log (ms): a standby takes over this long after the writer's last renewal. */
+  LEDGER_WRITER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(3000),
   /**
    * `ledger serve` on PostgreSQL (DATABASE_URL): true runs the projectors in a worker thread, false in
    * the main thread; auto (the default) uses the thread on a machine with more than 2 cores (on 2 cores

@@ -3,6 +3,7 @@ import type { AlertCommand, AlertEvent, AlertState } from './alert/index.ts';
 import type { BatchCommand, BatchEvent, BatchState } from './batch/index.ts';
 import type { CaseCommand, CaseEvent, CaseState } from './case/index.ts';
 import type { HoldCommand, HoldEvent, HoldState } from './hold/index.ts';
+import type { RefusalEvent, RefusalState } from './refusal/index.ts';
 import type { TransactionCommand, TransactionState } from './transaction/index.ts';
 
 /**
@@ -17,12 +18,13 @@ export interface AggregateStates {
   transaction: TransactionState;
   batch: BatchState;
   case: CaseState;
+  refusal: RefusalState;
 }
 export type AggregateName = keyof AggregateStates;
 
 /** Every command and event of the ledger. */
 export type DomainCommand = AccountCommand | AlertCommand | HoldCommand | TransactionCommand | BatchCommand | CaseCommand;
-export type DomainEvent = AccountEvent | AlertEvent | HoldEvent | BatchEvent | CaseEvent;
+export type DomainEvent = AccountEvent | AlertEvent | HoldEvent | BatchEvent | CaseEvent | RefusalEvent;
 
 /** What a decision reads: the current state of any stream of any aggregate, as staged so far in its batch. */
 export interface StateView {

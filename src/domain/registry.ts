@@ -5,6 +5,7 @@ import { batchDecider } from './batch/index.ts';
 import { caseDecider } from './case/index.ts';
 import type { AggregateName, AggregateStates, Decided, Decider, DecisionContext, DomainCommand, DomainEvent, StateView, Staging } from './decider.ts';
 import { holdDecider } from './hold/index.ts';
+import { refusalDecider } from './refusal/index.ts';
 import { transactionDecider } from './transaction/index.ts';
 
 // Each decider is typed for its own commands and events; the registry runs them over the unions,
@@ -12,7 +13,7 @@ import { transactionDecider } from './transaction/index.ts';
 export type AnyDecider = Decider<AggregateName, DomainCommand, DomainEvent>;
 
 /** Every aggregate of the ledger, in one list the engine iterates. */
-export const DECIDERS: readonly AnyDecider[] = [accountDecider, alertDecider, holdDecider, transactionDecider, batchDecider, caseDecider];
+export const DECIDERS: readonly AnyDecider[] = [accountDecider, alertDecider, holdDecider, transactionDecider, batchDecider, caseDecider, refusalDecider];
 
 const byName = new Map<AggregateName, AnyDecider>();
 const byCommand = new Map<string, AnyDecider>();

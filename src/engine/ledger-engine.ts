@@ -35,6 +35,10 @@ export interface EngineOptions {
   expiryBatchMax?: number;
   /** Told when an expiry the engine submitted failed (the next look submits it again). */
   onExpiryError?: (err: unknown) => void;
+  /** How often a standby reads the log's new events and looks whether the writer's lease expired (ms, default 500). */
+  standbyPollMs?: number;
+  /** Told when renewing the lease or a standby's look failed for another reason than a takeover (retried). */
+  onLeaseError?: (err: unknown) => void;
 }
 
 /** A batch's result: one per item, in order (accepted with its events, or refused with its code), and all its events. */
@@ -76,6 +80,13 @@ type Settled = ExecuteResult | Failed;
 
 const fencedError = (cause?: unknown) => new LogUnavailableError('this writer was fenced by another writer', cause ? { cause } : undefined);
 
+/** A command reached an instance that stands by: another instance is the writer, or none is active yet. */
+export class WriterStandbyError extends LogUnavailableError {
+  constructor() {
+    super('this instance stands by: the writer is another instance, or none is active yet (a standby takes over once the writer\'s lease expires); retry shortly');
+  }
+}
+
 /**
  * The single writer's shell around the pure state machine (state-machine.ts): it queues commands,
  * hands every command that arrived while the previous append was in flight to the state machine as
@@ -88,12 +99,17 @@ export class LedgerEngine {
   private queue: Pending[] = [];
   private flushing = false;
   private fenced: WriterFencedError | null = null;
+  /** The writer appends; a standby (logs with a lease) tails the log until the writer's lease expires. */
+  private role: 'idle' | 'standby' | 'writer' = 'idle';
+  private renewTimer: ReturnType<typeof setTimeout> | null = null;
+  private takeoverTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set after an append whose outcome is unknown: the log must be re-read before deciding again. */
   private stale = false;
   private readonly clock: () => Date;
   private readonly maxBatch: number;
   private readonly replayPage: number;
   private readonly fencedListeners: Array<(e: WriterFencedError) => void> = [];
+  private readonly roleListeners: Array<(role: 'writer' | 'standby') => Promise<void> | void> = [];
   private eventsSinceSnapshot = 0;
   private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
@@ -119,9 +135,14 @@ export class LedgerEngine {
     return new LedgerStateMachine({ partitions: this.log.partitions, newId: uuidv7, refusalCacheSize: this.options.refusalCacheSize });
   }
 
-  /** Becomes the writer, then rebuilds every stream and the command index: from the newest snapshot, then the log after it. */
+  /**
+   * Rebuilds every stream and the command index (from the newest snapshot, then the log after it)
+   * and takes the writer role. On a log with a lease, the role is taken only if no live writer holds
+   * it: otherwise this engine stands by, tailing the log, and takes over once the writer's lease expires.
+   */
   async start(): Promise<void> {
-    await this.log.acquireWriter();
+    const leased = this.leased();
+    if (!leased) await this.log.acquireWriter();
     this.machine = this.newMachine();
     const snapshot = this.options.snapshots ? await this.options.snapshots.load() : null;
     if (snapshot && (await this.matchesLog(snapshot))) {
@@ -131,19 +152,112 @@ export class LedgerEngine {
     }
     this.startInfo.replayedEvents = await this.catchUp();
     this.stopped = false;
-    this.scheduleExpiry(0);
+    if (!leased) return this.becomeWriter();
+    if (await this.log.tryAcquireWriter!()) await this.becomeWriter();
+    else this.standBy();
   }
 
-  /** Stops the engine's own work (the expiry timer). Commands already queued still complete. */
+  /** Stops the engine's own work (expiries, lease renewal, a standby's watch). Commands already queued still complete. */
   stop(): void {
     this.stopped = true;
+    for (const timer of [this.expiryTimer, this.renewTimer, this.takeoverTimer]) if (timer) clearTimeout(timer);
+    this.expiryTimer = this.renewTimer = this.takeoverTimer = null;
+  }
+
+  /** Gives the writer role up (after stop and drain, on a clean shutdown): a standby takes over at once. */
+  async release(): Promise<void> {
+    if (this.role !== 'writer') return;
+    this.role = 'idle';
+    await this.log.releaseWriter?.();
+  }
+
+  /** True while this engine is the writer: it takes commands. */
+  get isWriter(): boolean {
+    return this.role === 'writer';
+  }
+
+  private leased(): boolean {
+    return typeof this.log.tryAcquireWriter === 'function' && typeof this.log.renewWriter === 'function';
+  }
+
+  /** Nobody else appends from now on: whatever the log holds past this engine's state is read first. */
+  private async becomeWriter(): Promise<void> {
+    this.role = 'writer';
+    this.stale = true;
+    await this.resync();
+    if (this.leased()) this.scheduleRenewal();
+    this.scheduleExpiry(0);
+    await this.tellRole('writer');
+  }
+
+  private standBy(): void {
+    this.role = 'standby';
+    this.stale = true;
+    void this.tellRole('standby');
+    this.scheduleTakeover();
+  }
+
+  private async tellRole(role: 'writer' | 'standby'): Promise<void> {
+    for (const listener of this.roleListeners) await Promise.resolve(listener(role)).catch((err: unknown) => this.options.onLeaseError?.(err));
+  }
+
+  /** A standby's watch: read what the writer appended (state stays warm), then try the lease. */
+  private scheduleTakeover(): void {
+    if (this.stopped || this.role !== 'standby') return;
+    this.takeoverTimer = setTimeout(() => {
+      void this.tryTakeover().then((took) => took || this.scheduleTakeover());
+    }, this.options.standbyPollMs ?? 500);
+    this.takeoverTimer.unref?.();
+  }
+
+  private async tryTakeover(): Promise<boolean> {
+    try {
+      await this.catchUp();
+      if (this.stopped || !(await this.log.tryAcquireWriter!())) return false;
+    } catch (err) {
+      this.options.onLeaseError?.(err);
+      return false;
+    }
+    await this.becomeWriter();
+    return true;
+  }
+
+  /** The writer renews its lease three times per lease period; a takeover it learns of makes it a standby. */
+  private scheduleRenewal(): void {
+    const every = Math.max(10, Math.floor((this.log.leaseMs ?? 3000) / 3));
+    this.renewTimer = setTimeout(() => {
+      void this.renew().finally(() => this.role === 'writer' && !this.stopped && this.scheduleRenewal());
+    }, every);
+    this.renewTimer.unref?.();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.role !== 'writer' || this.stopped) return;
+    try {
+      await this.log.renewWriter!();
+    } catch (err) {
+      if (err instanceof WriterFencedError) this.lostRole(err);
+      else this.options.onLeaseError?.(err);
+    }
+  }
+
+  /** Another writer took over: on a log with a lease this engine stands by again, otherwise it refuses every command. */
+  private lostRole(err: WriterFencedError): void {
+    if (this.role !== 'writer') return;
+    for (const listener of this.fencedListeners) listener(err);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    this.expiryTimer = this.renewTimer = null;
+    if (this.leased()) return this.standBy();
+    this.fenced = err;
+    this.role = 'idle';
+    this.stop();
   }
 
   private scheduleExpiry(delayMs: number): void {
     const every = this.options.expiryIntervalMs ?? 1000;
-    if (every <= 0 || this.stopped || this.fenced) return;
+    if (every <= 0 || this.stopped || this.role !== 'writer') return;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.expiryTimer = setTimeout(() => {
       void this.expireDue().finally(() => this.scheduleExpiry(every));
     }, delayMs);
@@ -157,7 +271,7 @@ export class LedgerEngine {
    * writer changes. Returns how many were submitted.
    */
   async expireDue(): Promise<number> {
-    if (this.fenced || this.stopped) return 0;
+    if (this.role !== 'writer' || this.stopped) return 0;
     const due = this.machine.due(this.clock().toISOString(), this.options.expiryBatchMax ?? 1000).filter((d) => !this.expiring.has(d.commandId));
     await Promise.all(
       due.map(({ command, commandId }) => {
@@ -184,7 +298,8 @@ export class LedgerEngine {
   /** Captures the committed state now (synchronously, between batches) and saves it. */
   async snapshot(): Promise<void> {
     const store = this.options.snapshots;
-    if (!store) return;
+    // Only the writer's state is known to be complete: a standby's lags the log.
+    if (!store || this.role !== 'writer') return;
     while (this.snapshotting) await this.snapshotting;
     const snapshot = this.machine.snapshot();
     this.eventsSinceSnapshot = 0;
@@ -201,7 +316,12 @@ export class LedgerEngine {
     this.fencedListeners.push(listener);
   }
 
-  /** True once another writer took over: this engine refuses every command. */
+  /** Told each time this engine becomes the writer (awaited before it takes commands) or a standby. */
+  onRole(listener: (role: 'writer' | 'standby') => Promise<void> | void): void {
+    this.roleListeners.push(listener);
+  }
+
+  /** True once another writer took over on a log without a lease: this engine refuses every command for good. */
   get isFenced(): boolean {
     return this.fenced !== null;
   }
@@ -231,6 +351,7 @@ export class LedgerEngine {
 
   execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (this.fenced) return Promise.reject(fencedError());
+    if (this.role === 'standby') return Promise.reject(new WriterStandbyError());
     return new Promise((resolve, reject) => {
       this.queue.push({ command, ctx, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -268,6 +389,7 @@ export class LedgerEngine {
   /** One group commit: decide the batch, append what it produced, then answer every request. */
   private async process(batch: Pending[]): Promise<void> {
     if (this.fenced) return batch.forEach((p) => p.reject(fencedError()));
+    if (this.role !== 'writer') return batch.forEach((p) => p.reject(new WriterStandbyError()));
     if (this.stale && !(await this.resync())) return batch.forEach((p) => p.reject(new LogUnavailableError('the event log cannot be read; nothing was written')));
     const prepared = this.machine.prepare(batch, this.clock().toISOString());
     let stored: StoredEvent[] = [];
@@ -302,9 +424,7 @@ export class LedgerEngine {
   /** The append failed: nothing of the batch is kept; a replay is still answered, every other command gets the failure. */
   private async appendFailed(err: unknown, batch: Pending[], prepared: PreparedBatch): Promise<void> {
     if (err instanceof WriterFencedError) {
-      this.fenced = err;
-      this.stop();
-      for (const listener of this.fencedListeners) listener(err);
+      this.lostRole(err);
     } else {
       // The append may or may not have landed: take the log's word for it before answering,
       // so a retry with the same key finds the command if it did land.

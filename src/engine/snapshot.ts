@@ -1,4 +1,5 @@
 import type { AggregateName } from '../domain/decider.ts';
+import type { DomainErrorCode } from '../domain/errors.ts';
 
 /**
  * The engine's state at a log position: every stream of every aggregate, the command index, and
@@ -12,6 +13,8 @@ export interface EngineSnapshot {
   /** Each stream's state as its decider encodes it. */
   streams: Array<[kind: AggregateName, id: string, version: number, state: unknown]>;
   commands: Array<[commandId: string, requestHash: string, at: Array<[partition: number, position: number]>]>;
+  /** The refused command ids remembered (CommandRefused events up to the heads); absent in older snapshots. */
+  refusals?: Array<[commandId: string, requestHash: string, code: DomainErrorCode, message: string, field: string | null]>;
 }
 
 export interface SnapshotStore {

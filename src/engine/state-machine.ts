@@ -3,6 +3,7 @@ import type { AggregateName, AggregateStates, Decided, DomainCommand, StateView 
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { DECIDERS, type StateAccess, deciderForCommand, deciderForEvent, deciderNamed, decisionContext, evolveDecided, initialStateOf } from '../domain/registry.ts';
 import { type AppError, idempotencyConflict } from '../errors.ts';
+import { REFUSALS_STREAM } from '../domain/refusal/index.ts';
 import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
 import type { EngineSnapshot } from './snapshot.ts';
@@ -26,7 +27,8 @@ export type Outcome =
   | { kind: 'follows'; leader: number }
   /** Applied before: its first result is in the log at these positions. */
   | { kind: 'replay'; at: LogPosition[] }
-  | { kind: 'refused'; error: DomainError | AppError };
+  /** Refused; a business refusal carries its CommandRefused event, appended with the batch so the key answers the same refusal for good. */
+  | { kind: 'refused'; error: DomainError | AppError; events?: NewEvent[] };
 
 /** A decided batch, not yet applied to the state machine: commit() applies it once its append is durable. */
 export interface PreparedBatch {
@@ -62,6 +64,17 @@ export interface DueCommand {
 /** Refusals that may change with time alone: never remembered for their key (the deadline comes, the retry succeeds). */
 const TRANSIENT_REFUSALS: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>(['validation_failed', 'hold_not_due']);
 
+interface Refusal {
+  requestHash: string;
+  code: DomainErrorCode;
+  message: string;
+  field: string | null;
+}
+
+function isDurableRefusal(error: DomainError | AppError): error is DomainError {
+  return error instanceof DomainError && !TRANSIENT_REFUSALS.has(error.code);
+}
+
 export interface StateMachineOptions {
   partitions: number;
   /** Event ids (UUIDv7 in production; deterministic in tests). */
@@ -82,7 +95,8 @@ export class LedgerStateMachine {
   private readonly lastHash = new Map<number, string>();
   private readonly lastPosition = new Map<number, number>();
   private readonly applied = new Map<string, { requestHash: string; at: LogPosition[] }>();
-  private readonly refusals = new Map<string, { requestHash: string; error: DomainError }>();
+  /** Refused keys: the refusal as data (an Error with its stack would cost ~0.5 KB more per key), rebuilt when answered. */
+  private readonly refusals = new Map<string, Refusal>();
   private readonly refusalCacheSize: number;
   /** Deadlines of the aggregates that have a timeout: `kind\0id` → [kind, id, due instant in ms]. */
   private readonly deadlines = new Map<string, [AggregateName, string, number]>();
@@ -122,7 +136,7 @@ export class LedgerStateMachine {
     for (const [index, submitted] of batch.entries()) {
       const outcome = this.decideOne(submitted, batch, staged, now);
       staged.seen.set(submitted.ctx.commandId, staged.seen.get(submitted.ctx.commandId) ?? index);
-      if (outcome.kind === 'accepted') events.push(...outcome.events);
+      if (outcome.kind === 'accepted' || outcome.kind === 'refused') events.push(...(outcome.events ?? []));
       outcomes.push(outcome);
     }
     return { outcomes, events, batch, staged };
@@ -134,13 +148,13 @@ export class LedgerStateMachine {
     const leader = staged.seen.get(ctx.commandId);
     if (leader !== undefined) return batch[leader]!.ctx.requestHash === ctx.requestHash ? { kind: 'follows', leader } : { kind: 'refused', error: idempotencyConflict() };
     const refused = this.refusals.get(ctx.commandId);
-    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? refused.error : idempotencyConflict() };
+    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? new DomainError(refused.code, refused.message, refused.field ?? undefined) : idempotencyConflict() };
 
     let decided: Decided[];
     try {
       decided = deciderForCommand(command.type).decide(command, this.viewOf(staged), decisionContext(now));
     } catch (err) {
-      if (err instanceof DomainError) return { kind: 'refused', error: err };
+      if (err instanceof DomainError) return this.refusal(command, ctx, err, staged, now);
       throw err;
     }
     assert(decided.length > 0, () => `${command.type} was accepted but produced no event`);
@@ -150,6 +164,17 @@ export class LedgerStateMachine {
       return this.envelope(staged, d, ctx, now);
     });
     return { kind: 'accepted', events };
+  }
+
+  /** A business refusal is recorded (CommandRefused, in the refusals stream); conflicts and refusals that time may change are not. */
+  private refusal(command: DomainCommand, ctx: CommandContext, error: DomainError, staged: Staged, now: string): Outcome {
+    if (!isDurableRefusal(error)) return { kind: 'refused', error };
+    const decided: Decided = {
+      streamId: REFUSALS_STREAM,
+      event: { type: 'CommandRefused', data: { commandType: command.type, code: error.code, message: error.message, field: error.field ?? null } },
+    };
+    evolveDecided(this.stagedAccess(staged), decided);
+    return { kind: 'refused', error, events: [this.envelope(staged, decided, ctx, now)] };
   }
 
   /** Stages into the batch's own copy of each stream it touches; the event's own stream moves a version. */
@@ -191,7 +216,10 @@ export class LedgerStateMachine {
 
     let offset = 0;
     return prepared.outcomes.map((outcome, index) => {
-      if (outcome.kind === 'refused') this.rememberRefusal(prepared.batch[index]!.ctx, outcome.error);
+      if (outcome.kind === 'refused') {
+        this.rememberRefusal(prepared.batch[index]!.ctx, outcome.error);
+        offset += outcome.events?.length ?? 0;
+      }
       if (outcome.kind !== 'accepted') return null;
       const mine = stored.slice(offset, offset + outcome.events.length);
       offset += outcome.events.length;
@@ -218,6 +246,7 @@ export class LedgerStateMachine {
     );
     this.lastHash.set(e.partition, e.hash);
     this.lastPosition.set(e.partition, e.position);
+    if (e.type === 'CommandRefused') return this.remember(e.metadata, { requestHash: e.metadata.requestHash, ...e.data });
     // A command's events may span partitions: they join one entry.
     const { commandId, requestHash } = e.metadata;
     const entry = this.applied.get(commandId);
@@ -233,6 +262,7 @@ export class LedgerStateMachine {
       heads: Array.from({ length: this.partitions }, (_, partition) => ({ partition, position: this.position(partition), hash: this.head(partition) })),
       streams,
       commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
+      refusals: [...this.refusals].map(([id, r]) => [id, r.requestHash, r.code, r.message, r.field]),
     };
   }
 
@@ -241,6 +271,7 @@ export class LedgerStateMachine {
     assert(this.applied.size === 0 && DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
     for (const [kind, id, version, encoded] of snapshot.streams) this.setStream(kind, id, { state: deciderNamed(kind).decode(encoded), version });
     for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
+    for (const [id, requestHash, code, message, field] of snapshot.refusals ?? []) this.refusals.set(id, { requestHash, code, message, field });
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
       this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
@@ -306,11 +337,15 @@ export class LedgerStateMachine {
 
   private rememberRefusal(ctx: CommandContext, error: DomainError | AppError): void {
     // Conflicts and malformed input are answered afresh each time; business refusals are remembered (bounded, oldest out).
-    if (!(error instanceof DomainError) || TRANSIENT_REFUSALS.has(error.code)) return;
+    if (!isDurableRefusal(error)) return;
+    this.remember(ctx, { requestHash: ctx.requestHash, code: error.code, message: error.message, field: error.field ?? null });
+  }
+
+  private remember(ctx: CommandContext, refusal: Refusal): void {
     if (this.refusals.size >= this.refusalCacheSize) {
       const oldest = this.refusals.keys().next();
       if (!oldest.done) this.refusals.delete(oldest.value);
     }
-    this.refusals.set(ctx.commandId, { requestHash: ctx.requestHash, error });
+    this.refusals.set(ctx.commandId, { requestHash: refusal.requestHash, code: refusal.code, message: refusal.message, field: refusal.field });
   }
 }

@@ -12,8 +12,19 @@ export interface EventLog {
   readonly kind: 'postgres' | 'kafka';
   readonly partitions: number;
 
-  /** Takes the writer role: from now on only this instance may append (advisory lock / fencing). */
+  /** Takes the writer role now: from now on only this instance may append; the previous writer is fenced. */
   acquireWriter(): Promise<void>;
+
+  /**
+   * The writer role as a lease (logs that have one): a standby calls tryAcquireWriter until the
+   * writer's lease expired; the writer renews it well within leaseMs (renewWriter rejects with
+   * WriterFencedError once another writer took over) and releases it on a clean shutdown. Without
+   * them, the engine takes the role with acquireWriter at start.
+   */
+  readonly leaseMs?: number;
+  tryAcquireWriter?(): Promise<boolean>;
+  renewWriter?(): Promise<void>;
+  releaseWriter?(): Promise<void>;
 
   /**
    * Appends atomically: every event of the batch is stored, in order, or none is.

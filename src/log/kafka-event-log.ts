@@ -6,6 +6,7 @@ import { type KafkaEventLogOptions, type ResolvedKafkaOptions, kafkaClient, reso
 import { KafkaReader } from './kafka/reader.ts';
 import { ensureTopic } from './kafka/topic.ts';
 import { KafkaWriter } from './kafka/writer.ts';
+import type { WriterLease } from './writer-lease.ts';
 
 export { EVENT_SCHEMA_VERSION, decodeEvent } from './kafka/codec.ts';
 export { isFencing } from './kafka/errors.ts';
@@ -30,14 +31,36 @@ export class KafkaEventLog implements EventLog {
   private readonly writer: KafkaWriter;
   private readonly reader: KafkaReader;
 
-  constructor(options: KafkaEventLogOptions) {
+  readonly leaseMs?: number;
+  tryAcquireWriter?: () => Promise<boolean>;
+  renewWriter?: () => Promise<void>;
+  releaseWriter?: () => Promise<void>;
+
+  /**
+   * With a lease (a row in the read models' PostgreSQL), a standby initialises its producer (which
+   * fences the writer's) only once the writer's lease expired, and a writer back from an outage
+   * renews its lease before it makes a new producer, so it never fences the writer that took over.
+   */
+  constructor(options: KafkaEventLogOptions, lease: WriterLease | null = null) {
     this.o = resolveKafkaOptions(options);
     this.topic = this.o.topic;
     this.partitions = this.o.partitions;
     this.transactionalId = this.o.transactionalId;
     this.kafka = kafkaClient(this.o);
     this.reader = new KafkaReader(this.kafka, this.o, (p) => this.writer.written(p));
-    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (ps) => this.reader.wake(ps));
+    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (ps) => this.reader.wake(ps), lease ? () => lease.renew() : null);
+    if (lease) {
+      this.leaseMs = lease.leaseMs;
+      this.tryAcquireWriter = async () => {
+        if ((await lease.tryTake()) === null) return false;
+        await this.writer.acquire();
+        // Initialising the producer may take a while: the lease counts from now on.
+        await lease.renew();
+        return true;
+      };
+      this.renewWriter = () => lease.renew();
+      this.releaseWriter = () => lease.release();
+    }
   }
 
   /** Checks the kafkajs internals the reader needs, then creates the topic when missing (and checks its partition count when present). */

@@ -1,30 +1,39 @@
 import { EventEmitter } from 'node:events';
 import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
-import { events, writerLease } from '../db/schema.ts';
+import { events } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
 import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
+export type PostgresEventLogOptions = Omit<WriterLeaseOptions, 'id'>;
+
 /**
  * The log as an append-only PostgreSQL table, on PGlite (embedded default) or on a server.
- * One partition; positions have no gaps. Writers are fenced by an epoch in `writer_lease`:
- * each append checks, in its own transaction, that its epoch is still the current one.
+ * One partition; positions have no gaps. The writer role is a lease in `writer_lease`: the writer
+ * renews it; a standby takes it only once it expired, bumping the epoch in the same statement; and
+ * each append checks, in its own transaction, that its epoch is still the current one, so a writer
+ * that lost the lease can never append again (the takeover waits for an append in flight).
  */
 export class PostgresEventLog implements EventLog {
   readonly kind = 'postgres' as const;
   readonly partitions = 1;
-  private epoch: number | null = null;
   private nextPosition = 0;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
+  private readonly lease: WriterLease;
+  readonly leaseMs: number;
+
   constructor(
     private readonly database: Database,
-    private readonly holder = `pid-${process.pid}`,
+    options: PostgresEventLogOptions = {},
   ) {
+    this.lease = new WriterLease(database, { ...options, id: 1 });
+    this.leaseMs = this.lease.leaseMs;
     this.appended.setMaxListeners(0);
   }
 
@@ -37,23 +46,38 @@ export class PostgresEventLog implements EventLog {
     return this;
   }
 
+  /** Takes the writer role now, whoever holds it (tools, tests): the previous writer is fenced. */
   async acquireWriter(): Promise<void> {
-    const db = this.database.db;
-    const now = new Date().toISOString();
-    const rows = await db
-      .insert(writerLease)
-      .values({ id: 1, epoch: 1, holder: this.holder, acquiredAt: now })
-      .onConflictDoUpdate({ target: writerLease.id, set: { epoch: sql`${writerLease.epoch} + 1`, holder: this.holder, acquiredAt: now } })
-      .returning({ epoch: writerLease.epoch });
-    this.epoch = rows[0]!.epoch;
+    await this.lease.take();
+    await this.readTail();
+  }
+
+  /** Takes the writer role only if its lease expired (or nobody ever held it): false while a live writer renews it. */
+  async tryAcquireWriter(): Promise<boolean> {
+    if ((await this.lease.tryTake()) === null) return false;
+    await this.readTail();
+    return true;
+  }
+
+  /** Extends this writer's lease; WriterFencedError when another writer took it over. */
+  renewWriter(): Promise<void> {
+    return this.lease.renew();
+  }
+
+  /** Gives the role up (clean shutdown): a standby takes over at once. */
+  releaseWriter(): Promise<void> {
+    return this.lease.release();
+  }
+
+  private async readTail(): Promise<void> {
     const last = await this.last(0);
     this.nextPosition = last ? last.position + 1 : 0;
   }
 
   async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
-    if (this.epoch === null) throw new WriterFencedError('acquireWriter() was not called');
+    const epoch = this.lease.epoch;
+    if (epoch === null) throw new WriterFencedError('this log does not hold the writer role');
     if (batch.length === 0) return [];
-    const epoch = this.epoch;
     const first = this.nextPosition;
     const stored: StoredEvent[] = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
     try {
@@ -78,7 +102,7 @@ export class PostgresEventLog implements EventLog {
       if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
     } catch (err) {
       if (err instanceof WriterFencedError) {
-        this.epoch = null;
+        if (this.lease.epoch === epoch) this.lease.epoch = null;
         throw err;
       }
       // One statement that failed on its data wrote nothing: the log is fine, the batch is not.

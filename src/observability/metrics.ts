@@ -81,6 +81,9 @@ export function instrumentLog(log: EventLog, metrics: Metrics): EventLog {
       return log.partitions;
     },
     acquireWriter: () => log.acquireWriter(),
+    ...(log.tryAcquireWriter && log.renewWriter && log.releaseWriter
+      ? { leaseMs: log.leaseMs, tryAcquireWriter: () => log.tryAcquireWriter!(), renewWriter: () => log.renewWriter!(), releaseWriter: () => log.releaseWriter!() }
+      : {}),
     async append(events) {
       const end = metrics.appendDuration.startTimer();
       const stored = await log.append(events);

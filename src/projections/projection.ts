@@ -10,6 +10,8 @@ export interface Projection {
   readonly name: string;
   /** Tables this projection owns: emptied by a rebuild. */
   readonly tables: readonly string[];
+  /** Of those, queues another process drains (an outbox): their rows are not state, so `ledger verify` does not compare them with a replay. */
+  readonly queues?: readonly string[];
   apply(tx: Tx, events: readonly StoredEvent[]): Promise<void>;
 }
 

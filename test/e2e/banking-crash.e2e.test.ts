@@ -59,7 +59,7 @@ describe.each(await logBackends())('crash safety of holds and batches on %s', (b
     const env = { ...(await backendEnv(backend, cleanups)), PORT: String(port), HOST: '127.0.0.1', LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN };
     let server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`, 90_000);
+    await waitForHttp(`${base}/readyz`, 90_000);
     const api = remoteClient(base);
 
     const open = async (deposit: string) => {
@@ -86,7 +86,8 @@ describe.each(await logBackends())('crash safety of holds and batches on %s', (b
 
     server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`, 90_000).catch((err: Error) => {
+    // Ready once it is the writer: on a PostgreSQL server, after the killed writer's lease expired.
+    await waitForHttp(`${base}/readyz`, 90_000).catch((err: Error) => {
       throw new Error(`${err.message}; the server said: ${server.output()}`);
     });
     const retried = await api.post('/v1/batches', batch, key);

@@ -37,7 +37,7 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
     env = { ...env, KAFKA_BROKERS: '', PORT: String(port), HOST: '127.0.0.1', LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN };
     let server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`);
+    await waitForHttp(`${base}/readyz`);
 
     const api = remoteClient(base);
     const post = (p: string, body: unknown, key: string) => api.post(p, body, { 'idempotency-key': key });
@@ -87,7 +87,8 @@ describe.each(BACKENDS)('crash safety on %s', (backend: Backend) => {
 
     server = spawnLedger(['serve'], env);
     cleanups.push(() => killHard(server));
-    await waitForHttp(`${base}/healthz`);
+    // Ready once it is the writer: on a PostgreSQL server, after the killed writer's lease expired.
+    await waitForHttp(`${base}/readyz`);
 
     // Retry everything whose answer was lost; an acknowledged one must replay the same transaction.
     for (const req of sent) {

@@ -115,6 +115,23 @@ describe.each(await logBackends())('ledger HTTP API on %s', (backend) => {
       expect(again.body).toEqual(first.body);
       expectProblem(await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '8.00' }, key), 409, 'idempotency_conflict');
     });
+
+    it('answers a refused key with the same refusal across a restart, even once the refusal would no longer hold; the audit trail shows it', async () => {
+      const a = await ledger.openAccount();
+      const key = { 'Idempotency-Key': `refused-${a}` };
+      expectProblem(await ledger.as('teller').post(`/v1/accounts/${a}/withdrawals`, { amount: '50.00' }, key), 422, 'insufficient_funds');
+      await ledger.restart();
+      const funded = await ledger.as().post(`/v1/accounts/${a}/deposits`, { amount: '100.00' });
+      expect(funded.status).toBe(201);
+      expectProblem(await ledger.as('teller').post(`/v1/accounts/${a}/withdrawals`, { amount: '50.00' }, key), 422, 'insufficient_funds');
+      expectProblem(await ledger.as('teller').post(`/v1/accounts/${a}/withdrawals`, { amount: '51.00' }, key), 409, 'idempotency_conflict');
+      const audit = await ledger.as('auditor').get(`/v1/audit?type=CommandRefused&limit=1000&minPosition=${funded.body.position as number}`);
+      expect(audit.status).toBe(200);
+      const mine = (audit.body.items as Array<{ type: string; commandId: string; actor: string }>).filter((i) => i.commandId.endsWith(`refused-${a}`));
+      expect(mine.map((i) => i.type)).toEqual(['CommandRefused']);
+      expect(mine[0]!.actor).toMatch(/^key:/);
+      expect((await ledger.as().get(`/v1/accounts/${a}`)).body.balance).toBe('100.00');
+    });
   });
 
   it('gives exactly 30 of 50 concurrent 1.00 transfers out of 30.00, the rest insufficient_funds', async () => {

@@ -35,6 +35,24 @@ describe.each(BACKENDS)('unstorable input on %s', (backend) => {
     expectProblem(await ledger.as('auditor').get('/v1/audit?actor=%00'), 400, 'validation_failed', 'actor');
   });
 
+  it.each([
+    ['a key twice in the body', '{"amount":"1.00","amount":"900.00"}', 'amount'],
+    ['a key twice in metadata', '{"amount":"1.00","metadata":{"a":"1","b":{"x":1},"a":"2"}}', 'metadata.a'],
+    ['a key twice in an object inside an array', '{"amount":"1.00","metadata":{"l":[{"k":1},{"k":1,"k":2}]}}', 'metadata.l.1.k'],
+    ['a __proto__ key in metadata', '{"amount":"1.00","metadata":{"__proto__":{"admin":true}}}', 'metadata.__proto__'],
+  ])('refuses %s with 400 naming the key, instead of bending its meaning silently', async (_, text, field) => {
+    const raw = await ledger.as('teller').fetch(`/v1/accounts/${account}/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ code: 'validation_failed', errors: [{ field }] });
+  });
+
+  it('accepts the same key in different objects, and quotes and brackets inside strings', async () => {
+    const body = '{"amount":"1.00","reference":"a \\"{[,\\" b","metadata":{"amount":"x","k":"{\\"k\\":1,\\"k\\":2}"}}';
+    const other = await ledger.openAccount();
+    const raw = await ledger.as('teller').fetch(`/v1/accounts/${other}/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(raw.status, await raw.clone().text()).toBe(201);
+  });
+
   it('refuses a body nested deeper than any request of the API, without a 5xx', async () => {
     expectProblem(await ledger.as('teller').post(`/v1/accounts/${account}/deposits`, `${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'validation_failed');
   });

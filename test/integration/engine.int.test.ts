@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineCommand } from '../../src/engine/ledger-engine.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { type CommandContext, LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import { type CommandContext, LedgerEngine, WriterStandbyError } from '../../src/engine/ledger-engine.ts';
 import type { NewEvent, StoredEvent } from '../../src/log/envelope.ts';
 import { type EventLog, LogUnavailableError, WriterFencedError } from '../../src/log/event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
@@ -16,6 +16,10 @@ class FaultyLog implements EventLog {
   failNext: 'before' | 'after' | null = null;
   constructor(private readonly inner: PostgresEventLog) {}
   acquireWriter = () => this.inner.acquireWriter();
+  readonly leaseMs = LEASE_MS;
+  tryAcquireWriter = () => this.inner.tryAcquireWriter();
+  renewWriter = () => this.inner.renewWriter();
+  releaseWriter = () => this.inner.releaseWriter();
   read = (p: number, a: number, l: number) => this.inner.read(p, a, l);
   last = (p: number) => this.inner.last(p);
   waitFor = (p: number, a: number, t: number) => this.inner.waitFor(p, a, t);
@@ -27,6 +31,17 @@ class FaultyLog implements EventLog {
     const stored = await this.inner.append(events);
     if (mode === 'after') throw new LogUnavailableError('injected: commit acknowledgement lost');
     return stored;
+  }
+}
+
+const LEASE_MS = 1500;
+
+/** Waits until the condition holds (checked every 20 ms), failing after timeoutMs. */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -55,7 +70,7 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
     const t = await openTestDatabase(backend);
     cleanup = t.cleanup;
     database = t.database;
-    inner = await new PostgresEventLog(database).start();
+    inner = await new PostgresEventLog(database, { leaseMs: LEASE_MS }).start();
     log = new FaultyLog(inner);
     engine = new LedgerEngine(log);
     await engine.start();
@@ -64,6 +79,7 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
     await engine.execute(deposit('a', '100.00'), ctx());
   });
   afterEach(async () => {
+    engine.stop();
     await inner.close();
     await cleanup();
   });
@@ -98,6 +114,8 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
 
   it('isolates a command whose data the log refuses: the rest of its group commit lands', async () => {
     const rejected: Error[] = [];
+    engine.stop();
+    await engine.release();
     const isolating = new LedgerEngine(log, { onRejected: (err) => rejected.push(err) });
     await isolating.start();
     const poisoned = { ...deposit('a', '1.00'), reference: 'nul \u0000 here' } as EngineCommand;
@@ -120,21 +138,40 @@ describe.each(BACKENDS)('LedgerEngine on %s', (backend) => {
     expect(balance('a')).toBe('0.00');
   });
 
-  it('a second writer fences the first', async () => {
-    const other = await new PostgresEventLog(database).start();
-    const second = new LedgerEngine(other);
+  it('a second engine stands by, warm, while the writer renews its lease, and takes over once it lapses', async () => {
+    const other = await new PostgresEventLog(database, { leaseMs: LEASE_MS }).start();
+    const second = new LedgerEngine(other, { standbyPollMs: 50 });
     await second.start();
-    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
-    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
+    expect(second.isWriter).toBe(false);
+    await expect(second.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(WriterStandbyError);
+    // The healthy writer is never fenced: it keeps writing for several lease periods.
+    for (let i = 0; i < 8; i++) {
+      await engine.execute(deposit('a', '1.00'), ctx(`healthy-${i}`));
+      await new Promise((r) => setTimeout(r, LEASE_MS / 2));
+    }
+    expect(engine.isWriter).toBe(true);
+    await until(() => second.accountVersion('a') === engine.accountVersion('a'));
+    expect(second.account('a')).toEqual(engine.account('a'));
+
+    // The writer stops renewing (as if it died): the standby takes over with the state it kept warm.
+    engine.stop();
+    await until(() => second.isWriter);
+    expect((await second.execute(deposit('a', '1.00'), ctx('healthy-3'))).replayed).toBe(true);
     await second.execute(deposit('a', '1.00'), ctx());
-    expect(second.account('a').status).toBe('open');
-    expect(second.accountVersion('a')).toBe(3);
+    expect(second.accountVersion('a')).toBe(11);
+    // The old writer, back, can no longer append: it learns of the takeover and stands by.
+    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(LogUnavailableError);
+    expect(engine.isWriter).toBe(false);
+    await expect(engine.execute(deposit('a', '1.00'), ctx())).rejects.toBeInstanceOf(WriterStandbyError);
     await expect(inner.append([])).rejects.toBeInstanceOf(WriterFencedError);
+    second.stop();
     await other.close();
   });
 
   it('rebuilds the same state and command index from the log', async () => {
     await engine.execute(transfer('a', 'b', '30.00'), ctx('remember-me'));
+    engine.stop();
+    await engine.release();
     const rebuilt = new LedgerEngine(inner);
     await rebuilt.start();
     expect(rebuilt.account('a')).toEqual(engine.account('a'));
@@ -159,6 +196,8 @@ describe.each(BACKENDS)('engine snapshots on %s', (backend) => {
       for (let i = 0; i < 12; i++) await first.execute(transfer('a', 'b', '1.00'), ctx(`snap-${i}`));
       await first.snapshot();
       await first.execute(transfer('a', 'b', '5.00'), ctx('after-snapshot'));
+      first.stop();
+      await first.release();
 
       const second = new LedgerEngine(log, { snapshots: store });
       await second.start();

@@ -1,5 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
+import type { NewEvent } from '../../src/log/envelope.ts';
+import { WriterFencedError } from '../../src/log/event-log.ts';
+import { PostgresEventLog, type PostgresEventLogOptions } from '../../src/log/postgres-event-log.ts';
+import { depositEvent } from '../support/commands.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
 import { eventLogConformance } from './event-log.conformance.ts';
 
@@ -8,7 +13,7 @@ for (const backend of BACKENDS) {
     const { database, cleanup } = await openTestDatabase(backend);
     let n = 0;
     return {
-      open: (db: Database = database) => new PostgresEventLog(db, `conformance-${++n}`).start(),
+      open: (db: Database = database) => new PostgresEventLog(db, { holder: `conformance-${++n}` }).start(),
       // The same stream version twice violates unique(stream_id, stream_version) after the first rows went in.
       poison: (batch) => [...batch, { ...batch[0]!, eventId: crypto.randomUUID() }],
       cleanup,
@@ -16,3 +21,56 @@ for (const backend of BACKENDS) {
     };
   });
 }
+
+describe.each(BACKENDS)('the writer lease of the PostgreSQL log on %s', (backend) => {
+  let database: Database;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ database, cleanup } = await openTestDatabase(backend));
+  });
+  afterEach(async () => cleanup());
+
+  const open = (options: PostgresEventLogOptions = {}) => new PostgresEventLog(database, { leaseMs: 2000, ...options }).start();
+  // Long enough that a loaded machine does not lapse a lease between two statements of a test.
+  const lapse = () => new Promise((r) => setTimeout(r, 2200));
+
+  it('is taken only once it expired, with the epoch bumped: the previous writer can neither renew nor append', async () => {
+    const first = await open();
+    const second = await open();
+    expect(await first.tryAcquireWriter()).toBe(true);
+    expect(await second.tryAcquireWriter()).toBe(false);
+    await first.renewWriter();
+    expect(await second.tryAcquireWriter()).toBe(false);
+    await first.append([event(0)]);
+    await lapse();
+    expect(await second.tryAcquireWriter()).toBe(true);
+    await expect(first.renewWriter()).rejects.toBeInstanceOf(WriterFencedError);
+    await expect(first.append([event(1)])).rejects.toBeInstanceOf(WriterFencedError);
+    const [stored] = await second.append([event(1)]);
+    expect(stored!.position).toBe(1);
+  });
+
+  it('a lapsed lease nobody took is renewed by its holder; a released one is taken at once', async () => {
+    const first = await open();
+    const second = await open();
+    expect(await first.tryAcquireWriter()).toBe(true);
+    await lapse();
+    await first.renewWriter();
+    await first.append([event(0)]);
+    expect(await second.tryAcquireWriter()).toBe(false);
+    await first.releaseWriter();
+    expect(await second.tryAcquireWriter()).toBe(true);
+    await expect(first.append([event(1)])).rejects.toBeInstanceOf(WriterFencedError);
+  });
+
+  it('an exclusive log (PGlite under the data-dir lock) takes over a lease left by a dead process at once', async () => {
+    const dead = await open();
+    expect(await dead.tryAcquireWriter()).toBe(true);
+    const restarted = await open({ exclusive: true });
+    expect(await restarted.tryAcquireWriter()).toBe(true);
+    await expect(dead.append([event(0)])).rejects.toBeInstanceOf(WriterFencedError);
+  });
+});
+
+/** A new stream's first event (each its own stream: the lease, not the chain, is under test here). */
+const event = (_position: number): NewEvent => depositEvent({ streamId: `lease-${randomUUID()}`, streamVersion: 1 });

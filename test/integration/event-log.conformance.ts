@@ -209,6 +209,8 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
     });
 
     it('LedgerEngine rebuilds identical state from the log after a restart', async () => {
+      // The log-level writer above gives its role up (a log with a lease hands it over only once released or lapsed).
+      await log.releaseWriter?.();
       const engineLog = await harness.open();
       opened.push(engineLog);
       const engine = new LedgerEngine(engineLog);
@@ -233,6 +235,9 @@ export function eventLogConformance(name: string, makeHarness: () => Promise<Log
       const firstResults = await Promise.all(transfers);
       await engine.drain();
       const before = accounts.map((a) => engine.account(a));
+      // A clean shutdown gives the writer role up (a log with a lease hands it over at once).
+      engine.stop();
+      await engine.release();
 
       const restartedLog = await harness.open();
       opened.push(restartedLog);

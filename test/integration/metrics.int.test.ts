@@ -40,10 +40,10 @@ describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
   it('counts commands accepted and refused by code, events appended and append batch sizes', () => {
     expect(sample(text, 'ledger_commands_total{outcome="accepted",code="ok"}')).toBeGreaterThanOrEqual(8);
     expect(sample(text, 'ledger_commands_total{outcome="refused",code="insufficient_funds"}')).toBe(1);
-    // 2 opens + 1 deposit + 5 transfers × 2 events
-    expect(sample(text, 'ledger_events_appended_total')).toBe(13);
+    // 2 opens + 1 deposit + 5 transfers × 2 events + the record of the refusal
+    expect(sample(text, 'ledger_events_appended_total')).toBe(14);
     expect(sample(text, 'ledger_append_batch_events_count')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'ledger_append_batch_events_sum')).toBe(13);
+    expect(sample(text, 'ledger_append_batch_events_sum')).toBe(14);
     expect(sample(text, 'ledger_auth_failures_total{reason="missing"}')).toBe(1);
   });
 

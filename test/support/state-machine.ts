@@ -35,11 +35,15 @@ export function store(machine: Machine, events: ReadonlyArray<Omit<StoredEvent, 
   });
 }
 
-/** Prepares and commits one batch as a log that always succeeds would; returns the outcomes and stored events. */
-export function runBatch(machine: Machine, batch: readonly Submitted[], now = '2026-01-01T00:00:00.000Z'): { outcomes: readonly Outcome[]; stored: Array<StoredEvent[] | null> } {
+/**
+ * Prepares and commits one batch as a log that always succeeds would; returns the outcomes, the
+ * stored events per accepted command, and every event the batch appended (refusals' too).
+ */
+export function runBatch(machine: Machine, batch: readonly Submitted[], now = '2026-01-01T00:00:00.000Z'): { outcomes: readonly Outcome[]; stored: Array<StoredEvent[] | null>; appended: StoredEvent[] } {
   const prepared = machine.prepare(batch, now);
-  const stored = machine.commit(prepared, store(machine, prepared.events));
-  return { outcomes: prepared.outcomes, stored };
+  const appended = store(machine, prepared.events);
+  const stored = machine.commit(prepared, appended);
+  return { outcomes: prepared.outcomes, stored, appended };
 }
 
 /** One command in a batch of its own. */

@@ -1,3 +1,4 @@
+import type { EngineSnapshot } from '../../src/engine/snapshot.ts';
 import { describe, expect, it } from 'vitest';
 import { BatchItemRefused, MAX_BATCH_ITEMS, batchItemResults } from '../../src/domain/batch/index.ts';
 import { DomainError } from '../../src/domain/errors.ts';
@@ -27,9 +28,10 @@ describe('batches through the state machine', () => {
     expect(m.state('hold', 'h1').status).toBe('voided');
   });
 
-  it('atomic: one refusal refuses all, naming the item, its field and its code; nothing changes', () => {
+  it('atomic: one refusal refuses all, naming the item, its field and its code; nothing changes but the record of the refusal', () => {
     const m = funded();
     const before = m.snapshot();
+    const business = (s: EngineSnapshot) => ({ streams: s.streams.filter(([kind]) => kind !== 'refusal'), commands: s.commands });
     const outcome = run(m, batch('atomic', [transfer('a', 'b', '60'), withdraw('b', '10'), transfer('a', 'c', '50')]));
     expect(outcome.kind).toBe('refused');
     const error = (outcome as { error: unknown }).error;
@@ -38,7 +40,8 @@ describe('batches through the state machine', () => {
     expect(error).toMatchObject({ code: 'insufficient_funds', index: 2, field: 'items.2' });
     const bad = run(m, batch('atomic', [deposit('a', '1'), deposit('b', '1.001')]));
     expect((bad as { error: unknown }).error).toMatchObject({ code: 'validation_failed', index: 1, field: 'items.1.amount' });
-    expect(m.snapshot()).toEqual(before);
+    expect(business(m.snapshot())).toEqual(business(before));
+    expect(m.snapshot().refusals).toHaveLength(1); // the insufficient funds; validation_failed is not remembered
   });
 
   it('independent: one result per item, refused items leave no trace but their code', () => {
@@ -93,13 +96,13 @@ describe('batches through the engine', () => {
     await expect(restarted.executeBatch(command, ctx('batch-key', 'other'))).rejects.toMatchObject({ code: 'idempotency_conflict' });
   });
 
-  it('rejects an atomic batch with BatchItemRefused, appending nothing', async () => {
+  it('rejects an atomic batch with BatchItemRefused, appending only the record of its refusal', async () => {
     const log = new MemoryLog();
     const engine = new LedgerEngine(log, { expiryIntervalMs: 0 });
     await engine.start();
     await engine.execute(open('a'), ctx());
     const events = log.store.partitions[0]!.length;
     await expect(engine.executeBatch(batch('atomic', [deposit('a', '5'), withdraw('a', '6')]), ctx())).rejects.toMatchObject({ code: 'insufficient_funds', index: 1 });
-    expect(log.store.partitions[0]!.length).toBe(events);
+    expect(log.store.partitions[0]!.slice(events).map((e) => e.type)).toEqual(['CommandRefused']);
   });
 });

@@ -3,6 +3,7 @@ import { AssertionError } from '../../src/assert.ts';
 import type { AccountCommand } from '../../src/domain/account/index.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { AppError } from '../../src/errors.ts';
+import type { StoredEvent } from '../../src/log/envelope.ts';
 import { type Machine, ctx, newMachine, run, runBatch, store } from '../support/state-machine.ts';
 
 // The engine's core, tested as TigerBeetle tests its state machine: batches in, outcomes and
@@ -86,6 +87,34 @@ describe('state machine: idempotency', () => {
     expect(run(m, withdraw('a', '500.00'), ctx('w', 'same'))).toMatchObject({ kind: 'refused', error: { code: 'insufficient_funds' } });
     expect(run(m, deposit('a', '1.001'), ctx('v', 'same'))).toMatchObject({ kind: 'refused', error: { code: 'validation_failed' } });
     expect(run(m, deposit('a', '1.001'), ctx('v', 'same')).kind).toBe('refused');
+  });
+
+  it('records a business refusal in the log, so a machine rebuilt from it (or from a snapshot) answers the same refusal', () => {
+    const m = newMachine();
+    const log: StoredEvent[] = [];
+    const exec = (command: AccountCommand, context = ctx()) => {
+      const result = runBatch(m, [{ command, ctx: context }]);
+      log.push(...result.appended);
+      return result;
+    };
+    exec(open('a'));
+    exec(deposit('a', '100.00'));
+    const { outcomes, appended } = exec(withdraw('a', '500.00'), ctx('w', 'same'));
+    expect(outcomes[0]).toMatchObject({ kind: 'refused', error: { code: 'insufficient_funds' } });
+    expect(appended.map((e) => [e.type, e.streamId, e.metadata.commandId])).toEqual([['CommandRefused', 'refusals', 'w']]);
+    expect(appended[0]!.data).toMatchObject({ commandType: 'Withdraw', code: 'insufficient_funds' });
+    // Malformed input and conflicts are not recorded: they are answered afresh.
+    expect(exec(deposit('a', '1.001'), ctx('v')).appended).toEqual([]);
+
+    const replica = newMachine();
+    for (const e of log) replica.apply(e);
+    const restored = newMachine();
+    restored.restore(JSON.parse(JSON.stringify(m.snapshot())));
+    for (const again of [replica, restored]) {
+      run(again, deposit('a', '1000.00'));
+      expect(run(again, withdraw('a', '500.00'), ctx('w', 'same'))).toMatchObject({ kind: 'refused', error: { code: 'insufficient_funds' } });
+      expect(run(again, withdraw('a', '500.00'), ctx('w', 'other body'))).toMatchObject({ kind: 'refused', error: { code: 'idempotency_conflict' } });
+    }
   });
 
   it('rebuilds the index from the log: a replayed state machine replays the same keys', () => {

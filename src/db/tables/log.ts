@@ -36,10 +36,15 @@ export const projectionCheckpoints = pgTable(
   (t) => [primaryKey({ columns: [t.projection, t.partition] })],
 );
 
-/** Fencing for the embedded/PostgreSQL log: each new writer bumps the epoch; an append under an old epoch is refused. */
+/**
+ * The writer role of the embedded/PostgreSQL log: a lease the writer renews (expires_at, by the
+ * database's clock) and an epoch each new writer bumps when it takes the lease over; an append under
+ * an old epoch is refused. A standby takes the lease only once it expired.
+ */
 export const writerLease = pgTable('writer_lease', {
   id: integer('id').primaryKey(),
   epoch: bigint('epoch', { mode: 'number' }).notNull(),
   holder: text('holder').notNull(),
   acquiredAt: text('acquired_at').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
 });

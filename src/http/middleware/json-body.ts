@@ -12,6 +12,8 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
  * Bodies are JSON or nothing, and every text a request carries can be stored: a body declared as
  * anything but JSON, a body that is not UTF-8, and a NUL or lone surrogate in any string, object
  * key or query parameter are refused here, before anything reads them, with the field that was wrong.
+ * So are bodies whose meaning JSON.parse would bend silently: a key twice in one object (the last
+ * would win) and a `__proto__` key (dropped or turned into a prototype by the object it lands in).
  */
 export function requireJsonBody(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -50,7 +52,9 @@ function checkText(bytes: ArrayBuffer): string {
     return text; // malformed JSON: the route's validator answers with its own message
   }
   const at = findUnstorable(value);
-  if (at) throw unstorable(at.length ? at.join('.') : 'body');
+  if (at) throw at.at(-1) === '__proto__' ? refused(at.join('.'), 'the key __proto__ is not accepted') : unstorable(at.length ? at.join('.') : 'body');
+  const twice = findDuplicateKey(text);
+  if (twice) throw refused(twice.join('.'), 'this key appears more than once in its object');
   return text;
 }
 
@@ -69,11 +73,67 @@ function findUnstorable(root: unknown): string[] | null {
     if (value === null || typeof value !== 'object') continue;
     if (path.length >= MAX_DEPTH) throw new ApiProblem('validation_failed', `the body nests deeper than ${MAX_DEPTH} levels`, [{ field: path.slice(0, 3).join('.') || 'body', message: 'nested too deeply' }]);
     for (const [k, v] of Object.entries(value)) {
-      if (UNSTORABLE.test(k)) return [...path, k];
+      if (UNSTORABLE.test(k) || k === '__proto__') return [...path, k];
       stack.push({ value: v, path: [...path, k] });
     }
   }
   return null;
+}
+
+/** One object or array being read: an object's keys so far and the current one, an array's current index. */
+type Frame = { keys: Set<string>; key: string } | { keys: null; index: number };
+
+/**
+ * The path of the first key that appears twice in one object, read from the text (JSON.parse keeps
+ * the last one silently). The text is valid JSON already: only strings and brackets matter here.
+ */
+function findDuplicateKey(text: string): string[] | null {
+  const stack: Frame[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    const top = stack.at(-1);
+    if (ch === 0x22 /* " */) {
+      const end = endOfString(text, i);
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) return [...stack.slice(0, -1).map(step), key];
+        top.keys.add(key);
+        top.key = key;
+        expectKey = false;
+      }
+      i = end;
+    } else if (ch === 0x7b /* { */) {
+      stack.push({ keys: new Set(), key: '' });
+      expectKey = true;
+    } else if (ch === 0x5b /* [ */) {
+      stack.push({ keys: null, index: 0 });
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      stack.pop();
+    } else if (ch === 0x2c /* , */ && top) {
+      if (top.keys) expectKey = true;
+      else top.index++;
+    }
+  }
+  return null;
+}
+
+function step(frame: Frame): string {
+  return frame.keys ? frame.key : String(frame.index);
+}
+
+/** The index of the quote that closes the string opening at `start`. */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x5c /* \ */) i++;
+    else if (ch === 0x22) return i;
+  }
+  return text.length;
+}
+
+function refused(field: string, message: string): ApiProblem {
+  return new ApiProblem('validation_failed', `${field}: ${message}`, [{ field, message }]);
 }
 
 function unstorable(field: string): ApiProblem {

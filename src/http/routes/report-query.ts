@@ -14,7 +14,9 @@ export const PeriodQuery = z.object({
   to: PeriodBound.openapi({ description: 'End of the period: a date includes that whole day; a date-time is exclusive.', example: '2026-01-31' }),
 });
 
-export const EventType = z.enum(ACCOUNT_EVENT_TYPES as [string, ...string[]], { error: `must be one of ${ACCOUNT_EVENT_TYPES.join(', ')}` });
+/** The event types the audit log and trail filter on: the accounts' events and the refused commands. */
+const AUDITED_EVENT_TYPES: readonly string[] = [...ACCOUNT_EVENT_TYPES, 'CommandRefused'];
+export const EventType = z.enum(AUDITED_EVENT_TYPES as [string, ...string[]], { error: `must be one of ${AUDITED_EVENT_TYPES.join(', ')}` });
 
 export const Actor = z.string().min(1).max(128);
 

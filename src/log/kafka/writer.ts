@@ -28,12 +28,17 @@ export class KafkaWriter {
   private readonly known = new Map<number, number>();
   private appendQueue: Promise<void> = Promise.resolve();
 
-  /** `tail(p)` reads the last committed event of partition p; `appended(ps)` is told which partitions an append wrote. */
+  /**
+   * `tail(p)` reads the last committed event of partition p; `appended(ps)` is told which partitions
+   * an append wrote; `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
+   * instance took the role over.
+   */
   constructor(
     private readonly kafka: Kafka,
     private readonly o: ResolvedKafkaOptions,
     private readonly tail: (partition: number) => Promise<StoredEvent | null>,
     private readonly appended: (partitions: Iterable<number>) => void,
+    private readonly stillWriter: (() => Promise<void>) | null = null,
   ) {}
 
   /** The last position this writer knows of in a partition (-1 when none). */
@@ -41,8 +46,9 @@ export class KafkaWriter {
     return this.known.get(partition) ?? -1;
   }
 
+  /** Takes the role now: a new producer's InitProducerId fences whoever held the transactionalId (even this writer's past self). */
   async acquire(): Promise<void> {
-    if (this.fenced) throw this.fenced;
+    this.fenced = null;
     await this.resetProducer();
     try {
       await this.withDeadline(this.readyProducer(), 'acquiring the writer role');
@@ -119,6 +125,9 @@ export class KafkaWriter {
   }
 
   private async appendOnce(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+    // After an outage the producer is new, and its InitProducerId fences whoever holds the
+    // transactionalId now: a standby may have taken over meanwhile, so ask the lease first.
+    if (!this.producerReady && this.stillWriter) await this.stillWriter();
     const producer = await this.readyProducer();
     if (this.uncertain) await this.settleUncertainAppend();
     const groups = this.groupByPartition(batch);

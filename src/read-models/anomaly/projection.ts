@@ -27,6 +27,8 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
   return {
     name: 'anomaly',
     tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
+    // The alert reactor drains the outbox; a replay's outbox is never drained.
+    queues: ['fraud_alert_outbox'],
     apply: async (tx, batch) => {
       const touched = gatherTouched(batch);
       if (!touched) return;

@@ -104,6 +104,7 @@ function linesOf(event: StoredEvent): Posting[] | null {
     case 'CaseDecided':
     case 'CaseAccountFrozen':
     case 'CaseAccountUnfrozen':
+    case 'CommandRefused':
       return null;
     default: {
       // A new event type must say how it posts (holds: Dr customer / Cr holds; reversals: the mirror of the original).

@@ -1,0 +1,1 @@
+ALTER TABLE "writer_lease" ADD COLUMN "expires_at" timestamp with time zone DEFAULT now() NOT NULL;
