@@ -48,7 +48,7 @@ const caseCommandRoute = <P extends string, B extends z.ZodType>(path: P, summar
     tags: ['fraud'],
     summary,
     request: { params: CaseIdParam, headers: IdempotencyHeaders, body: { required: true, ...json(body) } },
-    responses: { 200: { description: 'The events recorded', ...json(CaseChange) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+    responses: { 200: { description: 'The events recorded', ...json(CaseChange) }, ...problemResponses(404, 409, 422) },
   });
 
 /** Cases: an analyst groups an owner's alerts, works them (assignee, notes, due date), decides, and may freeze accounts. Every change is an event. */
@@ -60,7 +60,7 @@ export function caseRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: "Open a case for an owner, grouping the given alerts (default: the owner's open and investigating alerts)",
       request: { headers: IdempotencyHeaders, body: { required: true, ...json(OpenCaseBody) } },
-      responses: { 201: { description: 'The case opened', ...json(CaseChange) }, ...problemResponses(400, 401, 404, 409, 415, 422, 503) },
+      responses: { 201: { description: 'The case opened', ...json(CaseChange) }, ...problemResponses(404, 409, 422) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -74,7 +74,7 @@ export function caseRoutes(app: App, d: FraudRouteDeps): void {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/fraud/cases', tags: ['fraud'], summary: 'Cases, newest first; filter by status, owner and assignee', request: { query: CaseListQuery }, responses: { 200: { description: 'A page of cases', ...json(CasePage) }, ...problemResponses(400, 401, 409) } }),
+    createRoute({ method: 'get', path: '/v1/fraud/cases', tags: ['fraud'], summary: 'Cases, newest first; filter by status, owner and assignee', request: { query: CaseListQuery }, responses: { 200: { description: 'A page of cases', ...json(CasePage) }, ...problemResponses(409) } }),
     async (c) => {
       const p = c.req.valid('query');
       await d.wait(p.partition, p.minPosition);
@@ -84,7 +84,7 @@ export function caseRoutes(app: App, d: FraudRouteDeps): void {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/fraud/cases/{id}', tags: ['fraud'], summary: 'One case with its history and its alerts', request: { params: CaseIdParam, query: MinPositionQuery }, responses: { 200: { description: 'The case', ...json(CaseDetail) }, ...problemResponses(400, 401, 404, 409) } }),
+    createRoute({ method: 'get', path: '/v1/fraud/cases/{id}', tags: ['fraud'], summary: 'One case with its history and its alerts', request: { params: CaseIdParam, query: MinPositionQuery }, responses: { 200: { description: 'The case', ...json(CaseDetail) }, ...problemResponses(404, 409) } }),
     async (c) => {
       const { id } = c.req.valid('param');
       const p = c.req.valid('query');

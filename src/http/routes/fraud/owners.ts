@@ -14,7 +14,7 @@ export function ownerRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: "An owner: accounts with their risk, alerts (highest score first) and counts per rule, cases",
       request: { params: OwnerIdParam, query: MinPositionQuery },
-      responses: { 200: { description: 'The owner', ...json(OwnerView) }, ...problemResponses(400, 401, 404, 409) },
+      responses: { 200: { description: 'The owner', ...json(OwnerView) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { ownerId } = c.req.valid('param');
@@ -33,7 +33,7 @@ export function ownerRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Counterparties up to 3 hops away, both directions, at most fanOut per account (most money first), with their risk and live alerts',
       request: { params: AccountId, query: NetworkQuery },
-      responses: { 200: { description: 'The network', ...json(Network) }, ...problemResponses(400, 401, 404, 409) },
+      responses: { 200: { description: 'The network', ...json(Network) }, ...problemResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -50,7 +50,7 @@ export function ownerRoutes(app: App, d: FraudRouteDeps): void {
       tags: ['fraud'],
       summary: 'Alerts raised per UTC day and rule in [from, to), with how many are still open',
       request: { query: AlertStatsQuery },
-      responses: { 200: { description: 'Counts', ...json(AlertStats) }, ...problemResponses(400, 401, 409) },
+      responses: { 200: { description: 'Counts', ...json(AlertStats) }, ...problemResponses(409) },
     }),
     async (c) => {
       const p = c.req.valid('query');
