@@ -130,7 +130,7 @@ describe.each(await logBackends())('ledger HTTP API on %s', (backend) => {
       const mine = (audit.body.items as Array<{ type: string; commandId: string; actor: string }>).filter((i) => i.commandId.endsWith(`refused-${a}`));
       expect(mine.map((i) => i.type)).toEqual(['CommandRefused']);
       expect(mine[0]!.actor).toMatch(/^key:/);
-      expect((await ledger.as().get(`/v1/accounts/${a}`)).body.balance).toBe('100.00');
+      expect((await ledger.as().get(`/v1/accounts/${a}?minPosition=${funded.body.position as number}`)).body.balance).toBe('100.00');
     });
   });
 
