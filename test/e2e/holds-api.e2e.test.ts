@@ -50,6 +50,13 @@ describe.each(await logBackends())('holds and reversals over HTTP on %s', (backe
       ['hold_capture_out', '-25.00', '75.00'],
       ['deposit', '100.00', '100.00'],
     ]);
+
+    // The audit log filters on the hold's events like on any other.
+    for (const type of ['HoldPlaced', 'HoldCaptured', 'HoldVoided']) {
+      const audit = await ledger.as('auditor').get(`/v1/audit?type=${type}&limit=1000&minPosition=${pos}`);
+      expect(audit.status, type).toBe(200);
+      expect((audit.body.items as Body[]).filter((e) => e.accountId === holdId).map((e) => e.type), type).toEqual([type]);
+    }
   });
 
   it('captures a hold without counterparty in full, like a withdrawal; retries with one Idempotency-Key replay', async () => {

@@ -6796,7 +6796,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "CommandRefused";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "AlertStatusChanged" | "AlertRaised" | "HoldPlaced" | "HoldCaptured" | "HoldVoided" | "HoldExpired" | "BatchExecuted" | "CaseOpened" | "CaseAlertsAdded" | "CaseAssigned" | "CaseNoteAdded" | "CaseDueDateSet" | "CaseDecided" | "CaseAccountFrozen" | "CaseAccountUnfrozen" | "CommandRefused";
                 limit?: number;
                 cursor?: string;
             };
@@ -7090,7 +7090,7 @@ export interface operations {
                 /** @description Only this account */
                 accountId?: string;
                 actor?: string;
-                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "CommandRefused";
+                type?: "AccountOpened" | "FundsDeposited" | "FundsWithdrawn" | "TransferDebited" | "TransferCredited" | "AccountFrozen" | "AccountUnfrozen" | "AccountClosed" | "FundsHeld" | "HoldReleased" | "HoldCaptureDebited" | "HoldCaptureCredited" | "ReversalDebited" | "ReversalCredited" | "AlertStatusChanged" | "AlertRaised" | "HoldPlaced" | "HoldCaptured" | "HoldVoided" | "HoldExpired" | "BatchExecuted" | "CaseOpened" | "CaseAlertsAdded" | "CaseAssigned" | "CaseNoteAdded" | "CaseDueDateSet" | "CaseDecided" | "CaseAccountFrozen" | "CaseAccountUnfrozen" | "CommandRefused";
             };
             header?: never;
             path?: never;

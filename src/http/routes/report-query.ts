@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ACCOUNT_EVENT_TYPES } from '../../domain/account/events.ts';
+import { DECIDERS } from '../../domain/registry.ts';
 import { isPeriodBound } from '../../reports/period.ts';
 import { Id } from '../schemas.ts';
 
@@ -14,8 +14,8 @@ export const PeriodQuery = z.object({
   to: PeriodBound.openapi({ description: 'End of the period: a date includes that whole day; a date-time is exclusive.', example: '2026-01-31' }),
 });
 
-/** The event types the audit log and trail filter on: the accounts' events and the refused commands. */
-const AUDITED_EVENT_TYPES: readonly string[] = [...ACCOUNT_EVENT_TYPES, 'CommandRefused'];
+/** The event types the audit log and trail filter on: every event of every aggregate (all are audited). */
+const AUDITED_EVENT_TYPES: readonly string[] = DECIDERS.flatMap((d) => d.eventTypes);
 export const EventType = z.enum(AUDITED_EVENT_TYPES as [string, ...string[]], { error: `must be one of ${AUDITED_EVENT_TYPES.join(', ')}` });
 
 export const Actor = z.string().min(1).max(128);
