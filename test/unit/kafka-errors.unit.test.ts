@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isFencing } from '../../src/log/kafka-event-log.ts';
+import { DeadlineError, withProgressTimeout } from '../../src/log/kafka/errors.ts';
 
 class ProtocolError extends Error {
   constructor(
@@ -39,5 +40,30 @@ describe('kafkajs internals', () => {
     const { checkKafkajsInternals } = await import('../../src/log/kafkajs-internals.ts');
     expect(() => checkKafkajsInternals(new Kafka({ brokers: ['127.0.0.1:1'] }))).not.toThrow();
     expect(() => checkKafkajsInternals({} as InstanceType<typeof Kafka>)).toThrow(/kafkajs internals moved/);
+  });
+});
+
+describe('withProgressTimeout', () => {
+  const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('lets work run past the deadline while it keeps reporting progress', async () => {
+    const result = await withProgressTimeout(async (progress) => {
+      for (let i = 0; i < 6; i++) {
+        await tick(20);
+        progress();
+      }
+      return 'done';
+    }, 50);
+    expect(result).toBe('done');
+  });
+
+  it('fails with a DeadlineError once the work stalls for the deadline', async () => {
+    const stalled = withProgressTimeout(async (progress) => {
+      await tick(10);
+      progress();
+      await tick(1000);
+      return 'late';
+    }, 50);
+    await expect(stalled).rejects.toBeInstanceOf(DeadlineError);
   });
 });

@@ -38,6 +38,26 @@ export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * `work(progress)`, or a DeadlineError once `ms` pass without a call to `progress`: a long append
+ * that keeps getting answers (a large batch sent in many chunks) is not cut off, a stalled one is.
+ */
+export function withProgressTimeout<T>(work: (progress: () => void) => Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (err: Error) => void = () => {};
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail(new DeadlineError(`no progress for ${ms} ms`)), ms);
+  };
+  const deadline = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  arm();
+  const running = work(arm);
+  running.catch(() => {});
+  return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Best effort: waits at most `ms` for `work` and never throws (closing connections on the way out). */
 export async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
   await withTimeout(work, ms).catch(() => {});

@@ -12,7 +12,10 @@ export interface KafkaEventLogOptions {
   connectionTimeoutMs?: number;
   /** Per-request timeout (ms). */
   requestTimeoutMs?: number;
-  /** Upper bound for one whole append (ms); past it the append fails with LogUnavailableError. */
+  /**
+   * How long an append may go without an answer from Kafka (ms): each acknowledged chunk restarts it,
+   * so a large batch is not cut off while it progresses; past it the append fails with LogUnavailableError.
+   */
   appendTimeoutMs?: number;
   /**
    * Producer retry. The default backs off 5..50 ms: the first send of a transaction often meets

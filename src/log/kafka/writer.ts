@@ -2,7 +2,7 @@ import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import type { NewEvent, StoredEvent } from '../envelope.ts';
 import { LogUnavailableError, WriterFencedError, partitionOf } from '../event-log.ts';
 import { encodeEvent } from './codec.ts';
-import { DeadlineError, isFencing, settleWithin, unavailable, withTimeout } from './errors.ts';
+import { DeadlineError, isFencing, settleWithin, unavailable, withProgressTimeout, withTimeout } from './errors.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 
 /** The events of one append that go to one partition, with their indexes in the batch. */
@@ -115,7 +115,7 @@ export class KafkaWriter {
     if (!this.acquired) throw new WriterFencedError('acquireWriter() was not called');
     if (batch.length === 0) return [];
     try {
-      return await this.withDeadline(this.appendOnce(batch), 'append');
+      return await this.withProgressDeadline((progress) => this.appendOnce(batch, progress), 'append');
     } catch (err) {
       const mapped = this.classify(err, 'append failed');
       if (!(mapped instanceof WriterFencedError)) this.uncertain = true;
@@ -124,7 +124,7 @@ export class KafkaWriter {
     }
   }
 
-  private async appendOnce(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+  private async appendOnce(batch: readonly NewEvent[], progress: () => void): Promise<StoredEvent[]> {
     // After an outage the producer is new, and its InitProducerId fences whoever holds the
     // transactionalId now: a standby may have taken over meanwhile, so ask the lease first.
     if (!this.producerReady && this.stillWriter) await this.stillWriter();
@@ -134,7 +134,7 @@ export class KafkaWriter {
     const positions = new Array<number>(batch.length);
     const tx = await producer.transaction();
     try {
-      for (const [partition, group] of groups) await this.sendGroup(tx, partition, group, positions);
+      for (const [partition, group] of groups) await this.sendGroup(tx, partition, group, positions, progress);
       await tx.commit();
     } catch (err) {
       if (!isFencing(err)) await settleWithin(tx.abort(), 1000);
@@ -177,7 +177,7 @@ export class KafkaWriter {
   }
 
   /** Sends one partition's events in chunks of at most maxChunkBytes; records each event's offset in `positions`. */
-  private async sendGroup(tx: Transaction, partition: number, group: PartitionGroup, positions: number[]): Promise<void> {
+  private async sendGroup(tx: Transaction, partition: number, group: PartitionGroup, positions: number[], progress: () => void): Promise<void> {
     let start = 0;
     while (start < group.events.length) {
       const messages = this.chunkFrom(group.events, start, partition);
@@ -187,6 +187,7 @@ export class KafkaWriter {
       const base = Number(meta.baseOffset);
       for (let k = 0; k < messages.length; k++) positions[group.index[start + k]!] = base + k;
       start += messages.length;
+      progress();
     }
   }
 
@@ -215,6 +216,16 @@ export class KafkaWriter {
       return this.fenced;
     }
     return unavailable(what, err);
+  }
+
+  /** An append fails when Kafka stops answering for appendTimeoutMs, however many chunks it takes. */
+  private async withProgressDeadline<T>(work: (progress: () => void) => Promise<T>, what: string): Promise<T> {
+    try {
+      return await withProgressTimeout(work, this.o.appendTimeoutMs);
+    } catch (err) {
+      if (err instanceof DeadlineError) throw new LogUnavailableError(`${what}: Kafka made no progress for ${this.o.appendTimeoutMs} ms`);
+      throw err;
+    }
   }
 
   private async withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
