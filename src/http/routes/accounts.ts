@@ -11,8 +11,9 @@ import { ApiProblem } from '../problem.ts';
 import {
   Account,
   AccountId,
+  Balance,
   IdempotencyHeaders,
-  JournalLine,
+  JournalPage,
   MinPositionQuery,
   Movement,
   MovementBody,
@@ -208,7 +209,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
         }),
       },
       responses: {
-        200: { description: 'A page of journal lines', ...json(z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage')) },
+        200: { description: 'A page of journal lines', ...json(JournalPage) },
         ...problemResponses(404, 409),
       },
     }),
@@ -237,7 +238,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       responses: {
         200: {
           description: 'The balance',
-          ...json(z.object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() }).openapi('Balance')),
+          ...json(Balance),
         },
         ...problemResponses(404, 409),
       },

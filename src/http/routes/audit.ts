@@ -13,7 +13,7 @@ import { AccountFilter, Actor, EventType, PeriodQuery } from './report-query.ts'
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
 
-const AuditEntry = z
+export const AuditEntry = z
   .object({
     partition: z.number().int(),
     position: z.number().int(),
@@ -36,6 +36,10 @@ const AuditEntry = z
 const ChainBreak = z
   .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(CHAIN_BREAK_REASONS), detail: z.string() })
   .openapi('ChainBreak');
+
+export const ChainVerification = z
+  .object({ ok: z.boolean(), events: z.number().int(), newEvents: z.number().int(), mode: z.enum(['incremental', 'full']), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() })
+  .openapi('ChainVerification');
 
 const CURSOR = /^([0-9]{1,4}):([0-9]{1,15})$/;
 
@@ -105,11 +109,7 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
       responses: {
         200: {
           description: 'The verification result (ok: false names the first broken link)',
-          ...json(
-            z
-              .object({ ok: z.boolean(), events: z.number().int(), newEvents: z.number().int(), mode: z.enum(['incremental', 'full']), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() })
-              .openapi('ChainVerification'),
-          ),
+          ...json(ChainVerification),
         },
       },
     }),
