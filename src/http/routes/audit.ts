@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AuditReadModel } from '../../read-models/audit/index.ts';
-import { type AuditCursor, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
+import { type AuditCursor, type AuditEntry as AuditEntryView, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
 import type { LedgerReadModel } from '../../read-models/ledger/index.ts';
 import type { EventLog } from '../../log/event-log.ts';
 import { parsePeriod } from '../../reports/period.ts';
@@ -25,13 +25,14 @@ export const AuditEntry = z
     amount: z.string().nullable(),
     currency: z.string().nullable(),
     actor: z.string(),
+    actorRole: z.string().nullable().openapi({ description: 'The caller\'s role when the command was accepted (null: recorded before roles were kept).' }),
     origin: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable(), requestId: z.string().nullable() }),
     commandId: z.string(),
     correlationId: z.string(),
     prevHash: z.string(),
     hash: z.string(),
   })
-  .openapi('AuditEntry');
+  .openapi('AuditEntry') satisfies z.ZodType<AuditEntryView>;
 
 const ChainBreak = z
   .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(CHAIN_BREAK_REASONS), detail: z.string() })
