@@ -9,7 +9,7 @@ import { PRIVATE_FILE_MODE, makePrivateDir } from '../db/private-files.ts';
 export function acquireDataDirLock(dataDir: string): () => void {
   // Owner-only whatever the umask: the directory holds the database, the bootstrap token and this file.
   makePrivateDir(dataDir);
-  const file = path.join(dataDir, 'ledger.pid');
+  const file = pidFileOf(dataDir);
   try {
     writeFileSync(file, String(process.pid), { flag: 'wx', mode: PRIVATE_FILE_MODE });
   } catch {
@@ -22,7 +22,12 @@ export function acquireDataDirLock(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** The pid file of the process holding the data directory (what `ledger stop` signals). */
+export function pidFileOf(dataDir: string): string {
+  return path.join(dataDir, 'ledger.pid');
+}
+
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

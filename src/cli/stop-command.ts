@@ -1,17 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isAlive, pidFileOf } from '../app/data-dir-lock.ts';
 import type { Env } from '../config/env.ts';
 
 const STOP_WAIT_MS = 20_000;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Where /proc tells (Linux), the process must be node: a stale pid file must not stop an unrelated process. */
 function looksLikeNode(pid: number): boolean {
@@ -22,7 +14,7 @@ function looksLikeNode(pid: number): boolean {
 
 /** `ledger stop`: the embedded service started with `npm start` in another terminal, stopped cleanly. */
 export async function stopCommand(env: Env): Promise<number> {
-  const file = path.join(env.LEDGER_DATA_DIR, 'ledger.pid');
+  const file = pidFileOf(env.LEDGER_DATA_DIR);
   const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 0;
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
     console.log(`no ledger is running on ${env.LEDGER_DATA_DIR}`);

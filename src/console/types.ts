@@ -1,93 +1,29 @@
-/** The parts of the API's answers the console shows (the API's schemas are authoritative). */
-export interface Account {
-  id: string;
-  currency: string;
-  status: string;
-  balance: string;
-  held: string;
-  available: string;
-  overdraftLimit: string;
-  ownerId: string | null;
-  version: number;
-  openedAt: string;
-  updatedAt: string;
-  position: number | null;
-  partition: number;
-}
+import type { z } from '@hono/zod-openapi';
+import type { Hold as HoldSchema } from '../http/banking-schemas.ts';
+import type { AuditEntry as AuditEntrySchema, ChainVerification as ChainVerificationSchema } from '../http/routes/audit.ts';
+import type { EventSchema } from '../http/routes/events.ts';
+import type { Alert as AlertSchema, AlertDetail as AlertDetailSchema, FraudRules as FraudRulesSchema, ResolvedTransaction } from '../http/routes/fraud/schemas.ts';
+import type { ApiKey as ApiKeySchema } from '../http/routes/keys.ts';
+import type { Owner as OwnerSchema } from '../http/routes/owners.ts';
+import type { Account as AccountSchema, Balance as BalanceSchema, JournalLine as JournalLineSchema } from '../http/schemas.ts';
 
+/** The API's answers as the console reads them: inferred from the routes' own schemas, so a change of the API breaks the console at compile time. */
+export type Account = z.infer<typeof AccountSchema>;
+export type JournalLine = z.infer<typeof JournalLineSchema>;
+export type Balance = z.infer<typeof BalanceSchema>;
+export type Hold = z.infer<typeof HoldSchema>;
+export type Alert = z.infer<typeof AlertSchema>;
+export type AlertDetail = z.infer<typeof AlertDetailSchema>;
+export type AlertTransaction = z.infer<typeof ResolvedTransaction>;
+export type FraudRules = z.infer<typeof FraudRulesSchema>;
+export type Owner = z.infer<typeof OwnerSchema>;
+export type StreamEvent = z.infer<typeof EventSchema>;
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+export type ChainVerification = z.infer<typeof ChainVerificationSchema>;
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+/** Every list of the API pages alike. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface JournalLine {
-  transactionId: string;
-  kind: string;
-  amount: string;
-  balanceAfter: string;
-  currency: string;
-  counterpartyAccountId: string | null;
-  reference: string | null;
-  occurredAt: string;
-  version: number;
-  position: number | null;
-}
-
-export interface Hold {
-  id: string;
-  counterpartyAccountId: string | null;
-  status: string;
-  amount: string;
-  remaining: string;
-  expiresAt: string | null;
-  reference: string | null;
-  placedAt: string;
-}
-
-export interface Balance {
-  balance: string;
-  asOf: string;
-  version: number;
-  position: number | null;
-}
-
-export interface AlertTransaction {
-  id: string;
-  kind: string;
-  fromAccountId: string | null;
-  toAccountId: string | null;
-  amount: string;
-  currency: string;
-  reference: string | null;
-  channel: string | null;
-  actor: string;
-  occurredAt: string;
-  position: number;
-}
-
-export interface Alert {
-  id: string;
-  rule: string;
-  severity: string;
-  score: number;
-  accountId: string;
-  accountIds: string[];
-  currency: string;
-  amount: string;
-  status: string;
-  summary: string;
-  history: Array<{ status: string; at: string; actor: string; note: string | null; position: number }>;
-  raisedAt: string;
-  updatedAt: string;
-  transactions?: AlertTransaction[];
-}
-
-export interface StreamEvent {
-  type: string;
-  streamId: string;
-  partition: number;
-  position: number;
-  occurredAt: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
 }

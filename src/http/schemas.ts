@@ -126,6 +126,12 @@ export const JournalLine = z
   })
   .openapi('JournalLine');
 
+export const JournalPage = z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage');
+
+export const Balance = z
+  .object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() })
+  .openapi('Balance');
+
 export const Problem = z
   .object({
     type: z.string(),

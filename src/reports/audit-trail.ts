@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import { auditLog } from '../db/schema.ts';
-import { type AuditCursor, auditAmount, auditCount, auditPage, auditWhere } from '../read-models/audit/queries.ts';
+import { type AuditCursor, auditCount, auditPage, auditWhere, toAuditEntry } from '../read-models/audit/queries.ts';
 import { verifyChain } from '../verify/verify-ledger.ts';
 import { actorNames } from './actor-names.ts';
 import { boundedLog } from './bounded-log.ts';
@@ -90,30 +90,30 @@ export async function planAuditTrail(ctx: ReportContext, params: AuditTrailParam
       for (;;) {
         const rows = await auditPage(db, where, after, pageSize);
         if (rows.length === 0) return;
-        yield rows.map((r) => {
-          types.set(r.type, (types.get(r.type) ?? 0) + 1);
-          first ??= r.occurredAt;
-          last = r.occurredAt;
+        yield rows.map(toAuditEntry).map((e) => {
+          types.set(e.type, (types.get(e.type) ?? 0) + 1);
+          first ??= e.occurredAt;
+          last = e.occurredAt;
           return [
-            String(r.partition),
-            String(r.position),
-            r.occurredAt,
-            r.type,
-            r.accountId,
-            r.transactionId,
-            auditAmount(r),
-            r.currency,
-            r.actor,
-            nameOf(r.actor),
-            r.actorRole,
-            r.originIp,
-            r.originUserAgent,
-            r.originRequestId,
-            r.commandId,
-            r.correlationId,
-            r.eventId,
-            r.prevHash,
-            r.hash,
+            String(e.partition),
+            String(e.position),
+            e.occurredAt,
+            e.type,
+            e.accountId,
+            e.transactionId,
+            e.amount,
+            e.currency,
+            e.actor,
+            nameOf(e.actor),
+            e.actorRole,
+            e.origin.ip,
+            e.origin.userAgent,
+            e.origin.requestId,
+            e.commandId,
+            e.correlationId,
+            e.eventId,
+            e.prevHash,
+            e.hash,
           ];
         });
         const tail = rows[rows.length - 1]!;

@@ -33,28 +33,11 @@ type Stream = { kind: AggregateName; version: number; state: AggregateStates[Agg
  * versions, or an event its stream's state cannot take.
  */
 export async function verifyChain(log: EventLog, onEvents: (n: number) => void = () => {}): Promise<{ ok: boolean; firstBreak: ChainBreak | null; events: number; accounts: Map<string, { state: AccountState; version: number }> }> {
-  const streams = new Map<string, Stream>();
-  let firstBreak: ChainBreak | null = null;
-  let count = 0;
-  for (let p = 0; p < log.partitions; p++) {
-    let prev = GENESIS_HASH;
-    let after = -1;
-    for (;;) {
-      const page = await log.read(p, after, 5000);
-      if (page.length === 0) break;
-      for (const e of page) {
-        count++;
-        after = e.position;
-        const found = checkLink(prev, e) ?? replay(streams, e);
-        firstBreak ??= found;
-        prev = e.hash;
-      }
-      onEvents(page.length);
-    }
-  }
+  const walk = new ChainWalk(log);
+  for (let p = 0; p < log.partitions; p++) await walk.extend(p, onEvents);
   const accounts = new Map<string, { state: AccountState; version: number }>();
-  for (const [id, s] of streams) if (s.kind === 'account') accounts.set(id, { state: s.state as AccountState, version: s.version });
-  return { ok: firstBreak === null, firstBreak, events: count, accounts };
+  for (const [id, s] of walk.streams) if (s.kind === 'account') accounts.set(id, { state: s.state as AccountState, version: s.version });
+  return { ok: walk.firstBreak === null, firstBreak: walk.firstBreak, events: walk.events, accounts };
 }
 
 export interface ChainVerification {
@@ -76,10 +59,7 @@ export interface ChainVerification {
  * one run.
  */
 export class ChainVerifier {
-  private heads: Array<{ position: number; hash: string }> = [];
-  private streams = new Map<string, Stream>();
-  private events = 0;
-  private firstBreak: ChainBreak | null = null;
+  private walk: ChainWalk | null = null;
   private running: Promise<ChainVerification> | null = null;
 
   constructor(private readonly log: EventLog) {}
@@ -95,37 +75,60 @@ export class ChainVerifier {
   }
 
   private async run(full: boolean): Promise<ChainVerification> {
-    if (full || this.heads.length === 0) this.reset();
-    const mode = full || this.events === 0 ? 'full' : 'incremental';
+    if (full || !this.walk) this.walk = new ChainWalk(this.log);
+    const walk = this.walk;
+    const mode = full || walk.events === 0 ? 'full' : 'incremental';
     let newEvents = 0;
     for (let p = 0; p < this.log.partitions; p++) {
-      const head = this.heads[p]!;
-      if (head.position >= 0) {
-        const [anchor] = await this.log.read(p, head.position - 1, 1);
-        if (!anchor || anchor.position !== head.position || anchor.hash !== head.hash) {
-          this.firstBreak ??= { partition: p, position: head.position, reason: 'hash_mismatch', detail: `the verified event at ${head.position} no longer has hash ${head.hash}` };
-        }
-      }
-      for (;;) {
-        const page = await this.log.read(p, head.position, 5000);
-        if (page.length === 0) break;
-        for (const e of page) {
-          newEvents++;
-          this.events++;
-          this.firstBreak ??= checkLink(head.hash, e) ?? replay(this.streams, e);
-          head.position = e.position;
-          head.hash = e.hash;
-        }
-      }
+      await walk.checkHead(p);
+      newEvents += await walk.extend(p);
     }
-    return { ok: this.firstBreak === null, firstBreak: this.firstBreak, events: this.events, newEvents, mode };
+    return { ok: walk.firstBreak === null, firstBreak: walk.firstBreak, events: walk.events, newEvents, mode };
+  }
+}
+
+/**
+ * One walk of the log's hash chain, the state both verifications keep: each partition's last
+ * verified event, every stream's replayed state, and the first broken link.
+ */
+class ChainWalk {
+  readonly heads: Array<{ position: number; hash: string }>;
+  readonly streams = new Map<string, Stream>();
+  events = 0;
+  firstBreak: ChainBreak | null = null;
+
+  constructor(private readonly log: EventLog) {
+    this.heads = Array.from({ length: log.partitions }, () => ({ position: -1, hash: GENESIS_HASH }));
   }
 
-  private reset(): void {
-    this.heads = Array.from({ length: this.log.partitions }, () => ({ position: -1, hash: GENESIS_HASH }));
-    this.streams = new Map();
-    this.events = 0;
-    this.firstBreak = null;
+  /** Checks every event of the partition after its head (link, hash, stream replay) and moves the head; returns how many it read. */
+  async extend(p: number, onEvents: (n: number) => void = () => {}): Promise<number> {
+    const head = this.heads[p]!;
+    let read = 0;
+    for (;;) {
+      const page = await this.log.read(p, head.position, 5000);
+      if (page.length === 0) break;
+      for (const e of page) {
+        const found = checkLink(head.hash, e) ?? replay(this.streams, e);
+        this.firstBreak ??= found;
+        head.position = e.position;
+        head.hash = e.hash;
+      }
+      read += page.length;
+      this.events += page.length;
+      onEvents(page.length);
+    }
+    return read;
+  }
+
+  /** The partition's last verified event must still be there with the hash it was verified with. */
+  async checkHead(p: number): Promise<void> {
+    const head = this.heads[p]!;
+    if (head.position < 0) return;
+    const [anchor] = await this.log.read(p, head.position - 1, 1);
+    if (!anchor || anchor.position !== head.position || anchor.hash !== head.hash) {
+      this.firstBreak ??= { partition: p, position: head.position, reason: 'hash_mismatch', detail: `the verified event at ${head.position} no longer has hash ${head.hash}` };
+    }
   }
 }
 

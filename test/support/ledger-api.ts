@@ -1702,6 +1702,8 @@ export interface components {
             amount: string | null;
             currency: string | null;
             actor: string;
+            /** @description The caller's role when the command was accepted (null: recorded before roles were kept). */
+            actorRole: string | null;
             origin: {
                 ip: string | null;
                 userAgent: string | null;

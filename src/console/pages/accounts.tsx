@@ -95,7 +95,7 @@ async function journalAt(api: ConsoleApi, base: string, at: Balance | null): Pro
   for (let scanned = 0; lines.length < JOURNAL_LIMIT && scanned < JOURNAL_SCAN_MAX; ) {
     const page: Page<JournalLine> = await api.get<Page<JournalLine>>(`${base}/transactions${query({ limit: at ? 500 : JOURNAL_LIMIT, cursor })}`);
     scanned += page.items.length;
-    lines.push(...page.items.filter((l) => !at || (l.position !== null && l.position <= at.position!)));
+    lines.push(...page.items.filter((l) => !at || l.position <= at.position!));
     cursor = page.nextCursor;
     if (cursor === null) return { lines: lines.slice(0, JOURNAL_LIMIT), more: lines.length > JOURNAL_LIMIT };
   }
@@ -123,7 +123,7 @@ const JOURNAL_COLUMNS: ReadonlyArray<Column<JournalLine>> = [
   { label: 'Running balance', kind: 'num', cell: (l) => l.balanceAfter },
   { label: 'Counterparty', kind: 'mono', cell: (l) => <AccountLink id={l.counterpartyAccountId} /> },
   { label: 'Reference', cell: (l) => l.reference ?? '—' },
-  { label: 'Position', kind: 'num', cell: (l) => l.position ?? '—' },
+  { label: 'Position', kind: 'num', cell: (l) => l.position },
 ];
 
 /** Balance cards and the journal: the part of the account page that live updates replace. */

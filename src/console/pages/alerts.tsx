@@ -6,7 +6,7 @@ import { field, pageContext } from '../context.ts';
 import { CounterpartyGraph } from '../graph.tsx';
 import { AccountLink, Badge, type Column, Csrf, Layout, Notice, Table, Time } from '../layout.tsx';
 import type { Session } from '../session.ts';
-import type { Account, Alert, AlertTransaction, Page } from '../types.ts';
+import type { Account, Alert, AlertDetail, AlertTransaction, FraudRules, Owner, Page } from '../types.ts';
 
 const NEXT: Record<string, readonly string[]> = { open: ['investigating', 'dismissed', 'escalated'], investigating: ['dismissed', 'escalated'] };
 const QUEUE_LIMIT = 200;
@@ -48,7 +48,7 @@ async function queue(c: ConsoleContext) {
   const f = { status: c.req.query('status') ?? 'open', rule: c.req.query('rule') ?? '', severity: c.req.query('severity') ?? '', accountId: (c.req.query('accountId') ?? '').trim() };
   const sort = c.req.query('sort') ?? 'score';
   const api = c.get('api');
-  const [page, rules] = await Promise.all([api.get<Page<Alert>>(`/v1/fraud/alerts${query({ ...f, limit: QUEUE_LIMIT })}`), api.get<{ rules: string[] }>('/v1/fraud/rules')]);
+  const [page, rules] = await Promise.all([api.get<Page<Alert>>(`/v1/fraud/alerts${query({ ...f, limit: QUEUE_LIMIT })}`), api.get<FraudRules>('/v1/fraud/rules')]);
   const items = sortAlerts(page.items, sort);
   return c.html(
     <Layout ctx={pageContext(c)} title="Alerts">
@@ -155,10 +155,9 @@ const EVIDENCE_COLUMNS: ReadonlyArray<Column<AlertTransaction>> = [
 async function alertPage(c: ConsoleContext) {
   const id = c.req.param('id')!;
   const api = c.get('api');
-  const alert = await api.get<Alert>(`/v1/fraud/alerts/${encodeURIComponent(id)}${query(afterWrite(c))}`);
+  const alert = await api.get<AlertDetail>(`/v1/fraud/alerts/${encodeURIComponent(id)}${query(afterWrite(c))}`);
   const ctx = pageContext(c);
   const owner = can(ctx.session.principal, 'GET', '/v1/accounts/{id}', alert.accountId) ? await api.get<Account>(`/v1/accounts/${alert.accountId}`).then((a) => a.ownerId).catch(() => null) : null;
-  const transactions = alert.transactions ?? [];
   return c.html(
     <Layout ctx={ctx} title={`Alert: ${alert.rule.replace(/_/g, ' ')}`}>
       {c.req.query('done') ? <Notice kind="ok">Recorded: the alert is {alert.status}.</Notice> : null}
@@ -182,9 +181,9 @@ async function alertPage(c: ConsoleContext) {
       </p>
       <Lifecycle session={ctx.session} alert={alert} />
       <h2>Counterparties</h2>
-      <CounterpartyGraph transactions={transactions} flagged={alert.accountIds} currency={alert.currency} />
+      <CounterpartyGraph transactions={alert.transactions} flagged={alert.accountIds} currency={alert.currency} />
       <h2>Evidence</h2>
-      <Table columns={EVIDENCE_COLUMNS} rows={transactions} />
+      <Table columns={EVIDENCE_COLUMNS} rows={alert.transactions} />
       <History alert={alert} />
     </Layout>,
   );
@@ -192,7 +191,7 @@ async function alertPage(c: ConsoleContext) {
 
 async function ownerPage(c: ConsoleContext) {
   const ownerId = c.req.param('ownerId')!;
-  const owner = await c.get('api').get<{ ownerId: string; accounts: Account[]; totals: Array<{ currency: string; accounts: number; balance: string; held: string }>; openAlerts: Array<{ id: string; rule: string; severity: string; raisedAt: string }> }>(
+  const owner = await c.get('api').get<Owner>(
     `/v1/owners/${encodeURIComponent(ownerId)}`,
   );
   const alerts = can(pageContext(c).session.principal, 'GET', '/v1/fraud/alerts/{id}');

@@ -2,6 +2,7 @@ import { ApiFailure, query } from '../api.ts';
 import type { ConsoleApp, ConsoleContext } from '../context.ts';
 import { pageContext } from '../context.ts';
 import { type Column, Layout, Notice, Pager, Table, Time } from '../layout.tsx';
+import type { AuditEntry, ChainVerification } from '../types.ts';
 
 /** Each report and the parameters it takes besides format and position. */
 export const REPORTS: ReadonlyArray<{ name: string; label: string; params: readonly string[] }> = [
@@ -95,29 +96,8 @@ async function download(c: ConsoleContext) {
   return new Response(res.body, { status: 200, headers });
 }
 
-interface Verification {
-  ok: boolean;
-  events: number;
-  newEvents: number;
-  mode: string;
-  firstBreak: { partition: number; position: number; reason: string; detail: string } | null;
-  verifiedAt: string;
-}
 
-interface AuditEntry {
-  partition: number;
-  position: number;
-  occurredAt: string;
-  type: string;
-  accountId: string;
-  amount: string | null;
-  currency: string | null;
-  actor: string;
-  origin: { ip: string | null; userAgent: string | null };
-  hash: string;
-}
-
-function ChainStatus({ v }: { v: Verification }) {
+function ChainStatus({ v }: { v: ChainVerification }) {
   return (
     <Notice kind={v.ok ? 'ok' : 'error'}>
       <strong>{v.ok ? 'Hash chain intact.' : 'Hash chain BROKEN.'}</strong> {v.events} event(s) verified ({v.mode}, {v.newEvents} new) at <Time iso={v.verifiedAt} />.
@@ -171,7 +151,7 @@ async function auditPage(c: ConsoleContext) {
   const f: AuditFilter = { from: c.req.query('from') ?? '', to: c.req.query('to') ?? '', accountId: (c.req.query('accountId') ?? '').trim(), actor: (c.req.query('actor') ?? '').trim(), type: c.req.query('type') ?? '', cursor: c.req.query('cursor') ?? '' };
   const api = c.get('api');
   const [verification, page] = await Promise.all([
-    api.get<Verification>(`/v1/audit/verify${c.req.query('full') === 'true' ? '?full=true' : ''}`),
+    api.get<ChainVerification>(`/v1/audit/verify${c.req.query('full') === 'true' ? '?full=true' : ''}`),
     api.get<{ items: AuditEntry[]; nextCursor: string | null; position: number }>(`/v1/audit${query({ ...f, limit: 100 })}`),
   ]);
   const next = page.nextCursor ? `/console/audit${query({ ...f, cursor: page.nextCursor })}` : null;

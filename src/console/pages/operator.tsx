@@ -4,6 +4,7 @@ import type { ConsoleApp, ConsoleContext, ConsoleDeps } from '../context.ts';
 import { field, pageContext } from '../context.ts';
 import { Badge, type Column, Csrf, Layout, Notice, Pager, Table, Time } from '../layout.tsx';
 import type { Session } from '../session.ts';
+import type { ApiKey } from '../types.ts';
 
 interface Lag {
   projector: string;
@@ -96,17 +97,6 @@ async function systemPage(c: ConsoleContext, deps: ConsoleDeps) {
       )}
     </Layout>,
   );
-}
-
-interface ApiKey {
-  id: string;
-  name: string;
-  role: string;
-  accounts: string[] | null;
-  prefix: string;
-  createdBy: string;
-  createdAt: string;
-  revokedAt: string | null;
 }
 
 function KeyForm({ session }: { session: Session }) {

@@ -4,15 +4,16 @@ import { availableBalance } from '../../domain/account/index.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import type { AccountView, LedgerReadModel } from '../../read-models/ledger/index.ts';
-import { eventOf, lastOf } from '../../log/envelope.ts';
+import { type StoredOf, eventOf, lastOf } from '../../log/envelope.ts';
 import { commandContext } from '../commands.ts';
 import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import {
   Account,
   AccountId,
+  Balance,
   IdempotencyHeaders,
-  JournalLine,
+  JournalPage,
   MinPositionQuery,
   Movement,
   MovementBody,
@@ -63,7 +64,17 @@ function checkOverdraft(limit: string | undefined, role: string, policy: Overdra
   }
 }
 
+/** The account endpoints, in the order the OpenAPI document lists them. */
 export function accountRoutes(app: App, deps: AccountRouteDeps): void {
+  openAccountRoute(app, deps);
+  readAccountRoute(app, deps);
+  movementRoutes(app, deps);
+  statusChangeRoutes(app, deps);
+  journalRoute(app, deps);
+  balanceRoute(app, deps);
+}
+
+function openAccountRoute(app: App, deps: AccountRouteDeps): void {
   app.openapi(
     createRoute({
       method: 'post',
@@ -81,33 +92,36 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
         { type: 'OpenAccount', accountId: uuidv7(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
         ctx,
       );
-      const e = eventOf(events, 'AccountOpened');
-      const zero = formatAmount('0', e.data.currency);
-      const available = availableBalance({ status: 'open', balance: new Dec(0), held: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
-      return c.json(
-        {
-          id: e.data.accountId,
-          currency: e.data.currency,
-          status: 'open' as const,
-          balance: zero,
-          held: zero,
-          available: formatAmount(available, e.data.currency),
-          overdraftLimit: e.data.overdraftLimit,
-          ownerId: e.data.ownerId,
-          metadata: e.data.metadata,
-          version: e.streamVersion,
-          openedAt: e.occurredAt,
-          closedAt: null,
-          updatedAt: e.occurredAt,
-          position: e.position,
-          partition: e.partition,
-        },
-        201,
-        { Location: `/v1/accounts/${e.data.accountId}`, ...replayedHeader(replayed) },
-      );
+      const account = openedAccount(eventOf(events, 'AccountOpened'));
+      return c.json(account, 201, { Location: `/v1/accounts/${account.id}`, ...replayedHeader(replayed) });
     },
   );
+}
 
+/** The new account as the read model will show it, from its AccountOpened event (the read model may not have it yet). */
+function openedAccount(e: StoredOf<'AccountOpened'>): z.infer<typeof Account> {
+  const zero = formatAmount('0', e.data.currency);
+  const available = availableBalance({ status: 'open', balance: new Dec(0), held: new Dec(0), overdraftLimit: new Dec(e.data.overdraftLimit) });
+  return {
+    id: e.data.accountId,
+    currency: e.data.currency,
+    status: 'open',
+    balance: zero,
+    held: zero,
+    available: formatAmount(available, e.data.currency),
+    overdraftLimit: e.data.overdraftLimit,
+    ownerId: e.data.ownerId,
+    metadata: e.data.metadata,
+    version: e.streamVersion,
+    openedAt: e.occurredAt,
+    closedAt: null,
+    updatedAt: e.occurredAt,
+    position: e.position,
+    partition: e.partition,
+  };
+}
+
+function readAccountRoute(app: App, deps: AccountRouteDeps): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -122,7 +136,9 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       return c.json(await readAccount(deps, id, c.req.valid('query')), 200);
     },
   );
+}
 
+function movementRoutes(app: App, deps: AccountRouteDeps): void {
   for (const kind of ['deposits', 'withdrawals'] as const) {
     app.openapi(
       createRoute({
@@ -167,7 +183,9 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       },
     );
   }
+}
 
+function statusChangeRoutes(app: App, deps: AccountRouteDeps): void {
   const statusChanges = [
     { path: 'freeze', type: 'FreezeAccount', status: 'frozen', summary: 'Freeze an account: it refuses every movement until unfrozen' },
     { path: 'unfreeze', type: 'UnfreezeAccount', status: 'open', summary: 'Unfreeze a frozen account' },
@@ -193,7 +211,9 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       },
     );
   }
+}
 
+function journalRoute(app: App, deps: AccountRouteDeps): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -208,7 +228,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
         }),
       },
       responses: {
-        200: { description: 'A page of journal lines', ...json(z.object({ items: z.array(JournalLine), nextCursor: z.string().nullable() }).openapi('JournalPage')) },
+        200: { description: 'A page of journal lines', ...json(JournalPage) },
         ...problemResponses(404, 409),
       },
     }),
@@ -220,7 +240,9 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       return c.json({ items: page.items, nextCursor: page.nextVersion === null ? null : String(page.nextVersion) }, 200);
     },
   );
+}
 
+function balanceRoute(app: App, deps: AccountRouteDeps): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -237,7 +259,7 @@ export function accountRoutes(app: App, deps: AccountRouteDeps): void {
       responses: {
         200: {
           description: 'The balance',
-          ...json(z.object({ accountId: z.string(), currency: z.string(), balance: z.string(), asOf: z.string(), version: z.number().int(), position: z.number().int().nullable() }).openapi('Balance')),
+          ...json(Balance),
         },
         ...problemResponses(404, 409),
       },

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AuditReadModel } from '../../read-models/audit/index.ts';
-import { type AuditCursor, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
+import { type AuditCursor, type AuditEntry as AuditEntryView, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
 import type { LedgerReadModel } from '../../read-models/ledger/index.ts';
 import type { EventLog } from '../../log/event-log.ts';
 import { parsePeriod } from '../../reports/period.ts';
@@ -13,7 +13,7 @@ import { AccountFilter, Actor, EventType, PeriodQuery } from './report-query.ts'
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
 
-const AuditEntry = z
+export const AuditEntry = z
   .object({
     partition: z.number().int(),
     position: z.number().int(),
@@ -25,17 +25,22 @@ const AuditEntry = z
     amount: z.string().nullable(),
     currency: z.string().nullable(),
     actor: z.string(),
+    actorRole: z.string().nullable().openapi({ description: 'The caller\'s role when the command was accepted (null: recorded before roles were kept).' }),
     origin: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable(), requestId: z.string().nullable() }),
     commandId: z.string(),
     correlationId: z.string(),
     prevHash: z.string(),
     hash: z.string(),
   })
-  .openapi('AuditEntry');
+  .openapi('AuditEntry') satisfies z.ZodType<AuditEntryView>;
 
 const ChainBreak = z
   .object({ partition: z.number().int(), position: z.number().int(), reason: z.enum(CHAIN_BREAK_REASONS), detail: z.string() })
   .openapi('ChainBreak');
+
+export const ChainVerification = z
+  .object({ ok: z.boolean(), events: z.number().int(), newEvents: z.number().int(), mode: z.enum(['incremental', 'full']), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() })
+  .openapi('ChainVerification');
 
 const CURSOR = /^([0-9]{1,4}):([0-9]{1,15})$/;
 
@@ -105,11 +110,7 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
       responses: {
         200: {
           description: 'The verification result (ok: false names the first broken link)',
-          ...json(
-            z
-              .object({ ok: z.boolean(), events: z.number().int(), newEvents: z.number().int(), mode: z.enum(['incremental', 'full']), firstBreak: ChainBreak.nullable(), verifiedAt: z.string() })
-              .openapi('ChainVerification'),
-          ),
+          ...json(ChainVerification),
         },
       },
     }),

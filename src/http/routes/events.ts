@@ -7,7 +7,7 @@ import type { App } from '../context.ts';
 import { ApiProblem } from '../problem.ts';
 import { EventHub, StreamLimits, type Subscription } from '../sse/event-hub.ts';
 
-const EventSchema = z
+export const EventSchema = z
   .object({
     eventId: z.string(),
     type: z.string(),

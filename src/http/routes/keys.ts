@@ -9,7 +9,7 @@ import { Id, problemResponses } from '../schemas.ts';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
 
-const ApiKey = z
+export const ApiKey = z
   .object({
     id: z.string(),
     name: z.string(),

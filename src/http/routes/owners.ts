@@ -18,7 +18,7 @@ const OWNER_ALERTS_MAX = 100;
 
 const OwnerId = z.string().min(1).max(64);
 const AccountPage = z.object({ items: z.array(Account), nextCursor: z.string().nullable() }).openapi('AccountList');
-const Owner = z
+export const Owner = z
   .object({
     ownerId: z.string(),
     accounts: z.array(Account).openapi({ description: `The owner's first ${OWNER_ACCOUNTS_MAX} accounts in id order.` }),

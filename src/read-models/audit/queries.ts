@@ -75,7 +75,7 @@ export function auditQueries(db: Db) {
 export type AuditQueries = ReturnType<typeof auditQueries>;
 
 /** The amount in its currency's scale, as on the wire. */
-export function auditAmount(r: Pick<AuditRow, 'amount' | 'currency'>): string | null {
+function auditAmount(r: Pick<AuditRow, 'amount' | 'currency'>): string | null {
   if (r.amount === null) return null;
   return r.currency && isSupportedCurrency(r.currency) ? formatAmount(r.amount, r.currency) : r.amount.toFixed();
 }

@@ -3,7 +3,7 @@ import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
 import { accounts, balances, journalEntries, transactions } from '../../db/schema.ts';
 import { Dec } from '../../domain/money.ts';
-import { type StoredEvent, isAccountEvent, isHoldEvent } from '../../log/envelope.ts';
+import { type StoredEvent, type StoredOf, isAccountEvent, isHoldEvent } from '../../log/envelope.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { HoldChanges } from './hold-rows.ts';
 import { type LedgerRows, addPosting } from './postings.ts';
@@ -30,34 +30,12 @@ export const ledgerProjection: Projection = {
       const event = stored;
       switch (event.type) {
         case 'AccountOpened':
-          newAccounts.push({
-            id: event.data.accountId,
-            currency: event.data.currency,
-            status: 'open',
-            ownerId: event.data.ownerId,
-            overdraftLimit: new Dec(event.data.overdraftLimit),
-            metadata: event.data.metadata,
-            openedAt: stored.occurredAt,
-            updatedAt: stored.occurredAt,
-          });
-          latestBalance.set(event.data.accountId, {
-            accountId: event.data.accountId,
-            currency: event.data.currency,
-            balance: new Dec(0),
-            held: new Dec(0),
-            version: stored.streamVersion,
-            lastPosition: stored.position,
-            updatedAt: stored.occurredAt,
-          });
+          addOpenedAccount(newAccounts, rows, event);
           break;
         case 'AccountFrozen':
         case 'AccountUnfrozen':
         case 'AccountClosed': {
-          statusChanges.push({
-            id: event.data.accountId,
-            status: event.type === 'AccountFrozen' ? 'frozen' : event.type === 'AccountClosed' ? 'closed' : 'open',
-            at: stored.occurredAt,
-          });
+          statusChanges.push({ id: event.data.accountId, status: STATUS_AFTER[event.type], at: stored.occurredAt });
           const prev = latestBalance.get(event.data.accountId);
           if (prev) latestBalance.set(event.data.accountId, { ...prev, version: stored.streamVersion, lastPosition: stored.position, updatedAt: stored.occurredAt });
           else await bumpVersion(tx, event.data.accountId, stored);
@@ -110,6 +88,31 @@ export const ledgerProjection: Projection = {
     await holdChanges.write(tx);
   },
 };
+
+const STATUS_AFTER = { AccountFrozen: 'frozen', AccountUnfrozen: 'open', AccountClosed: 'closed' } as const;
+
+/** An AccountOpened: the account's row, and its balance row at zero. */
+function addOpenedAccount(newAccounts: (typeof accounts.$inferInsert)[], rows: LedgerRows, event: StoredOf<'AccountOpened'>): void {
+  newAccounts.push({
+    id: event.data.accountId,
+    currency: event.data.currency,
+    status: 'open',
+    ownerId: event.data.ownerId,
+    overdraftLimit: new Dec(event.data.overdraftLimit),
+    metadata: event.data.metadata,
+    openedAt: event.occurredAt,
+    updatedAt: event.occurredAt,
+  });
+  rows.latestBalance.set(event.data.accountId, {
+    accountId: event.data.accountId,
+    currency: event.data.currency,
+    balance: new Dec(0),
+    held: new Dec(0),
+    version: event.streamVersion,
+    lastPosition: event.position,
+    updatedAt: event.occurredAt,
+  });
+}
 
 async function bumpVersion(tx: Tx, accountId: string, stored: StoredEvent, held?: Dec): Promise<void> {
   await tx

@@ -49,7 +49,7 @@ const EvidenceItem = z.object({
 
 const HistoryEntry = z.object({ status: z.enum(ALERT_STATUSES), at: z.string(), actor: z.string(), note: z.string().nullable(), eventId: z.string(), position: z.number().int() });
 
-const Alert = z
+export const Alert = z
   .object({
     id: z.string(),
     rule: z.string(),
@@ -77,7 +77,7 @@ const Alert = z
 
 export const AlertPage = z.object({ items: z.array(Alert), nextCursor: z.string().nullable() }).openapi('AlertPage');
 
-const ResolvedTransaction = z.object({
+export const ResolvedTransaction = z.object({
   id: z.string(),
   kind: z.string(),
   fromAccountId: z.string().nullable(),
