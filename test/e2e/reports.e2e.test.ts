@@ -217,5 +217,5 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(csvDataHash(readFileSync(results[1]!.file))).toBe(results[1]!.dataSha256);
     expect(printedHash(pdfText(results[0]!.file))).toBe(results[0]!.dataSha256);
     await expect(run('npx', ['tsx', 'src/cli/main.ts', 'report', 'account-statement', '--account', 'nobody', '--out', out], { env })).rejects.toMatchObject({ code: 3 });
-  });
+  }, 180_000); // three CLI processes, each compiling with tsx: ~20 s apiece on a loaded 2-core machine
 });
