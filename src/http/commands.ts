@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { CommandContext } from '../engine/ledger-engine.ts';
 import { canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';
+import { remoteAddress } from './node-env.ts';
 
 /**
  * The envelope metadata of a command sent over HTTP. The request hash covers the operation, the
@@ -13,7 +14,6 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
   const key = c.req.header('idempotency-key');
   const requestId = c.get('requestId');
   const principal = c.get('principal');
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return {
     commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : uuidv7(),
     requestHash: sha256Hex(canonicalJson({ operation, input })),
@@ -22,7 +22,7 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
     actor: principal.actor,
     actorRole: principal.role,
     origin: {
-      ip: incoming?.socket?.remoteAddress ?? null,
+      ip: remoteAddress(c),
       userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,
       requestId,
     },
