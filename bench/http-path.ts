@@ -17,6 +17,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, freePort } from '../test/support/process.ts';
 import type { LoadResult } from './lib/http-load.ts';
+import type * as SystemModule from '../src/app/system.ts';
+import type * as EnvModule from '../src/config/env.ts';
+import type * as ClientModule from '../src/db/client.ts';
+import type * as LoggerModule from '../src/app/logger.ts';
+import type * as ServerModule from '../src/http/server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,11 +45,11 @@ interface Measured {
 /** One root's app in this process; every round drives load from a child process and measures this process's CPU. */
 async function serve(root: string): Promise<void> {
   const dist = (p: string) => import(path.join(root, 'dist', p));
-  const { startSystem } = (await dist('app/system.js')) as typeof import('../src/app/system.ts');
-  const { loadEnv } = (await dist('config/env.js')) as typeof import('../src/config/env.ts');
-  const { openDatabase } = (await dist('db/client.js')) as typeof import('../src/db/client.ts');
-  const { createLogger } = (await dist('app/logger.js')) as typeof import('../src/app/logger.ts');
-  const { startHttpServer } = (await dist('http/server.js')) as typeof import('../src/http/server.ts');
+  const { startSystem } = (await dist('app/system.js')) as typeof SystemModule;
+  const { loadEnv } = (await dist('config/env.js')) as typeof EnvModule;
+  const { openDatabase } = (await dist('db/client.js')) as typeof ClientModule;
+  const { createLogger } = (await dist('app/logger.js')) as typeof LoggerModule;
+  const { startHttpServer } = (await dist('http/server.js')) as typeof ServerModule;
   const database = await openDatabase({ url: null, dataDir: null });
   const env = loadEnv({ LEDGER_BOOTSTRAP_TOKEN: TOKEN, LEDGER_RATE_LIMIT_RPS: '1000000', LEDGER_RATE_LIMIT_BURST: '1000000' });
   const system = await startSystem(env, { database, logger: createLogger('error'), roles: new Set(['engine', 'api']) });

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { uuidv7 } from 'uuidv7';
+import { newId } from './ids.ts';
 import type { CommandContext } from '../engine/ledger-engine.ts';
 import { canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';
@@ -15,7 +15,7 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
   const requestId = c.get('requestId');
   const principal = c.get('principal');
   return {
-    commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : uuidv7(),
+    commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : newId(),
     requestHash: sha256Hex(canonicalJson({ operation, input })),
     correlationId: c.req.header('x-correlation-id')?.slice(0, 128) ?? requestId,
     causationId: null,
