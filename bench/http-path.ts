@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, freePort } from '../test/support/process.ts';
 import type { LoadResult } from './lib/http-load.ts';
+import { runMain } from './lib/scratch.ts';
 import type * as SystemModule from '../src/app/system.ts';
 import type * as EnvModule from '../src/config/env.ts';
 import type * as ClientModule from '../src/db/client.ts';
@@ -115,11 +116,4 @@ async function main(): Promise<void> {
 }
 
 if (values.serve) void serve(values.serve);
-else
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+else runMain(main);

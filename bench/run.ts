@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
 import { ROOT, freePort, killHard, waitForHttp } from '../test/support/process.ts';
 import { type LoadResult, runLoad } from './lib/http-load.ts';
+import { runMain } from './lib/scratch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -185,10 +186,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);
