@@ -10,6 +10,7 @@ import { type System, startSystem } from '../src/app/system.ts';
 import { silentLogger } from '../src/app/logger.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { openDatabase } from '../src/db/client.ts';
+import { runMain } from './lib/scratch.ts';
 
 const [perRound = 500, concurrency = 64, rounds = 16] = process.argv.slice(2).map(Number);
 const ADMIN = 'bench-bootstrap-admin-token-0123456789';
@@ -105,10 +106,4 @@ async function main(): Promise<void> {
   for (const s of [secured, open, engineOnly]) await s.system.close();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

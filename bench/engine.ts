@@ -16,13 +16,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { openStorage } from '../src/app/storage.ts';
 import { loadEnv } from '../src/config/env.ts';
-import { openDatabase } from '../src/db/client.ts';
 import type { EngineCommand } from '../src/engine/ledger-engine.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../src/engine/postgres-snapshot-store.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
-import { createTestDatabase } from '../test/support/pg.ts';
+import { runMain, withScratchDatabase } from './lib/scratch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,14 +49,12 @@ const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: '
 
 async function main() {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events`);
-  const created = values.log === 'pglite' ? null : await createTestDatabase('ledger_bench_engine');
-  const database = await openDatabase({ url: created?.url ?? null, dataDir: null });
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const topic = `ledger.bench.${Date.now()}.events`;
   const env = loadEnv(values.log === 'kafka' ? { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic } : {});
   // Each storage opened on the bench's database is a fresh log instance over it (the cold starts open more).
-  const open = () => openStorage(env, { database });
-  try {
+  await withScratchDatabase(values.log, 'ledger_bench_engine', async (database) => {
+    const open = () => openStorage(env, { database });
     const storage = await open();
     const log = storage.log;
     const store = new PostgresSnapshotStore(database.db, 'events');
@@ -158,16 +155,7 @@ async function main() {
       await coldStorage.close();
     }
     await storage.close();
-  } finally {
-    await database.close();
-    await created?.drop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

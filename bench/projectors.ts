@@ -11,12 +11,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../src/app/storage.ts';
 import { loadEnv } from '../src/config/env.ts';
-import { openDatabase } from '../src/db/client.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { FraudConfig } from '../src/domain/fraud/config.ts';
 import { ProjectionRunner } from '../src/projections/runner.ts';
 import { projections, readModels } from '../src/read-models/registry.ts';
-import { createTestDatabase } from '../test/support/pg.ts';
+import { runMain, withScratchDatabase } from './lib/scratch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,9 +54,7 @@ async function writeLog(engine: LedgerEngine): Promise<void> {
 
 async function main() {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${values.batch}`);
-  const created = values.log === 'pglite' ? null : await createTestDatabase('ledger_bench_projectors');
-  const database = await openDatabase({ url: created?.url ?? null, dataDir: null });
-  try {
+  await withScratchDatabase(values.log, 'ledger_bench_projectors', async (database) => {
     const storage = await openStorage(loadEnv({}), { database });
     const engine = new LedgerEngine(storage.log, {});
     await engine.start();
@@ -75,16 +72,7 @@ async function main() {
       console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s)`);
     }
     await storage.close();
-  } finally {
-    await database.close();
-    await created?.drop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

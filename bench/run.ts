@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000 --roles all --skip-engine --profile DIR]
+ * npm run bench [-- --mode embedded|postgres|kafka|all --seconds 10 --concurrency 64 --accounts 1000 --engine-events 200000 --roles all --skip-engine --profile DIR --root DIR --no-build]
  *
  * HTTP: first a bare node:http server (parse the JSON, answer 201) as its own process, driven the
  * same way: the baseline every HTTP figure is printed against. Then the real service as a separate
@@ -7,6 +7,7 @@
  * random accounts and prints transfers/s, latency, the share of the baseline, and the projector
  * lag (sampled from /metrics every 500 ms during the load; its maximum is printed).
  * --profile DIR runs the service with --cpu-prof (the .cpuprofile lands in DIR on shutdown).
+ * --root DIR runs the service of another checkout (its dist/, e.g. main's for an A/B); --no-build uses dist/ as it is.
  * Engine: then runs bench/engine.ts per log (append throughput, raw kafkajs producer ratio on Kafka,
  * projector catch-up, cold start with and without a snapshot). Kafka modes need a broker:
  * KAFKA_BROKERS, or the one `npm run kafka:start` runs on 127.0.0.1:9092.
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
 import { ROOT, freePort, killHard, waitForHttp } from '../test/support/process.ts';
 import { type LoadResult, runLoad } from './lib/http-load.ts';
+import { runMain } from './lib/scratch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,8 +33,12 @@ const { values } = parseArgs({
     roles: { type: 'string', default: 'all' },
     'skip-engine': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    root: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
   },
 });
+/** The checkout whose service is measured. */
+const SERVICE_ROOT = values.root ? path.resolve(values.root) : ROOT;
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const accountCount = Number(values.accounts);
@@ -49,7 +55,7 @@ type Mode = 'embedded' | 'postgres' | 'kafka';
 /** The service as its own process, as `npm start` runs it (the build in dist/), optionally under --cpu-prof. */
 function spawnService(env: Record<string, string>): ChildProcess {
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  return spawn(process.execPath, [...prof, 'dist/cli/main.js', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...prof, 'dist/cli/main.js', 'serve'], { cwd: SERVICE_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A profiled service must exit by itself (SIGTERM, a clean shutdown) for its profile to be written. */
@@ -164,7 +170,8 @@ async function benchHttp(mode: Mode) {
 
 async function main() {
   // What `npm start` runs: the sources compiled to dist/.
-  if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+  if (!values['no-build'] && spawnSync('npm', ['run', 'build'], { cwd: SERVICE_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+  console.log(`service: ${SERVICE_ROOT} (${spawnSync('git', ['-C', SERVICE_ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout.trim() || 'not a git checkout'})`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const modes: Mode[] = values.mode === 'all' ? ['embedded', 'postgres', 'kafka'] : [values.mode as Mode];
   const bare = await benchBare();
@@ -185,10 +192,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

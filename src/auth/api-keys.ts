@@ -29,10 +29,10 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Constant-time comparison of a token against a stored hex SHA-256. */
-export function tokenMatches(token: string, storedHash: string): boolean {
+/** Constant-time comparison of a token against a stored SHA-256 (hex as stored, or its bytes). */
+export function tokenMatches(token: string, storedHash: string | Buffer): boolean {
   const given = createHash('sha256').update(token).digest();
-  const stored = Buffer.from(storedHash, 'hex');
+  const stored = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
   return stored.length === given.length && timingSafeEqual(given, stored);
 }
 

@@ -24,7 +24,7 @@ export interface NewApiKey {
 
 interface CachedKey {
   /** null: no such key (negative entries keep a flood of made-up ids off the database). */
-  key: { hash: string; revoked: boolean; principal: Principal } | null;
+  key: { hash: Buffer; revoked: boolean; principal: Principal } | null;
   until: number;
 }
 
@@ -73,7 +73,7 @@ export class KeyStore {
       const row = rows[0];
       const entry: CachedKey = {
         key: row
-          ? { hash: row.hash, revoked: row.revokedAt !== null, principal: { actor: `key:${row.id}`, keyId: row.id, role: row.role, accounts: row.accounts ? new Set(row.accounts) : null } }
+          ? { hash: Buffer.from(row.hash, 'hex'), revoked: row.revokedAt !== null, principal: { actor: `key:${row.id}`, keyId: row.id, role: row.role, accounts: row.accounts ? new Set(row.accounts) : null } }
           : null,
         until: this.now() + this.ttl,
       };

@@ -35,6 +35,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { systemRoutes } from './routes/system.ts';
 import { transferRoutes } from './routes/transfers.ts';
 import { createConsole } from '../console/app.tsx';
+import { nestedEnv } from './node-env.ts';
 
 export interface CreateAppOptions {
   /**
@@ -99,7 +100,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
 
   routes(app, deps);
   // The web console (src/console): its pages call this app with the signed-in user's credential.
-  app.route('/console', createConsole({ api: (request, env) => app.fetch(request, env), authenticator: deps.authenticator, log: deps.log, ...(security.failedAuth ? { failedAuth: security.failedAuth } : {}) }));
+  app.route('/console', createConsole({ api: (request, env) => app.fetch(request, nestedEnv(env)), authenticator: deps.authenticator, log: deps.log, ...(security.failedAuth ? { failedAuth: security.failedAuth } : {}) }));
 
   app.notFound((c) => problem(c.req.path, 'not_found', `no route for ${c.req.method} ${c.req.path}`, []));
   app.onError((err, c) => {

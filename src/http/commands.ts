@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
-import { uuidv7 } from 'uuidv7';
+import { newId } from './ids.ts';
 import type { CommandContext } from '../engine/ledger-engine.ts';
 import { canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';
+import { remoteAddress } from './node-env.ts';
 
 /**
  * The envelope metadata of a command sent over HTTP. The request hash covers the operation, the
@@ -13,16 +14,15 @@ export function commandContext(c: Context<AppEnv>, operation: string, input: unk
   const key = c.req.header('idempotency-key');
   const requestId = c.get('requestId');
   const principal = c.get('principal');
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return {
-    commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : uuidv7(),
+    commandId: key ? `${idempotencyNamespace(principal.actor)}:${key}` : newId(),
     requestHash: sha256Hex(canonicalJson({ operation, input })),
     correlationId: c.req.header('x-correlation-id')?.slice(0, 128) ?? requestId,
     causationId: null,
     actor: principal.actor,
     actorRole: principal.role,
     origin: {
-      ip: incoming?.socket?.remoteAddress ?? null,
+      ip: remoteAddress(c),
       userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,
       requestId,
     },

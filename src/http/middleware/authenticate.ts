@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { FailedAuthThrottle } from '../../auth/failed-auth-throttle.ts';
 import type { AppEnv } from '../context.ts';
+import { remoteAddress } from '../node-env.ts';
 import { ApiProblem } from '../problem.ts';
 
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
@@ -13,7 +14,7 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 export function authenticate(auth: Authenticator, onFailure: (reason: 'missing' | 'invalid' | 'throttled') => void = () => {}, throttle = new FailedAuthThrottle()): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // In-process requests (tests) have no socket and are not throttled.
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? null;
+    const address = remoteAddress(c);
     const waitMs = address ? throttle.retryAfterMs(address) : 0;
     if (waitMs > 0) {
       onFailure('throttled');

@@ -51,15 +51,22 @@ function checkText(bytes: ArrayBuffer): string {
   } catch {
     return text; // malformed JSON: the route's validator answers with its own message
   }
-  const at = findUnstorable(value);
+  const keys = scanKeys(text);
+  // A NUL or a lone surrogate reaches a parsed string only as a \\u escape (JSON has no raw NUL) or as itself: most bodies have neither.
+  const at = MAY_BE_UNSTORABLE.test(text) ? findUnstorable(value) : keys.proto;
   if (at) throw at.at(-1) === '__proto__' ? refused(at.join('.'), 'the key __proto__ is not accepted') : unstorable(at.length ? at.join('.') : 'body');
-  const twice = findDuplicateKey(text);
-  if (twice) throw refused(twice.join('.'), 'this key appears more than once in its object');
+  if (keys.duplicate) throw refused(keys.duplicate.join('.'), 'this key appears more than once in its object');
   return text;
 }
 
+const MAY_BE_UNSTORABLE = /\\u|[\uD800-\uDFFF]/;
+
 /** Deeper than any body of this API; a deeper one is refused rather than walked. */
 const MAX_DEPTH = 64;
+
+function tooDeep(path: string[]): ApiProblem {
+  return new ApiProblem('validation_failed', `the body nests deeper than ${MAX_DEPTH} levels`, [{ field: path.slice(0, 3).join('.') || 'body', message: 'nested too deeply' }]);
+}
 
 /** The path of the first unstorable string or key, walked without recursion (a body may nest deeply). */
 function findUnstorable(root: unknown): string[] | null {
@@ -71,7 +78,7 @@ function findUnstorable(root: unknown): string[] | null {
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (path.length >= MAX_DEPTH) throw new ApiProblem('validation_failed', `the body nests deeper than ${MAX_DEPTH} levels`, [{ field: path.slice(0, 3).join('.') || 'body', message: 'nested too deeply' }]);
+    if (path.length >= MAX_DEPTH) throw tooDeep(path);
     for (const [k, v] of Object.entries(value)) {
       if (UNSTORABLE.test(k) || k === '__proto__') return [...path, k];
       stack.push({ value: v, path: [...path, k] });
@@ -81,53 +88,60 @@ function findUnstorable(root: unknown): string[] | null {
 }
 
 /** One object or array being read: an object's keys so far and the current one, an array's current index. */
-type Frame = { keys: Set<string>; key: string } | { keys: null; index: number };
+interface Frame {
+  keys: Set<string> | null;
+  key: string;
+  index: number;
+}
 
 /**
- * The path of the first key that appears twice in one object, read from the text (JSON.parse keeps
- * the last one silently). The text is valid JSON already: only strings and brackets matter here.
+ * One pass over the text (valid JSON already: only strings and brackets matter): the path of the
+ * first key that appears twice in one object (JSON.parse keeps the last one silently) and of the
+ * first `__proto__` key; a body nested deeper than MAX_DEPTH is refused here.
  */
-function findDuplicateKey(text: string): string[] | null {
+function scanKeys(text: string): { duplicate: string[] | null; proto: string[] | null } {
   const stack: Frame[] = [];
+  const path = (key: string) => [...stack.slice(0, -1).map((f) => (f.keys ? f.key : String(f.index))), key];
+  let duplicate: string[] | null = null;
+  let proto: string[] | null = null;
+  let top: Frame | undefined;
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
-    const top = stack.at(-1);
     if (ch === 0x22 /* " */) {
       const end = endOfString(text, i);
       if (expectKey && top?.keys) {
-        const key = JSON.parse(text.slice(i, end + 1)) as string;
-        if (top.keys.has(key)) return [...stack.slice(0, -1).map(step), key];
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.keys.has(key)) duplicate ??= path(key);
+        if (key === '__proto__') proto ??= path(key);
         top.keys.add(key);
         top.key = key;
         expectKey = false;
       }
       i = end;
-    } else if (ch === 0x7b /* { */) {
-      stack.push({ keys: new Set(), key: '' });
-      expectKey = true;
-    } else if (ch === 0x5b /* [ */) {
-      stack.push({ keys: null, index: 0 });
+    } else if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
+      top = { keys: ch === 0x7b ? new Set() : null, key: '', index: 0 };
+      stack.push(top);
+      if (stack.length > MAX_DEPTH) throw tooDeep(stack.map((f) => (f.keys ? f.key : String(f.index))));
+      expectKey = ch === 0x7b;
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       stack.pop();
+      top = stack.at(-1);
     } else if (ch === 0x2c /* , */ && top) {
       if (top.keys) expectKey = true;
       else top.index++;
     }
   }
-  return null;
+  return { duplicate, proto };
 }
 
-function step(frame: Frame): string {
-  return frame.keys ? frame.key : String(frame.index);
-}
-
-/** The index of the quote that closes the string opening at `start`. */
+/** The index of the quote that closes the string opening at `start` (one not escaped by an odd run of backslashes). */
 function endOfString(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x5c /* \ */) i++;
-    else if (ch === 0x22) return i;
+  for (let i = text.indexOf('"', start + 1); i !== -1; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === 0x5c /* \ */) backslashes++;
+    if (backslashes % 2 === 0) return i;
   }
   return text.length;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { nodeResponse } from '../node-env.ts';
 
 /**
  * A client's X-Request-Id is kept only in a safe shape: 8 to 64 characters of letters, digits and
@@ -14,7 +15,9 @@ export function safeRequestId(): MiddlewareHandler<AppEnv> {
     const given = c.req.header('x-request-id');
     const id = given !== undefined && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set('requestId', id);
-    c.header('X-Request-Id', id);
+    const node = nodeResponse(c);
+    if (node) node.setHeader('X-Request-Id', id);
+    else c.header('X-Request-Id', id);
     await next();
   };
 }

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import type { BatchItem } from '../../domain/batch/commands.ts';
 import { batchItemResults } from '../../domain/batch/results.ts';
@@ -16,15 +16,15 @@ function commandOf(item: BatchItemInput): BatchItem {
   const money = { reference: 'reference' in item ? (item.reference ?? null) : null, metadata: 'metadata' in item ? (item.metadata ?? {}) : {} };
   switch (item.type) {
     case 'transfer':
-      return { type: 'Transfer', transactionId: uuidv7(), fromAccountId: item.fromAccountId, toAccountId: item.toAccountId, amount: item.amount, ...money };
+      return { type: 'Transfer', transactionId: newId(), fromAccountId: item.fromAccountId, toAccountId: item.toAccountId, amount: item.amount, ...money };
     case 'deposit':
-      return { type: 'Deposit', transactionId: uuidv7(), accountId: item.accountId, amount: item.amount, channel: item.channel ?? null, ...money };
+      return { type: 'Deposit', transactionId: newId(), accountId: item.accountId, amount: item.amount, channel: item.channel ?? null, ...money };
     case 'withdrawal':
-      return { type: 'Withdraw', transactionId: uuidv7(), accountId: item.accountId, amount: item.amount, channel: item.channel ?? null, ...money };
+      return { type: 'Withdraw', transactionId: newId(), accountId: item.accountId, amount: item.amount, channel: item.channel ?? null, ...money };
     case 'hold':
-      return { type: 'PlaceHold', holdId: item.holdId ?? uuidv7(), accountId: item.accountId, amount: item.amount, counterpartyAccountId: item.counterpartyAccountId ?? null, timeoutSeconds: item.timeoutSeconds ?? null, ...money };
+      return { type: 'PlaceHold', holdId: item.holdId ?? newId(), accountId: item.accountId, amount: item.amount, counterpartyAccountId: item.counterpartyAccountId ?? null, timeoutSeconds: item.timeoutSeconds ?? null, ...money };
     case 'capture':
-      return { type: 'CaptureHold', holdId: item.holdId, transactionId: uuidv7(), amount: item.amount ?? null, ...money };
+      return { type: 'CaptureHold', holdId: item.holdId, transactionId: newId(), amount: item.amount ?? null, ...money };
     case 'void':
       return { type: 'VoidHold', holdId: item.holdId, reason: item.reason ?? null };
     default: {
@@ -69,7 +69,7 @@ export function batchRoutes(app: App, deps: { commands: CommandBus }): void {
     async (c) => {
       const body = c.req.valid('json');
       const ctx = commandContext(c, 'batch', body);
-      const batchId = uuidv7();
+      const batchId = newId();
       const result = await deps.commands.execute({ type: 'ExecuteBatch', batchId, mode: body.mode, items: body.items.map(commandOf) }, ctx).catch((err: unknown) => {
         throw err instanceof DomainError && /^items\./.test(err.field ?? '') ? refusedItem(err) : err;
       });

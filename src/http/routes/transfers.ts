@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import { eventOf } from '../../log/envelope.ts';
 import { commandContext } from '../commands.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
@@ -25,7 +25,7 @@ export function transferRoutes(app: App, deps: { commands: CommandBus }): void {
       const { events, replayed } = await deps.commands.execute(
         {
           type: 'Transfer',
-          transactionId: uuidv7(),
+          transactionId: newId(),
           fromAccountId: body.fromAccountId,
           toAccountId: body.toAccountId,
           amount: body.amount,
