@@ -1,27 +1,23 @@
 /**
- * npx tsx bench/fraud-fit.ts [-- --backend pglite|postgres --save data.json | --load data.json]
- *
  * Fits the risk model's weights (RISK_WEIGHTS in src/domain/fraud/risk.ts): a logistic regression of
  * "the account sent fraudulent money" on its risk signals (the factors of GET /v1/fraud/accounts/{id}/risk),
- * over every sender of the TRAINING seeds 1 and 2 of both simulated populations (mobile-money, 400
- * customers; one-shot, 2,000 senders at a fraud rate of 0.15), each population weighing the same.
- * Each seed runs through bench/fraud-quality.ts (the engine and the projector, as in the benchmark).
- * The evaluation seeds (101-103) are never read here. Prints the weights to paste into risk.ts.
- * The signals do not depend on the weights, so refitting after pasting gives the same weights.
+ * over every sender of the TRAINING seeds 1 and 2 of both simulated populations, each population
+ * weighing the same. The signals come from real runs of the benchmark, saved:
+ *
+ *   npm run bench:fraud -- --population mobile-money --customers 400 --seeds 1,2 --save mm-train.json
+ *   npm run bench:fraud -- --population one-shot --seeds 1,2 --save os-train.json
+ *   npx tsx bench/fraud-fit.ts --from mm-train.json,os-train.json
+ *
+ * It refuses evaluation seeds. Prints the weights to paste into risk.ts. The signals do not depend on
+ * the weights, so refitting after pasting gives the same weights.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type RiskFactors, emptyRiskFactors } from '../src/domain/fraud/risk.ts';
 import { type Labeled, aucOf } from '../src/simulation/scoring.ts';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'pglite' }, save: { type: 'string' }, load: { type: 'string' }, l2: { type: 'string', default: '0.001' } } });
+const { values } = parseArgs({ options: { from: { type: 'string' }, l2: { type: 'string', default: '0.001' } } });
 
-const RUNS = [
-  ['mobile-money', ['--customers', '400']],
-  ['one-shot', ['--senders', '2000', '--fraud-rate', '0.15']],
-] as const;
 const TRAIN_SEEDS = [1, 2];
 const FEATURES = Object.keys(emptyRiskFactors()) as Array<keyof RiskFactors>;
 
@@ -31,18 +27,12 @@ interface Sample {
   y: number;
 }
 
-function collect(): Sample[] {
-  const quality = fileURLToPath(new URL('./fraud-quality.ts', import.meta.url));
+function collect(files: string): Sample[] {
   const out: Sample[] = [];
-  for (const [population, args] of RUNS) {
-    for (const seed of TRAIN_SEEDS) {
-      const r = spawnSync(process.execPath, [...process.execArgv, quality, '--json', '--population', population, '--seeds', String(seed), '--backend', values.backend, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
-      if (r.status !== 0) throw new Error(`${population} seed ${seed} failed (${r.status})`);
-      const lines = r.stdout.trim().split('\n');
-      const { labeled } = JSON.parse(lines[lines.length - 1]!) as { labeled: Labeled[] };
-      for (const l of labeled) out.push({ population, x: FEATURES.map((f) => l.factors?.[f] ?? 0), y: l.positive ? 1 : 0 });
-      console.error(`${population} seed ${seed}: ${labeled.length} senders, ${labeled.filter((l) => l.positive).length} fraudulent`);
-    }
+  for (const r of files.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Array<{ population: string; seed: number; labeled: Labeled[] }>)) {
+    if (!TRAIN_SEEDS.includes(r.seed)) throw new Error(`seed ${r.seed} is not a training seed (${TRAIN_SEEDS.join(', ')})`);
+    for (const l of r.labeled) out.push({ population: r.population, x: FEATURES.map((f) => l.factors?.[f] ?? 0), y: l.positive ? 1 : 0 });
+    console.log(`${r.population} seed ${r.seed}: ${r.labeled.length} senders, ${r.labeled.filter((l) => l.positive).length} fraudulent`);
   }
   return out;
 }
@@ -94,8 +84,8 @@ function fit(samples: Sample[], weightOf: (s: Sample) => number, l2: number): nu
   return w;
 }
 
-const samples: Sample[] = values.load ? (JSON.parse(readFileSync(values.load, 'utf8')) as Sample[]) : collect();
-if (values.save) writeFileSync(values.save, JSON.stringify(samples));
+if (!values.from) throw new Error('--from: the saved training runs (see above)');
+const samples = collect(values.from);
 const total = samples.length;
 const perPopulation = new Map<string, number>();
 for (const s of samples) perPopulation.set(s.population, (perPopulation.get(s.population) ?? 0) + 1);

@@ -12,12 +12,14 @@
  * seeds are 1 and 2 (the rules' thresholds and the risk weights, bench/fraud-fit.ts) and the
  * evaluation seeds 101, 102, 103.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/app/logger.ts';
 import { startSystem } from '../src/app/system.ts';
 import { loadEnv } from '../src/config/env.ts';
+import { emptyRiskFactors, maxFactors, riskScore } from '../src/domain/fraud/risk.ts';
 import { SimulatedClock, drivePopulation } from '../src/demo/fraud-population-driver.ts';
 import { ProjectionRunner } from '../src/projections/runner.ts';
 import { type SimPopulation, simulateMobileMoney } from '../src/simulation/mobile-money.ts';
@@ -34,6 +36,10 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '2000' },
     'fraud-rate': { type: 'string', default: '0.15' },
     backend: { type: 'string', default: 'pglite' },
+    /** Write every seed's result (alerts scored, each sender's risk signals) to this file. */
+    save: { type: 'string' },
+    /** Print the results saved in these files (comma-separated) instead of running: the risk scores are recomputed from the saved signals with the current weights. */
+    load: { type: 'string' },
     /** Internal: run one seed and print its result as JSON (each seed in its own process). */
     json: { type: 'boolean', default: false },
   },
@@ -90,6 +96,7 @@ async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; 
 }
 
 interface SeedResult {
+  population: string;
   seed: number;
   ops: number;
   takeovers: number;
@@ -98,14 +105,27 @@ interface SeedResult {
   ms: number;
 }
 
-/** One seed in a child process (a fresh PGlite per process; several in one process exhaust wasm memory). */
-function runChild(seed: number): SeedResult {
+/** One seed in a child process (a fresh PGlite per process; several in one process exhaust wasm memory); the seeds run side by side. */
+function runChild(seed: number): Promise<SeedResult> {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), '--json', '--seeds', String(seed), ...childArgs()];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`seed ${seed} failed (${r.status})`);
-  const lines = r.stdout.trim().split('\n');
-  console.log(lines.slice(0, -1).join('\n'));
-  return JSON.parse(lines[lines.length - 1]!) as SeedResult;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`seed ${seed} failed (${code})`));
+      const lines = out.trim().split('\n');
+      if (lines.length > 1) console.log(lines.slice(0, -1).join('\n'));
+      resolve(JSON.parse(lines[lines.length - 1]!) as SeedResult);
+    }),
+  );
+}
+
+/** Saved results, the risk scores recomputed from their signals with the current weights. */
+function loadResults(files: string): SeedResult[] {
+  const results = files.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as SeedResult[]);
+  for (const r of results) for (const l of r.labeled) l.score = riskScore(maxFactors(l.factors ?? null, emptyRiskFactors()));
+  return results;
 }
 
 const pct = (x: number) => (x * 100).toFixed(1);
@@ -158,12 +178,14 @@ function childArgs(): string[] {
 const seeds = values.seeds.split(',').map(Number);
 if (values.json) {
   const { pop, q, labeled, ms } = await runSeed(seeds[0]!);
-  console.log(JSON.stringify({ seed: seeds[0]!, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms } satisfies SeedResult));
+  console.log(JSON.stringify({ population: values.population, seed: seeds[0]!, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms } satisfies SeedResult));
 } else {
+  const results = values.load ? loadResults(values.load) : await Promise.all(seeds.map(runChild));
   const kind = (s: number) => (TRAIN_SEEDS.includes(s) ? 'training' : EVAL_SEEDS.includes(s) ? 'evaluation' : 'other');
   const size = values.population === 'one-shot' ? `${values.senders} senders, fraud rate ${values['fraud-rate']}` : `${values.customers} customers`;
-  console.log(`population ${values.population} (${size}); seeds ${seeds.map((s) => `${s} (${kind(s)})`).join(', ')}; training seeds ${TRAIN_SEEDS.join(', ')} and evaluation seeds ${EVAL_SEEDS.join(', ')} in both populations`);
-  const results = seeds.map(runChild);
+  const runs = results.map((r) => `${r.population} ${r.seed} (${kind(r.seed)})`).join(', ');
+  console.log(`${values.load ? `loaded from ${values.load}, risk rescored with the current weights` : size}; seeds ${runs}; training seeds ${TRAIN_SEEDS.join(', ')} and evaluation seeds ${EVAL_SEEDS.join(', ')} in both populations`);
+  if (values.save) writeFileSync(values.save, JSON.stringify(results));
   results.forEach(printSeed);
   if (results.length > 1) printAll(results);
 }

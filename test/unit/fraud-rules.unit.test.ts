@@ -342,7 +342,7 @@ describe('account_takeover', () => {
     expect(paidBefore.fired('account_takeover')).toHaveLength(0);
     const partial = given(accounts).happened(funded('V', '1000.00', -60), ...send('V', 'M', '750.00', 0, '250.00', '750.00'), cashOut('M', '750.00', 10));
     expect(partial.fired('account_takeover')).toHaveLength(0);
-    const late = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), cashOut('M', '800.00', 5 * H));
+    const late = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), cashOut('M', '800.00', 7 * H));
     expect(late.fired('account_takeover')).toHaveLength(0);
     const till = given(accounts).happened(funded('V', '80.00', -60), ...send('V', 'Q', '80.00', 0, '0.00', '5080.00'), cashOut('Q', '5000.00', 10, '80.00'));
     expect(till.fired('account_takeover')).toHaveLength(0);

@@ -153,8 +153,8 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
   const held = first.balanceAfter.minus(first.amount);
   const outs = [...recent.slice(recent.indexOf(first)).filter(isOut), m];
   const sent = sum(outs);
-  // Most of what the drained payers sent left again, and it was most of what the account held.
-  if (sent.lt(stolen.times(p.outRatio)) || stolen.lt(held)) return null;
+  // Most of what the drained payers sent left again, and it was a large part of what the account then held.
+  if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
   const victims = [...new Set(drains.map((d) => d.credit.counterpartyId!))];
   const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
   return {
