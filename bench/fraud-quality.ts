@@ -1,36 +1,59 @@
 /**
- * npm run bench:fraud [-- --seeds 101,102,103 --customers 600 --days 45 --backend pglite|postgres]
+ * npm run bench:fraud [-- --population mobile-money|one-shot --seeds 101,102,103 --customers 600 --days 45
+ *                        --senders 2000 --fraud-rate 0.15 --backend pglite|postgres]
  *
- * Detection quality on the labeled mobile-money simulator (src/simulation/mobile-money.ts): each
- * seed's population goes through the HTTP API into the real engine on a simulated clock, the
- * anomaly projector replays the log, and the alerts and account risk scores come back through the
- * API. Prints per rule precision/recall/F1 over outflows (transfers and withdrawals), alerts per
- * 1,000 ledger transactions, and the risk score's ROC AUC and precision at k over every account
- * that sent money. Tuning seeds: 1, 2 (never reported as results); evaluation seeds: 101, 102, 103.
+ * Detection quality on a labeled simulated population: `mobile-money` (src/simulation/mobile-money.ts,
+ * an agent-based population with a history) or `one-shot` (src/simulation/one-shot.ts, every sender a
+ * new account funded with its opening balance). Each seed's population goes through the HTTP API into
+ * the real engine on a simulated clock, the anomaly projector replays the log, and the alerts and
+ * account risk scores come back through the API. Prints per rule precision/recall/F1 over outflows
+ * (transfers and withdrawals), alerts per 1,000 ledger transactions, and the risk score's ROC AUC,
+ * precision at k and reliability over every account that sent money. In both shapes the training
+ * seeds are 1 and 2 (the rules' thresholds and the risk weights, bench/fraud-fit.ts) and the
+ * evaluation seeds 101, 102, 103.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/app/logger.ts';
 import { startSystem } from '../src/app/system.ts';
 import { loadEnv } from '../src/config/env.ts';
+import { emptyRiskFactors, maxFactors, riskScore } from '../src/domain/fraud/risk.ts';
 import { SimulatedClock, drivePopulation } from '../src/demo/fraud-population-driver.ts';
 import { ProjectionRunner } from '../src/projections/runner.ts';
 import { type SimPopulation, simulateMobileMoney } from '../src/simulation/mobile-money.ts';
+import { simulateOneShot } from '../src/simulation/one-shot.ts';
 import { type Labeled, type Quality, aucOf, precisionAt, qualityOf } from '../src/simulation/scoring.ts';
 import { type Backend, openTestDatabase } from '../test/support/pg.ts';
 
 const { values } = parseArgs({
   options: {
+    population: { type: 'string', default: 'mobile-money' },
     seeds: { type: 'string', default: '101,102,103' },
     customers: { type: 'string', default: '600' },
-    days: { type: 'string', default: '45' },
+    days: { type: 'string' },
+    senders: { type: 'string', default: '2000' },
+    'fraud-rate': { type: 'string', default: '0.15' },
     backend: { type: 'string', default: 'pglite' },
+    /** Write every seed's result (alerts scored, each sender's risk signals) to this file. */
+    save: { type: 'string' },
+    /** Print the results saved in these files (comma-separated) instead of running: the risk scores are recomputed from the saved signals with the current weights. */
+    load: { type: 'string' },
     /** Internal: run one seed and print its result as JSON (each seed in its own process). */
     json: { type: 'boolean', default: false },
   },
 });
 const TOKEN = 'bench-admin-token-0123456789abcdef';
+const TRAIN_SEEDS = [1, 2];
+const EVAL_SEEDS = [101, 102, 103];
+
+function simulate(seed: number): SimPopulation {
+  const days = values.days === undefined ? undefined : Number(values.days);
+  if (values.population === 'one-shot') return simulateOneShot({ seed, senders: Number(values.senders), fraudRate: Number(values['fraud-rate']), days });
+  if (values.population === 'mobile-money') return simulateMobileMoney({ seed, customers: Number(values.customers), days });
+  throw new Error(`unknown population ${values.population} (mobile-money, one-shot)`);
+}
 
 interface AlertItem {
   id: string;
@@ -39,7 +62,7 @@ interface AlertItem {
 }
 
 async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; labeled: Labeled[]; ms: number }> {
-  const pop = simulateMobileMoney({ seed, customers: Number(values.customers), days: Number(values.days) });
+  const pop = simulate(seed);
   const { database, cleanup } = await openTestDatabase(values.backend as Backend);
   const clock = new SimulatedClock(pop.start);
   const system = await startSystem(loadEnv({ LEDGER_BOOTSTRAP_TOKEN: TOKEN }), { database, logger: silentLogger, clock: clock.now });
@@ -61,8 +84,8 @@ async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; 
     const senders = new Set(pop.ops.filter((op) => op.kind === 'transfer' || op.kind === 'withdraw').map((op) => op.account));
     const labeled: Labeled[] = [];
     for (const key of senders) {
-      const risk: { riskScore: number } = await get(`/v1/fraud/accounts/${run.ids.get(key)}/risk`);
-      labeled.push({ score: risk.riskScore, positive: pop.fraudSenders.has(key) });
+      const risk: { riskScore: number; factors: Record<string, number> | null } = await get(`/v1/fraud/accounts/${run.ids.get(key)}/risk`);
+      labeled.push({ score: risk.riskScore, positive: pop.fraudSenders.has(key), factors: risk.factors ?? {} });
     }
     if (process.env.FRAUD_DEBUG) debugFalsePositives(pop, run.ids, alerts);
     return { pop, q: qualityOf(pop, run.ids, alerts), labeled, ms };
@@ -73,6 +96,7 @@ async function runSeed(seed: number): Promise<{ pop: SimPopulation; q: Quality; 
 }
 
 interface SeedResult {
+  population: string;
   seed: number;
   ops: number;
   takeovers: number;
@@ -81,14 +105,27 @@ interface SeedResult {
   ms: number;
 }
 
-/** One seed in a child process (a fresh PGlite per process; several in one process exhaust wasm memory). */
-function runChild(seed: number): SeedResult {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--json', '--seeds', String(seed), '--customers', values.customers, '--days', values.days, '--backend', values.backend];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`seed ${seed} failed (${r.status})`);
-  const lines = r.stdout.trim().split('\n');
-  console.log(lines.slice(0, -1).join('\n'));
-  return JSON.parse(lines[lines.length - 1]!) as SeedResult;
+/** One seed in a child process (a fresh PGlite per process; several in one process exhaust wasm memory); the seeds run side by side. */
+function runChild(seed: number): Promise<SeedResult> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--json', '--seeds', String(seed), ...childArgs()];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`seed ${seed} failed (${code})`));
+      const lines = out.trim().split('\n');
+      if (lines.length > 1) console.log(lines.slice(0, -1).join('\n'));
+      resolve(JSON.parse(lines[lines.length - 1]!) as SeedResult);
+    }),
+  );
+}
+
+/** Saved results, the risk scores recomputed from their signals with the current weights. */
+function loadResults(files: string): SeedResult[] {
+  const results = files.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as SeedResult[]);
+  for (const r of results) for (const l of r.labeled) l.score = riskScore(maxFactors(l.factors ?? null, emptyRiskFactors()));
+  return results;
 }
 
 const pct = (x: number) => (x * 100).toFixed(1);
@@ -132,12 +169,23 @@ function printAll(results: SeedResult[]): void {
   }
 }
 
+/** The options a seed's child process needs. */
+function childArgs(): string[] {
+  const days = values.days === undefined ? [] : ['--days', values.days];
+  return ['--population', values.population, '--customers', values.customers, '--senders', values.senders, '--fraud-rate', values['fraud-rate'], '--backend', values.backend, ...days];
+}
+
 const seeds = values.seeds.split(',').map(Number);
 if (values.json) {
   const { pop, q, labeled, ms } = await runSeed(seeds[0]!);
-  console.log(JSON.stringify({ seed: seeds[0]!, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms } satisfies SeedResult));
+  console.log(JSON.stringify({ population: values.population, seed: seeds[0]!, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms } satisfies SeedResult));
 } else {
-  const results = seeds.map(runChild);
+  const results = values.load ? loadResults(values.load) : await Promise.all(seeds.map(runChild));
+  const kind = (s: number) => (TRAIN_SEEDS.includes(s) ? 'training' : EVAL_SEEDS.includes(s) ? 'evaluation' : 'other');
+  const size = values.population === 'one-shot' ? `${values.senders} senders, fraud rate ${values['fraud-rate']}` : `${values.customers} customers`;
+  const runs = results.map((r) => `${r.population} ${r.seed} (${kind(r.seed)})`).join(', ');
+  console.log(`${values.load ? `loaded from ${values.load}, risk rescored with the current weights` : size}; seeds ${runs}; training seeds ${TRAIN_SEEDS.join(', ')} and evaluation seeds ${EVAL_SEEDS.join(', ')} in both populations`);
+  if (values.save) writeFileSync(values.save, JSON.stringify(results));
   results.forEach(printSeed);
   if (results.length > 1) printAll(results);
 }

@@ -46,7 +46,7 @@ interface Action {
 }
 
 /** The simulated world: balances tracked exactly (incoming transfers included), operations in time order. */
-class World {
+export class World {
   readonly ops: Op[] = [];
   readonly fraudOps = new Set<number>();
   readonly fraudSenders = new Set<string>();
@@ -129,6 +129,20 @@ class World {
     return amount;
   }
 
+  /** The operations in time order (empty deposits dropped) with their labels. */
+  labeled(): Pick<SimPopulation, 'ops' | 'planted' | 'accounts' | 'fraudOps' | 'fraudSenders'> {
+    const ops = this.ops.filter((op) => !(op.kind === 'deposit' && op.amount === '0.00'));
+    const keep = new Map<Op, number>(ops.map((op, i) => [op, i]));
+    const fraudOps = new Set<number>();
+    for (const i of this.fraudOps) {
+      const j = keep.get(this.ops[i]!);
+      if (j !== undefined) fraudOps.add(j);
+    }
+    const order = ops.map((op, i) => ({ op, i })).sort((a, b) => a.op.at - b.op.at || a.i - b.i);
+    const remap = new Map(order.map((x, j) => [x.i, j]));
+    return { ops: order.map((x) => x.op), planted: [], accounts: this.balance.size, fraudOps: new Set([...fraudOps].map((i) => remap.get(i)!)), fraudSenders: this.fraudSenders };
+  }
+
   private mark(fraud: boolean, sender: string): void {
     if (!fraud) return;
     this.fraudOps.add(this.ops.length);
@@ -176,26 +190,7 @@ export function simulateMobileMoney(o: SimOptions): SimPopulation {
   const takeovers = Math.round((o.customers * (o.takeoversPer1000 ?? 100)) / 1000);
   for (let i = 0; i < takeovers; i++) planTakeover(w, customers, dayAt(w.int(3, days - 1), 0, 23));
   w.runUntil(end);
-
-  const ops = w.ops.filter((op) => !(op.kind === 'deposit' && op.amount === '0.00'));
-  const keep = new Map<Op, number>(ops.map((op, i) => [op, i]));
-  const fraudOps = new Set<number>();
-  for (const i of w.fraudOps) {
-    const j = keep.get(w.ops[i]!);
-    if (j !== undefined) fraudOps.add(j);
-  }
-  const order = ops.map((op, i) => ({ op, i })).sort((a, b) => a.op.at - b.op.at || a.i - b.i);
-  const remap = new Map(order.map((x, j) => [x.i, j]));
-  return {
-    ops: order.map((x) => x.op),
-    planted: [],
-    accounts: w.balance.size,
-    start,
-    days,
-    fraudOps: new Set([...fraudOps].map((i) => remap.get(i)!)),
-    fraudSenders: w.fraudSenders,
-    takeovers,
-  };
+  return { ...w.labeled(), start, days, takeovers };
 }
 
 /** Employers are funded by bank deposits and pay their employees' salaries by transfer, monthly. */
@@ -312,7 +307,7 @@ function steal(w: World, victim: string, mule: string | null, at: number, partia
 }
 
 /** The mule cashes out what it holds, in one or two withdrawals minutes apart. */
-function cashOut(w: World, mule: string, at: number): void {
+export function cashOut(w: World, mule: string, at: number): void {
   const b = w.balance.get(mule)!;
   if (w.chance(0.7)) {
     w.withdraw(mule, at, b, 'cash', true);

@@ -5,6 +5,8 @@ import type { SimPopulation } from './mobile-money.ts';
 export interface Labeled {
   score: number;
   positive: boolean;
+  /** The risk model's signals for the account (GET /v1/fraud/accounts/{id}/risk), for fitting its weights. */
+  factors?: Record<string, number>;
 }
 
 /** ROC AUC by the Mann-Whitney statistic; ties count a half. */

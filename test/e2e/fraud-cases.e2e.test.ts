@@ -56,18 +56,24 @@ describe.each(BACKENDS)('fraud cases and analyst queries on %s', (backend) => {
     await ledger?.close();
   });
 
-  it('finds the takeover: a drain on the victim, a cash-out on the mule, and ranks them first', async () => {
-    const page = await admin.get<{ items: Array<{ rule: string; accountId: string; score: number; ownerId: string | null; occurrences: number }> }>('/v1/fraud/alerts?sort=score');
+  it('finds the takeover: a drain on the victim, the takeover (both sides) on the mule, and ranks them first', async () => {
+    const page = await admin.get<{ items: Array<{ id: string; rule: string; accountId: string; score: number; ownerId: string | null; occurrences: number }> }>('/v1/fraud/alerts?sort=score');
     expect(page.status).toBe(200);
     const rules = page.body.items.map((a) => `${a.rule}/${a.accountId === victim ? 'victim' : a.accountId === mule ? 'mule' : '?'}`);
     expect(rules).toContain('balance_drain/victim');
-    expect(rules).toContain('mule_cash_out/mule');
+    expect(rules).toContain('account_takeover/mule');
+    // The takeover says more than a cash-out of the mule: mule_cash_out stays quiet on that movement.
+    expect(rules).not.toContain('mule_cash_out/mule');
+    const takeover = page.body.items.find((a) => a.rule === 'account_takeover')!;
+    expect((await admin.get<{ accountIds: string[] }>(`/v1/fraud/alerts/${takeover.id}`)).body.accountIds).toEqual([mule, victim]);
     const scores = page.body.items.map((a) => a.score);
     expect(scores).toEqual([...scores].sort((x, y) => y - x));
     expect(page.body.items.find((a) => a.accountId === victim)!.ownerId).toBe('victim-1');
     const risk = await admin.get<{ riskScore: number; factors: Record<string, number> }>(`/v1/fraud/accounts/${victim}/risk`);
     expect(risk.body.riskScore).toBeGreaterThanOrEqual(50);
     expect(risk.body.factors.drain).toBe(1);
+    // The victim's risk rose when the mule cashed out.
+    expect(risk.body.factors.takeover).toBe(1);
   });
 
   it('shows an owner with accounts, alerts and counts per rule, and 404 for an unknown owner', async () => {
@@ -85,7 +91,7 @@ describe.each(BACKENDS)('fraud cases and analyst queries on %s', (backend) => {
     expect(net.body.edges).toContainEqual(expect.objectContaining({ from: victim, to: mule, outAmount: '2500.00' }));
     expect((await admin.get(`/v1/fraud/accounts/${victim}/network?depth=4`)).status).toBe(400);
     const stats = await admin.get<{ total: number; byRule: Record<string, number>; byDay: Array<{ day: string }> }>('/v1/fraud/alert-stats');
-    expect(stats.body.byRule.mule_cash_out).toBe(1);
+    expect(stats.body.byRule.account_takeover).toBe(1);
     expect(stats.body.byDay.map((d) => d.day)).toContain(new Date(now).toISOString().slice(0, 10));
   });
 

@@ -1456,9 +1456,9 @@ export interface components {
             riskScore: number;
             /** @enum {string} */
             level: "none" | "low" | "medium" | "high";
-            /** @description When the account reached its risk score (the movement with the highest risk) */
+            /** @description When the account reached its risk score */
             riskAt: string | null;
-            /** @description The factors of that movement (drain, passThrough, newCounterparty, fanIn, amountRank, deviation, newAccount, habitualDrain, rules) */
+            /** @description The risk signals, each the highest any of its movements showed (drain, nearlyAll, passThrough, newCounterparty, newPayeeDrain, fanIn, amountRank, deviation, newAccount, habitualDrain, rules, takeover) */
             factors: {
                 [key: string]: number;
             } | null;
@@ -4439,7 +4439,7 @@ export interface operations {
                 minPosition?: number | null;
                 partition?: number | null;
                 status?: "open" | "investigating" | "dismissed" | "escalated";
-                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in";
+                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in" | "account_takeover";
                 accountId?: string;
                 severity?: "low" | "medium" | "high" | "critical";
                 from?: string;
@@ -6702,7 +6702,7 @@ export interface operations {
                 partition?: number | null;
                 from?: string;
                 to?: string;
-                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in";
+                rule?: "large_transaction" | "structuring" | "velocity" | "rapid_pass_through" | "round_trip" | "dormant_reactivation" | "new_account_high_value" | "balance_drain" | "mule_cash_out" | "fan_in" | "account_takeover";
             };
             header?: never;
             path?: never;

@@ -54,11 +54,27 @@ interface World {
   tags: Map<string, FlowTag[]>;
   alerts: Detection[];
   population: Map<string, AmountDistribution>;
+  /** `${account}|${counterparty}` → first exchange of money. */
+  firstContact: Map<string, string>;
+}
+
+/** For an outflow of `m`: who paid its account (with their activity) and when each first dealt with it, as the projector gives them. */
+function payersOf(w: World, m: Activity): { payers: Map<string, Activity[]>; firstContact: Map<string, string> } {
+  const payers = new Map<string, Activity[]>();
+  const firstContact = new Map<string, string>();
+  if (m.kind !== 'withdrawal' && m.kind !== 'transfer_out') return { payers, firstContact };
+  for (const a of w.recent.get(m.accountId) ?? []) {
+    if (a.kind !== 'transfer_in' || a.counterpartyId === null) continue;
+    payers.set(a.counterpartyId, w.recent.get(a.counterpartyId) ?? []);
+    const first = w.firstContact.get(`${a.counterpartyId}|${m.accountId}`);
+    if (first) firstContact.set(a.counterpartyId, first);
+  }
+  return { payers, firstContact };
 }
 
 /** A tiny in-memory projector: the same bookkeeping the anomaly projection does in SQL. */
 function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -400 * D }, config = new FraudConfig()) {
-  const w: World = { profiles: new Map(), recent: new Map(), paid: new Set(), tags: new Map(), alerts: [], population: new Map() };
+  const w: World = { profiles: new Map(), recent: new Map(), paid: new Set(), tags: new Map(), alerts: [], population: new Map(), firstContact: new Map() };
   for (const [id, minutes] of Object.entries(opened)) {
     w.profiles.set(id, { accountId: id, ownerId: id === 'A2' ? 'owner-1' : id === 'A' ? 'owner-1' : `owner-${id}`, currency: 'USD', openedAt: at(minutes), lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() });
   }
@@ -78,6 +94,7 @@ function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -
             paidBefore: m.counterpartyId !== null && w.paid.has(`${m.accountId}|${m.counterpartyId}`),
             tags: m.kind === 'transfer_out' ? (w.tags.get(m.accountId) ?? []) : [],
             population,
+            ...payersOf(w, m),
           },
           config.forCurrency(m.currency),
         );
@@ -87,6 +104,7 @@ function given(opened: Record<string, number> = { A: -400 * D, B: -400 * D, C: -
         w.alerts.push(...r.detections);
         if (m.counterpartyId) for (const t of r.forward) w.tags.set(m.counterpartyId, [...(w.tags.get(m.counterpartyId) ?? []), t]);
         if (m.kind === 'transfer_out' && m.counterpartyId) w.paid.add(`${m.accountId}|${m.counterpartyId}`);
+        if (m.counterpartyId && !w.firstContact.has(`${m.accountId}|${m.counterpartyId}`)) w.firstContact.set(`${m.accountId}|${m.counterpartyId}`, m.occurredAt);
         w.profiles.set(m.accountId, { ...p, lastActivityAt: m.occurredAt, lastAlertAt, baseline: updateBaseline(p.baseline, m) });
         w.recent.set(m.accountId, [...(w.recent.get(m.accountId) ?? []), { ...m, ownerId: p.ownerId }]);
       }
@@ -205,7 +223,7 @@ describe('round_trip', () => {
   });
   it('does not start tracking transfers under the minimum', () => {
     const r = followFlow(
-      { movement: mv('transfer_out', '999.99', 0), profile: given().world.profiles.get('A')!, recent: [], ownerRecent: [], paidBefore: false, tags: [], population: new AmountDistribution() },
+      { movement: mv('transfer_out', '999.99', 0), profile: given().world.profiles.get('A')!, recent: [], ownerRecent: [], paidBefore: false, tags: [], population: new AmountDistribution(), payers: new Map(), firstContact: new Map() },
       new FraudConfig().forCurrency('USD').round_trip,
     );
     expect(r.forward).toHaveLength(0);
@@ -276,6 +294,58 @@ describe('mule_cash_out', () => {
     expect(given().happened(inbound, mv('withdrawal', '2000.00', 90, { accountId: 'C', balanceAfter: new Dec('5.00') })).fired('mule_cash_out')).toHaveLength(0);
     const till = given().happened(mv('transfer_in', '100.00', 0, { accountId: 'C', counterpartyId: 'B', balanceAfter: new Dec('5100.00') }));
     expect(till.happened(mv('withdrawal', '5050.00', 10, { accountId: 'C', balanceAfter: new Dec('50.00') })).fired('mule_cash_out')).toHaveLength(0);
+  });
+});
+
+describe('account_takeover', () => {
+  const accounts = { V: -2 * H, W: -3 * H, M: -D, N: -D, Q: -400 * D };
+  /** `from` sends `amount` to `to`, leaving `fromAfter`; `to` then holds `toAfter`. */
+  const send = (from: string, to: string, amount: string, minutes: number, fromAfter: string, toAfter: string): Activity[] => {
+    const out = mv('transfer_out', amount, minutes, { accountId: from, counterpartyId: to, balanceAfter: new Dec(fromAfter) });
+    return [out, mv('transfer_in', amount, minutes, { accountId: to, counterpartyId: from, transactionId: out.transactionId, balanceAfter: new Dec(toAfter) })];
+  };
+  const funded = (id: string, amount: string, minutes: number) => mv('deposit', amount, minutes, { accountId: id, balanceAfter: new Dec(amount) });
+  const cashOut = (id: string, amount: string, minutes: number, after = '0.00') => mv('withdrawal', amount, minutes, { accountId: id, balanceAfter: new Dec(after) });
+
+  it("fires on the mule's cash-out of a victim's whole balance sent to it, with both sides in the evidence", () => {
+    const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '805.00'), cashOut('M', '805.00', 12));
+    const t = g.fired('account_takeover');
+    expect(t).toHaveLength(1);
+    expect(t[0]!.accountIds).toEqual(['M', 'V']);
+    expect(t[0]!.evidence.map((e) => `${e.accountId} ${e.kind}`)).toEqual(['V transfer_out', 'M transfer_in', 'M withdrawal']);
+    expect(t[0]!.severity).toBe('critical');
+    // The drain and the cash-out of the mule say less: they stay quiet on that movement.
+    expect(g.fired('mule_cash_out')).toHaveLength(0);
+  });
+  it('covers a drain in two steps, several victims, and a cash-out in two withdrawals', () => {
+    const g = given(accounts).happened(
+      funded('V', '1000.00', -60),
+      funded('W', '500.00', -60),
+      ...send('V', 'M', '600.00', 0, '400.00', '600.00'),
+      ...send('V', 'M', '400.00', 5, '0.00', '1000.00'),
+      ...send('W', 'M', '500.00', 50, '0.00', '1500.00'),
+      cashOut('M', '750.00', 70, '750.00'),
+      cashOut('M', '750.00', 80),
+    );
+    const t = g.fired('account_takeover');
+    expect(t).toHaveLength(2);
+    expect(new Set(t[0]!.accountIds)).toEqual(new Set(['M', 'V', 'W']));
+    expect(t[0]!.evidence.filter((e) => e.kind === 'transfer_out').map((e) => `${e.accountId} ${e.amount}`)).toEqual(['V 600.00', 'V 400.00', 'W 500.00']);
+    expect(t[1]!.evidence.filter((e) => e.kind === 'withdrawal')).toHaveLength(2);
+  });
+  it('follows the money through a second mule', () => {
+    const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), ...send('M', 'N', '800.00', 10, '0.00', '800.00'), cashOut('N', '800.00', 20));
+    expect(g.fired('account_takeover').map((d) => d.accountIds[0])).toEqual(['M', 'N']);
+  });
+  it('does not fire when the payee was paid before, part of the balance stayed, the money stays put, or the payee held more', () => {
+    const paidBefore = given({ ...accounts, V: -2 * D }).happened(funded('V', '900.00', -D), ...send('V', 'M', '100.00', -D + 30, '800.00', '100.00'), ...send('V', 'M', '800.00', 0, '0.00', '900.00'), cashOut('M', '900.00', 10));
+    expect(paidBefore.fired('account_takeover')).toHaveLength(0);
+    const partial = given(accounts).happened(funded('V', '1000.00', -60), ...send('V', 'M', '750.00', 0, '250.00', '750.00'), cashOut('M', '750.00', 10));
+    expect(partial.fired('account_takeover')).toHaveLength(0);
+    const late = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), cashOut('M', '800.00', 7 * H));
+    expect(late.fired('account_takeover')).toHaveLength(0);
+    const till = given(accounts).happened(funded('V', '80.00', -60), ...send('V', 'Q', '80.00', 0, '0.00', '5080.00'), cashOut('Q', '5000.00', 10, '80.00'));
+    expect(till.fired('account_takeover')).toHaveLength(0);
   });
 });
 

@@ -86,6 +86,10 @@ export interface RuleInput {
   tags: readonly FlowTag[];
   /** The population's amounts in the movement's currency (before this movement). */
   population: AmountDistribution;
+  /** For an outflow: the recent activity (their debit included) of the accounts that paid this one by transfer lately. */
+  payers: ReadonlyMap<string, readonly Activity[]>;
+  /** For an outflow: payer → when it and this account first exchanged money. */
+  firstContact: ReadonlyMap<string, string>;
 }
 
 export function evidenceOf(a: Activity, fmt: (d: Dec) => string): Evidence {

@@ -23,6 +23,7 @@ export const RULE_IDS = [
   'balance_drain',
   'mule_cash_out',
   'fan_in',
+  'account_takeover',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -62,6 +63,11 @@ export interface RuleParams {
   mule_cash_out: Common & { windowMinutes: number; minIncoming: string; outRatio: string; maxRemainingRatio: string };
   /** Many different senders into one new account within windowHours. */
   fan_in: Common & { windowHours: number; minSenders: number; maxAgeDays: number; minAmount: string };
+  /**
+   * A payer's run of outflows within drainWindowMinutes leaving at most maxRemainingRatio of a balance of at least
+   * minBalanceBefore, to an account it never paid before, which sends on or cashes out outRatio of it within windowMinutes.
+   */
+  account_takeover: Common & { windowMinutes: number; drainWindowMinutes: number; minBalanceBefore: string; maxRemainingRatio: string; outRatio: string };
 }
 
 export type CurrencyRules = RuleParams;
@@ -93,6 +99,8 @@ export const DEFAULT_RULES: RuleParams = {
   balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60 },
   mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
   fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
+  // No cool-down: a mule's later cash-outs join its open alert (one alert per account and rule).
+  account_takeover: { enabled: true, severity: 'critical', cooldownHours: 0, windowMinutes: 360, drainWindowMinutes: 60, minBalanceBefore: '50.00', maxRemainingRatio: '0.1', outRatio: '0.8' },
 };
 
 /** Currencies whose unit is worth far less than a dollar get thresholds in their own magnitude. */
@@ -115,6 +123,7 @@ function scaled(factor: number): RuleOverrides {
     balance_drain: { minBalanceBefore: m(d.balance_drain.minBalanceBefore) },
     mule_cash_out: { minIncoming: m(d.mule_cash_out.minIncoming) },
     fan_in: { minAmount: m(d.fan_in.minAmount) },
+    account_takeover: { minBalanceBefore: m(d.account_takeover.minBalanceBefore) },
   };
 }
 
@@ -149,6 +158,11 @@ export class FraudConfig {
     return [...new Set([...Object.keys(BUILT_IN_CURRENCY_OVERRIDES), ...Object.keys(this.file.currencies ?? {})])].sort();
   }
 
+  /** How far back a takeover reaches from a cash-out to the payers' drains (both windows), in ms. */
+  takeoverWindowMs(): number {
+    return Math.max(...['*', ...this.currencies()].map((c) => this.forCurrency(c).account_takeover).map((t) => (t.windowMinutes + t.drainWindowMinutes) * 60_000));
+  }
+
   /** The longest look-back any rule of any currency needs, in ms: how much activity the projector keeps at hand. */
   maxWindowMs(): number {
     let max = 0;
@@ -162,6 +176,7 @@ export class FraudConfig {
         hours(r.fan_in.windowHours),
         r.balance_drain.windowMinutes * 60_000,
         r.mule_cash_out.windowMinutes * 60_000,
+        this.takeoverWindowMs(),
       );
     }
     return max;

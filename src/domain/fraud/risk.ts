@@ -4,21 +4,26 @@ import { days } from './config.ts';
 import { drainedShare, outflowRun } from './takeover.ts';
 
 /**
- * The risk of one movement: signals that rank (how much of the balance left, whether money just
- * received left again, whether the receiver is new to the payer, how unusual the amount is for the
- * population and for the account, how new the account is, how many rules fired) combined by a
- * logistic model into a 0-100 score meant as a probability in percent. The weights were set by hand
- * looking at the simulator's tuning seeds (1, 2) and are checked on others (BENCHMARKS.md, "Fraud: detection
- * quality on the mobile-money simulator"). An account's risk is the highest of its movements'.
+ * The risk of an account: signals that rank (how much of the balance left at once, whether money just
+ * received left again, whether a whole balance went to a new payee, how unusual the amounts are, how
+ * new the account is, which rules fired, whether it took part in a takeover), each the highest any of
+ * its movements showed, combined by a logistic model into a 0-100 score meant as a probability in
+ * percent. The weights are fitted by `npx tsx bench/fraud-fit.ts` (a logistic regression on the
+ * simulator's training seeds 1 and 2 of both populations) and checked on others (BENCHMARKS.md, "Fraud:
+ * detection quality on the mobile-money simulator").
  */
 
 export interface RiskFactors {
   /** Share of the balance taken by the run of outflows ending with this one (0-1). */
   drain: number;
+  /** The run took at least 90% of the balance. */
+  nearlyAll: number;
   /** Outflows since money arrived by transfer in the last hour, over what arrived (0-1). */
   passThrough: number;
   /** A transfer to an account this one never paid. */
   newCounterparty: number;
+  /** The drain share of a transfer to an account this one never paid (0-1). */
+  newPayeeDrain: number;
   /** Different senders into a new account in a day, log-scaled (0-1). */
   fanIn: number;
   /** Where the amount falls in the population of its kind and currency (0-1). */
@@ -31,23 +36,50 @@ export interface RiskFactors {
   habitualDrain: number;
   /** Rules that fired, weighted by severity (0-2). */
   rules: number;
+  /** The account was the mule or a drained victim of an account takeover (the rule fired). */
+  takeover: number;
 }
 
 const SEVERITY: Record<string, number> = { low: 0.25, medium: 0.5, high: 0.75, critical: 1 };
 
-export const RISK_WEIGHTS = {
-  intercept: -6,
-  nearlyAll: 3,
-  drain: 1.5,
-  passThrough: 2,
-  newCounterpartyDrain: 1,
-  fanIn: 1,
-  amountRank: 1,
-  deviation: 0.4,
-  newAccount: 0.5,
-  habitualDrain: -2.5,
-  rules: 1,
-} as const;
+/** Printed by `npx tsx bench/fraud-fit.ts` (training seeds 1, 2 of both simulated populations). */
+export const RISK_WEIGHTS: Readonly<Record<keyof RiskFactors | 'intercept', number>> = {
+  intercept: -5.13,
+  drain: 1.67,
+  nearlyAll: 2.73,
+  passThrough: 0.24,
+  newCounterparty: -0.72,
+  newPayeeDrain: 0.47,
+  fanIn: -1.02,
+  amountRank: -0.66,
+  deviation: 0.25,
+  newAccount: 0.03,
+  habitualDrain: -0.79,
+  rules: -0.17,
+  takeover: 4.6,
+};
+
+export const emptyRiskFactors = (): RiskFactors => ({
+  drain: 0,
+  nearlyAll: 0,
+  passThrough: 0,
+  newCounterparty: 0,
+  newPayeeDrain: 0,
+  fanIn: 0,
+  amountRank: 0,
+  deviation: 0,
+  newAccount: 0,
+  habitualDrain: 0,
+  rules: 0,
+  takeover: 0,
+});
+
+/** Each signal at the higher of what the account showed so far (`current`, as stored) and this movement. */
+export function maxFactors(current: Readonly<Record<string, number>> | null, f: RiskFactors): RiskFactors {
+  const out = { ...f };
+  for (const k of Object.keys(out) as Array<keyof RiskFactors>) out[k] = Math.max(current?.[k] ?? 0, f[k]);
+  return out;
+}
 
 export function riskFactors(input: RuleInput, detections: readonly Detection[]): RiskFactors {
   const m = input.movement;
@@ -58,32 +90,31 @@ export function riskFactors(input: RuleInput, detections: readonly Detection[]):
   const sent = out ? lastHour.filter((a) => isOutflow(a.kind)).reduce((s, a) => s + a.amount.toNumber(), m.amount.toNumber()) : 0;
   const senders = new Set([...input.recent.filter((a) => a.kind === 'transfer_in' && Date.parse(a.occurredAt) >= t - days(1)), ...(m.kind === 'transfer_in' ? [m] : [])].map((a) => a.counterpartyId)).size;
   const age = input.profile.openedAt === null ? Infinity : t - Date.parse(input.profile.openedAt);
+  const drain = out ? Math.min(1, drainedShare(outflowRun(input, 60)).share.toNumber()) : 0;
+  const newCounterparty = m.kind === 'transfer_out' && !input.paidBefore ? 1 : 0;
   return {
-    drain: out ? Math.min(1, drainedShare(outflowRun(input, 60)).share.toNumber()) : 0,
+    drain,
+    nearlyAll: drain >= 0.9 ? 1 : 0,
     passThrough: out && received > 0 ? Math.min(1, sent / received) : 0,
-    newCounterparty: m.kind === 'transfer_out' && !input.paidBefore ? 1 : 0,
+    newCounterparty,
+    newPayeeDrain: newCounterparty * drain,
     fanIn: age <= days(30) ? Math.min(1, Math.log2(Math.max(1, senders)) / 3) : 0,
     amountRank: input.population.rank(m.kind, m.amount),
     deviation: out ? Math.max(0, Math.min(4, outflowDeviation(input.profile.baseline, m.amount))) : 0,
     newAccount: age <= days(7) ? 1 : 0,
     habitualDrain: usuallyDrains(input.profile.baseline) ? 1 : 0,
     rules: Math.min(2, detections.reduce((s, d) => s + (SEVERITY[d.severity] ?? 0.5), 0)),
+    takeover: detections.some((d) => d.rule === 'account_takeover') ? 1 : 0,
   };
 }
 
+/** The model's logit for a set of signals. */
+export function riskLogit(f: RiskFactors, w: Readonly<Record<keyof RiskFactors | 'intercept', number>> = RISK_WEIGHTS): number {
+  let z = w.intercept;
+  for (const k of Object.keys(f) as Array<keyof RiskFactors>) z += w[k] * f[k];
+  return z;
+}
+
 export function riskScore(f: RiskFactors): number {
-  const w = RISK_WEIGHTS;
-  const z =
-    w.intercept +
-    w.nearlyAll * (f.drain >= 0.9 ? 1 : 0) +
-    w.drain * f.drain +
-    w.passThrough * f.passThrough +
-    w.newCounterpartyDrain * f.newCounterparty * f.drain +
-    w.fanIn * f.fanIn +
-    w.amountRank * f.amountRank +
-    w.deviation * f.deviation +
-    w.newAccount * f.newAccount +
-    w.habitualDrain * f.habitualDrain +
-    w.rules * f.rules;
-  return Math.round(100 / (1 + Math.exp(-z)));
+  return Math.round(100 / (1 + Math.exp(-riskLogit(f))));
 }

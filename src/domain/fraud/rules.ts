@@ -2,7 +2,7 @@ import { type Dec, Dec as D, formatAmount } from '../money.ts';
 import { type Activity, type Detection, type Evidence, type FlowTag, type RuleInput, evidenceOf } from './activity.ts';
 import { outflowPercentile } from './baseline.ts';
 import { type RuleId, type RuleParams, days, hours } from './config.ts';
-import { balanceDrain, fanIn, muleCashOut } from './takeover.ts';
+import { accountTakeover, balanceDrain, fanIn, muleCashOut } from './takeover.ts';
 
 /**
  * The anomaly rules: pure functions of one movement and the account's recent activity.
@@ -247,18 +247,23 @@ export function evaluate(input: RuleInput, params: RuleParams): Evaluation {
   run('balance_drain', () => balanceDrain(input, params.balance_drain));
   run('mule_cash_out', () => muleCashOut(input, params.mule_cash_out));
   run('fan_in', () => fanIn(input, params.fan_in));
+  run('account_takeover', () => accountTakeover(input, params.account_takeover));
   return { detections: withoutSubsumed(detections), forward };
 }
 
 /**
  * Rules that say less about a movement than a takeover pattern does, and stay quiet when one fires on it.
  * Not large_transaction: a large amount is reported as such (the suspicious-activity report lists them).
+ * A takeover (the victims' drains and the mule's cash-out in one alert) also says more than a drain or
+ * a cash-out of the mule alone.
  */
 const SUBSUMED: ReadonlySet<RuleId> = new Set(['new_account_high_value', 'rapid_pass_through', 'velocity']);
+const SUBSUMED_BY_TAKEOVER: ReadonlySet<RuleId> = new Set([...SUBSUMED, 'balance_drain', 'mule_cash_out']);
 
 function withoutSubsumed(detections: Detection[]): Detection[] {
-  const takeover = detections.some((d) => d.rule === 'balance_drain' || d.rule === 'mule_cash_out');
-  return takeover ? detections.filter((d) => !SUBSUMED.has(d.rule)) : detections;
+  const rules = new Set(detections.map((d) => d.rule));
+  const subsumed = rules.has('account_takeover') ? SUBSUMED_BY_TAKEOVER : rules.has('balance_drain') || rules.has('mule_cash_out') ? SUBSUMED : null;
+  return subsumed ? detections.filter((d) => !subsumed.has(d.rule)) : detections;
 }
 
 export function byTime(a: Activity, b: Activity): number {

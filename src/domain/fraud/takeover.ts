@@ -21,7 +21,7 @@ function scoreOfRatio(ratio: number): number {
 }
 
 /** The outflows ending with `m` within the window with no money coming in between: one drain in steps. */
-export function outflowRun(input: RuleInput, windowMinutes: number): Activity[] {
+export function outflowRun(input: Pick<RuleInput, 'movement' | 'recent'>, windowMinutes: number): Activity[] {
   const m = input.movement;
   const from = ms(m.occurredAt) - windowMinutes * 60_000;
   const run = [m];
@@ -110,5 +110,60 @@ export function fanIn(input: RuleInput, p: RuleParams['fan_in']): Detection | nu
     amount: total,
     evidence: evidence(ins),
     summary: `${senders.length} different senders paid ${formatAmount(total, m.currency)} ${m.currency} into an account ${Math.floor((ms(m.occurredAt) - ms(opened)) / days(1))} day(s) old within ${p.windowHours} h`,
+  };
+}
+
+/**
+ * The payer's drain behind a transfer `credit` received: the run of the payer's outflows ending with
+ * the debit of that transfer, when it left the payer at most maxRemainingRatio of its balance and the
+ * receiver was new to the payer (their first exchange of money is within the run). Null otherwise.
+ */
+export function drainBehind(credit: Activity, input: RuleInput, p: RuleParams['account_takeover']): Activity[] | null {
+  const payer = credit.counterpartyId;
+  if (payer === null) return null;
+  const acts = input.payers.get(payer) ?? [];
+  const i = acts.findIndex((a) => a.kind === 'transfer_out' && a.transactionId === credit.transactionId);
+  if (i < 0) return null;
+  const debit = acts[i]!;
+  const run = outflowRun({ movement: debit, recent: acts.slice(0, i) }, p.drainWindowMinutes);
+  const { before } = drainedShare(run);
+  if (before.lt(p.minBalanceBefore) || debit.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  const first = input.firstContact.get(payer);
+  return first !== undefined && first >= run[0]!.occurredAt ? run : null;
+}
+
+/**
+ * Account takeover: an account that received (nearly) the whole balance of one or more payers that
+ * had never paid it before, and passes it on or cashes it out within windowMinutes. Fires on the
+ * receiver's outflow, so one alert (about the receiver, the mule) holds both sides: the victims'
+ * drains and the mule's cash-outs; later cash-outs join it.
+ */
+export function accountTakeover(input: RuleInput, p: RuleParams['account_takeover']): Detection | null {
+  const m = input.movement;
+  if (!isOut(m)) return null;
+  const from = ms(m.occurredAt) - p.windowMinutes * 60_000;
+  const recent = input.recent.filter((a) => ms(a.occurredAt) >= from);
+  const drains = recent.flatMap((a) => {
+    const run = a.kind === 'transfer_in' ? drainBehind(a, input, p) : null;
+    return run ? [{ credit: a, run }] : [];
+  });
+  if (!drains.length) return null;
+  const first = drains[0]!.credit;
+  const stolen = sum(drains.map((d) => d.credit));
+  const held = first.balanceAfter.minus(first.amount);
+  const outs = [...recent.slice(recent.indexOf(first)).filter(isOut), m];
+  const sent = sum(outs);
+  // Most of what the drained payers sent left again, and it was a large part of what the account then held.
+  if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
+  const victims = [...new Set(drains.map((d) => d.credit.counterpartyId!))];
+  const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
+  return {
+    rule: 'account_takeover',
+    severity: p.severity,
+    score: scoreOfRatio(2 * victims.length),
+    accountIds: [m.accountId, ...victims, ...others(m, outs).filter((id) => !victims.includes(id))],
+    amount: stolen,
+    evidence: evidence([...drains.flatMap((d) => d.run), ...drains.map((d) => d.credit), ...outs]),
+    summary: `${formatAmount(stolen, m.currency)} ${m.currency}, the whole balance of ${victims.length} account(s) that never paid it before, received and ${formatAmount(sent, m.currency)} ${how} within ${p.windowMinutes} min`,
   };
 }

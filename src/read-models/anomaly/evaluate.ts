@@ -7,11 +7,15 @@ import {
   type Detection,
   type Evidence,
   type FraudConfig,
+  type RiskFactors,
   type RuleInput,
   alertIdOf,
   bucketOf,
   emptyBaseline,
+  emptyRiskFactors,
   evaluate,
+  isOutflow,
+  maxFactors,
   riskFactors,
   riskScore,
   updateBaseline,
@@ -19,7 +23,7 @@ import {
 import { Dec } from '../../domain/money.ts';
 import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 import { fraudMovement } from './movements.ts';
-import { type Windows, iso, openKey, pairKey, pushTo } from './windows.ts';
+import { type Horizons, type Windows, iso, openKey, pairKey, pushTo } from './windows.ts';
 
 /** New evidence for an alert that was already open before the batch. */
 export interface Join {
@@ -57,8 +61,6 @@ export interface Changes {
   joins: Map<string, Join>;
   /** `currency|kind|bucket` → movements added to the population. */
   population: Map<string, number>;
-  /** Accounts whose highest risk rose. */
-  dirtyRisk: Set<string>;
   /** Event time of the last movement (else of the first one the windows reach back from). */
   lastAt: string;
 }
@@ -67,8 +69,8 @@ export interface Changes {
  * Step 3: every rule on every movement of the batch, in log order, against the windows; each
  * movement then joins the windows, so the next one sees it exactly as it would in a later batch.
  */
-export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, lookBackMs: number, firstAt: string): Changes {
-  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), dirtyRisk: new Set(), lastAt: firstAt };
+export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, horizons: Pick<Horizons, 'lookBackMs' | 'takeoverWindowMs'>, firstAt: string): Changes {
+  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), lastAt: firstAt };
   for (const stored of batch) {
     if (isAlertEvent(stored) && stored.type === 'AlertStatusChanged') {
       // In log order: evidence after an alert was closed starts a new one.
@@ -86,30 +88,32 @@ export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, c
       changes.dirtyProfiles.add(event.data.accountId);
     } else {
       const movement = fraudMovement(event);
-      if (movement) evaluateMovement(stored, movement, windows, changes, config, lookBackMs);
+      if (movement) evaluateMovement(stored, movement, windows, changes, config, horizons);
     }
   }
   return changes;
 }
 
-function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows, changes: Changes, config: FraudConfig, lookBackMs: number): void {
+function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows, changes: Changes, config: FraudConfig, horizons: Pick<Horizons, 'lookBackMs' | 'takeoverWindowMs'>): void {
   const d = event.data;
   const profile = w.profiles.get(d.accountId) ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() };
   const activity = activityOf(stored, event, profile);
-  const from = iso(Date.parse(stored.occurredAt) - lookBackMs);
+  const from = iso(Date.parse(stored.occurredAt) - horizons.lookBackMs);
   const params = config.forCurrency(d.currency);
   const ownerList = profile.ownerId !== null ? (w.ownerCash.get(profile.ownerId) ?? []) : [];
   const counterpartyId = activity.counterpartyId;
   const population = w.population.get(d.currency) ?? new AmountDistribution();
   w.population.set(d.currency, population);
+  const recent = (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from);
   const input: RuleInput = {
     movement: activity,
     profile,
-    recent: (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from),
+    recent,
     ownerRecent: ownerList.filter((a) => a.accountId !== d.accountId && a.occurredAt >= from),
     paidBefore: counterpartyId !== null && w.paid.has(pairKey(d.accountId, counterpartyId)),
     tags: activity.kind === 'transfer_out' ? (w.tags.get(d.accountId) ?? []) : [],
     population,
+    ...(isOutflow(activity.kind) ? recentPayers(activity, recent, w, iso(Date.parse(stored.occurredAt) - horizons.takeoverWindowMs)) : NO_PAYERS),
   };
   const result = evaluate(input, params);
 
@@ -118,7 +122,6 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
     lastAlertAt[det.rule] = stored.occurredAt;
     raiseOrJoin(det, stored, d.currency, params[det.rule] as unknown as Record<string, unknown>, w, changes);
   }
-  rememberRisk(d.accountId, riskFactors(input, result.detections), stored.occurredAt, w, changes);
   const bucket = bucketOf(activity.amount);
   population.add(activity.kind, bucket);
   const popKey = `${d.currency}|${activity.kind}|${bucket}`;
@@ -131,6 +134,9 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
     recordPair(activity, counterpartyId, w, changes);
   }
   rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt, baseline: updateBaseline(profile.baseline, activity) }, w, changes);
+  rememberRisk(d.accountId, riskFactors(input, result.detections), stored.occurredAt, w, changes);
+  // The victims of a takeover show it only now, when the mule passes the money on: their risk rises too.
+  for (const victim of takeoverVictims(result.detections)) rememberRisk(victim, { ...emptyRiskFactors(), takeover: 1 }, stored.occurredAt, w, changes);
 }
 
 /**
@@ -166,14 +172,44 @@ function mergeEvidence(a: readonly Evidence[], b: readonly Evidence[]): Evidence
   return [...a, ...b.filter((e) => !seen.has(e.eventId))].slice(0, MAX_EVIDENCE);
 }
 
-/** The account's risk is the highest of its movements' risks. */
-function rememberRisk(accountId: string, factors: ReturnType<typeof riskFactors>, at: string, w: Windows, changes: Changes): void {
-  const score = riskScore(factors);
-  const current = w.risk.get(accountId);
-  if (current && current.score >= score) return;
-  w.risk.set(accountId, { score, at, factors: { ...factors } });
-  changes.dirtyRisk.add(accountId);
+const NO_PAYERS = { payers: new Map<string, readonly Activity[]>(), firstContact: new Map<string, string>() };
+
+/** For an outflow: the accounts that paid this one since `since`, with their recent activity, and when each first dealt with it. */
+function recentPayers(m: Activity, recent: readonly Activity[], w: Windows, since: string): Pick<RuleInput, 'payers' | 'firstContact'> {
+  const payers = new Map<string, readonly Activity[]>();
+  const firstContact = new Map<string, string>();
+  for (const a of recent) {
+    if (a.kind !== 'transfer_in' || a.counterpartyId === null || a.occurredAt < since || payers.has(a.counterpartyId)) continue;
+    payers.set(a.counterpartyId, w.recent.get(a.counterpartyId) ?? []);
+    const first = w.firstContact.get(pairKey(a.counterpartyId, m.accountId));
+    if (first !== undefined) firstContact.set(a.counterpartyId, first);
+  }
+  return { payers, firstContact };
 }
+
+/** The drained payers named by a takeover detection (every account but the mule that has an outflow in its evidence). */
+function takeoverVictims(detections: readonly Detection[]): string[] {
+  const takeover = detections.find((det) => det.rule === 'account_takeover');
+  if (!takeover) return [];
+  const mule = takeover.accountIds[0];
+  return [...new Set(takeover.evidence.filter((e) => e.kind === 'transfer_out' && e.accountId !== mule).map((e) => e.accountId))];
+}
+
+/**
+ * An account's risk: its signals, each the highest any of its movements showed, combined by the risk
+ * model (src/domain/fraud/risk.ts). Stored with the profile; only accounts with a profile are scored.
+ */
+function rememberRisk(accountId: string, factors: RiskFactors, at: string, w: Windows, changes: Changes): void {
+  if (!w.profiles.has(accountId)) return;
+  const current = w.risk.get(accountId);
+  const merged = maxFactors(current?.factors ?? null, factors);
+  const score = riskScore(merged);
+  if (current && current.factors && current.score === score && sameFactors(current.factors, merged)) return;
+  w.risk.set(accountId, { score, at: current && current.score >= score ? current.at : at, factors: { ...merged } });
+  changes.dirtyProfiles.add(accountId);
+}
+
+const sameFactors = (a: Record<string, number>, b: RiskFactors): boolean => Object.entries(b).every(([k, v]) => a[k] === v);
 
 /** The movement as the rules see it. */
 function activityOf(stored: StoredEvent, event: MovementEvent, profile: AccountProfile): Activity {
@@ -227,6 +263,7 @@ function recordPair(activity: Activity, counterpartyId: string, w: Windows, chan
   const out = activity.kind === 'transfer_out';
   if (out) w.paid.add(key);
   const at = activity.occurredAt;
+  if (!w.firstContact.has(key)) w.firstContact.set(key, at);
   const delta = changes.pairs.get(key) ?? { accountId: activity.accountId, counterpartyId, currency: activity.currency, outCount: 0, outAmount: new Dec(0), inCount: 0, inAmount: new Dec(0), firstAt: at, lastAt: at };
   if (out) {
     delta.outCount++;

@@ -23,6 +23,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
   const horizons: Horizons = {
     lookBackMs: config.maxWindowMs(),
     tagWindowMs: Math.max(...['*', ...config.currencies()].map((c) => hours(config.forCurrency(c).round_trip.windowHours))),
+    takeoverWindowMs: config.takeoverWindowMs(),
   };
   return {
     name: 'anomaly',
@@ -33,7 +34,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised):
       const touched = gatherTouched(batch);
       if (!touched) return;
       const windows = await loadWindows(tx, touched, horizons);
-      const changes = evaluateBatch(batch, windows, config, horizons.lookBackMs, touched.firstAt);
+      const changes = evaluateBatch(batch, windows, config, horizons, touched.firstAt);
       await writeBack(tx, windows, changes, horizons.tagWindowMs);
       await applyStatusChanges(tx, touched.statusChanges);
       await applyCaseEvents(tx, touched.caseEvents);

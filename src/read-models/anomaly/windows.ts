@@ -26,6 +26,8 @@ export interface Windows {
   openAlerts: Map<string, OpenAlert>;
   /** Per account: the highest movement risk so far. */
   risk: Map<string, AccountRisk>;
+  /** pairKey(payer, payee) → when they first exchanged money: for the recent payers of the batch's accounts that pay out (takeover). */
+  firstContact: Map<string, string>;
 }
 
 /** An alert new evidence can join. */
@@ -47,6 +49,8 @@ export interface Horizons {
   lookBackMs: number;
   /** The longest round-trip window (ms): funds in flight older than that are dead. */
   tagWindowMs: number;
+  /** How far a takeover reaches back from a cash-out to the payers' drains (ms). */
+  takeoverWindowMs: number;
 }
 
 export const iso = (t: number): string => new Date(t).toISOString();
@@ -67,16 +71,53 @@ export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons):
   const since = iso(Date.parse(touched.firstAt) - horizons.lookBackMs);
   const { profiles, risk } = await loadProfiles(tx, [...touched.accountIds]);
   const owners = cashOwners(touched, profiles);
+  const recent = await loadRecent(tx, [...new Set(touched.movements.map((m) => m.event.data.accountId))], since);
+  const payers = recentPayers(touched, recent, iso(Date.parse(touched.firstAt) - horizons.takeoverWindowMs));
+  const extra = [...new Set([...payers].map(([payer]) => payer))].filter((id) => !recent.has(id));
+  for (const [id, acts] of await loadRecent(tx, extra, iso(Date.parse(touched.firstAt) - 2 * horizons.takeoverWindowMs))) recent.set(id, acts);
+  const more = await loadProfiles(tx, extra.filter((id) => !profiles.has(id)));
+  for (const [id, p] of more.profiles) profiles.set(id, p);
+  for (const [id, r] of more.risk) risk.set(id, r);
   return {
     profiles,
-    recent: await loadRecent(tx, [...new Set(touched.movements.map((m) => m.event.data.accountId))], since),
+    recent,
     ownerCash: await loadOwnerCash(tx, owners, since),
     paid: await loadPaid(tx, touched),
     tags: await loadTags(tx, touched.sources, iso(Date.parse(touched.firstAt) - horizons.tagWindowMs)),
     population: await loadPopulation(tx, new Set(touched.movements.map((m) => m.event.data.currency))),
     openAlerts: await loadOpenAlerts(tx, [...new Set([...touched.accountIds, ...touched.targets])]),
     risk,
+    firstContact: await loadFirstContact(tx, payers),
   };
+}
+
+/**
+ * (payer, payee) pairs a takeover may look at: the accounts that paid, since `since`, an account that
+ * pays out in the batch (from its stored window and from the batch itself).
+ */
+function recentPayers(touched: Touched, recent: Map<string, Activity[]>, since: string): Array<[string, string]> {
+  const payingOut = new Set(touched.movements.filter((m) => m.event.type === 'FundsWithdrawn' || m.event.type === 'TransferDebited').map((m) => m.event.data.accountId));
+  const pairs = new Map<string, [string, string]>();
+  for (const id of payingOut) {
+    for (const a of recent.get(id) ?? []) if (a.kind === 'transfer_in' && a.counterpartyId !== null && a.occurredAt >= since) pairs.set(pairKey(a.counterpartyId, id), [a.counterpartyId, id]);
+  }
+  for (const { event } of touched.movements) {
+    if (event.type === 'TransferDebited' && payingOut.has(event.data.counterpartyAccountId)) pairs.set(pairKey(event.data.accountId, event.data.counterpartyAccountId), [event.data.accountId, event.data.counterpartyAccountId]);
+  }
+  return [...pairs.values()];
+}
+
+async function loadFirstContact(tx: Tx, pairs: Array<[string, string]>): Promise<Map<string, string>> {
+  const first = new Map<string, string>();
+  if (!pairs.length) return first;
+  const payers = [...new Set(pairs.map(([a]) => a))];
+  const payees = [...new Set(pairs.map(([, b]) => b))];
+  const rows = await tx
+    .select({ a: fraudCounterparties.accountId, b: fraudCounterparties.counterpartyId, firstAt: fraudCounterparties.firstAt })
+    .from(fraudCounterparties)
+    .where(and(inArray(fraudCounterparties.accountId, payers), inArray(fraudCounterparties.counterpartyId, payees)));
+  for (const r of rows) first.set(pairKey(r.a, r.b), r.firstAt);
+  return first;
 }
 
 async function loadPopulation(tx: Tx, currencies: Set<string>): Promise<Map<string, AmountDistribution>> {

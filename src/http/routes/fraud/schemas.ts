@@ -107,8 +107,11 @@ export const AccountRisk = z
     accountId: z.string(),
     riskScore: z.number().int(),
     level: z.enum(['none', 'low', 'medium', 'high']),
-    riskAt: z.string().nullable().openapi({ description: 'When the account reached its risk score (the movement with the highest risk)' }),
-    factors: z.record(z.string(), z.number()).nullable().openapi({ description: 'The factors of that movement (drain, passThrough, newCounterparty, fanIn, amountRank, deviation, newAccount, habitualDrain, rules)' }),
+    riskAt: z.string().nullable().openapi({ description: 'When the account reached its risk score' }),
+    factors: z
+      .record(z.string(), z.number())
+      .nullable()
+      .openapi({ description: 'The risk signals, each the highest any of its movements showed (drain, nearlyAll, passThrough, newCounterparty, newPayeeDrain, fanIn, amountRank, deviation, newAccount, habitualDrain, rules, takeover)' }),
     alerts: z.object({ total: z.number().int(), live: z.number().int(), byRule: z.record(z.string(), z.number().int()) }),
     contributing: z.array(z.object({ id: z.string(), rule: z.string(), severity: z.string(), score: z.number().int(), status: z.string(), raisedAt: z.string(), summary: z.string() })),
     activity: z.object({
