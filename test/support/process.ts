@@ -54,3 +54,39 @@ export async function killHard(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await exited;
 }
+
+/** A `ledger serve` process of startRoles: its port and a client for its API. */
+export interface RoleProcess {
+  child: ChildProcess & { output: () => string };
+  port: number;
+  url: string;
+}
+
+export interface Roles {
+  /**
+   * Starts `ledger serve --role <role>` (every role when omitted) on `port` (a free one when omitted)
+   * and waits for its /healthz.
+   */
+  start(role?: string, port?: number): Promise<RoleProcess>;
+  /** kill -9 of every process it started (afterAll). */
+  cleanup(): Promise<void>;
+}
+
+/** Starts the service's roles as separate processes sharing `env` (one database, one log). */
+export function startRoles(env: Record<string, string>): Roles {
+  const children: ChildProcess[] = [];
+  return {
+    async start(role, port) {
+      const at = port ?? (await freePort());
+      const child = spawnLedger(role ? ['serve', '--role', role] : ['serve'], { ...env, PORT: String(at) });
+      children.push(child);
+      const url = `http://127.0.0.1:${at}`;
+      const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`ledger serve ${role ?? ''} exited (${signal ?? code}) before /healthz answered:\n${child.output().slice(-3000)}`))));
+      await Promise.race([waitForHttp(`${url}/healthz`, 90_000), exited]);
+      return { child, port: at, url };
+    },
+    async cleanup() {
+      for (const child of children.splice(0)) await killHard(child);
+    },
+  };
+}
