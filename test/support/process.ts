@@ -34,6 +34,20 @@ export async function runLedger(args: string[], env: Record<string, string>): Pr
   return { code, output: child.output() };
 }
 
+/**
+ * `ledger verify` until it passes, while the projectors still run: right after the last write a
+ * projector may not have read it yet (a read model one event behind the log is not a failure then;
+ * one that never catches up is). Returns the last run.
+ */
+export async function verifyEventually(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const verify = await runLedger(['verify'], env);
+    if (verify.code === 0 || Date.now() > deadline) return verify;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
