@@ -188,13 +188,14 @@ function record(req: Req, status: number, body: Record<string, unknown>, summary
   }
 }
 
-/** kill -9 of the writer, the standby or the broker (when there is one: a quarter of the kills) at random moments; each comes back a little later. */
+/** kill -9 of the writer or the standby at random moments, and of the broker (when there is one) every third kill; each comes back a little later. */
 async function killAtRandom(nodes: readonly Node[], start: (n: Node) => Promise<void>, broker: Broker | null, summary: SoakSummary, deadline: number, [min, max]: [number, number], log: (l: string) => void): Promise<void> {
   for (;;) {
     const pause = (min + Math.random() * (max - min)) * 1000;
     if (Date.now() + pause > deadline) return;
     await new Promise((r) => setTimeout(r, pause));
-    if (broker && Math.random() < 0.25) {
+    const kills = summary.kills.writer + summary.kills.standby + summary.kills.broker;
+    if (broker && kills % 3 === 1) {
       await outage(broker, summary, log);
       continue;
     }
