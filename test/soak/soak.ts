@@ -25,6 +25,8 @@ export interface SoakOptions {
   /** Seconds between kills: a random pause in [min, max]. */
   killEvery?: [number, number];
   log?: (line: string) => void;
+  /** Go on past `minutes` until this many kills were done (a slow machine restarts processes slowly). */
+  minKills?: number;
   /** The log on Kafka (a private broker, killed at random moments too) instead of PostgreSQL. */
   kafka?: boolean;
 }
@@ -76,9 +78,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     const accounts = await openAccounts(nodes[0]!.api);
     const sent: Req[] = [];
     const deadline = Date.now() + options.minutes * 60_000;
-    const load = Array.from({ length: options.clients ?? 12 }, () => client(nodes, accounts, sent, summary, deadline));
-    const chaos = killAtRandom(nodes, start, broker, summary, deadline, options.killEvery ?? [8, 20], log);
-    await Promise.all([...load, chaos]);
+    const chaos = { running: true };
+    const kills = killAtRandom(nodes, start, broker, summary, { deadline, minKills: options.minKills ?? 0 }, options.killEvery ?? [8, 20], log).finally(() => (chaos.running = false));
+    // The load lasts as long as the kills: the whole run, or longer until minKills were done.
+    const load = Array.from({ length: options.clients ?? 12 }, () => client(nodes, accounts, sent, summary, chaos));
+    await Promise.all([...load, kills]);
     for (const node of nodes) if (!node.child || node.child.exitCode !== null || node.child.signalCode !== null) await start(node);
     await waitForWriter(nodes, 30_000);
     await settle(nodes, sent, summary);
@@ -145,8 +149,8 @@ function nextRequest(accounts: readonly string[]): Req {
 }
 
 /** One client: sends to a random node; remembers the first definite answer of each key. */
-async function client(nodes: readonly Node[], accounts: readonly string[], sent: Req[], summary: SoakSummary, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
+async function client(nodes: readonly Node[], accounts: readonly string[], sent: Req[], summary: SoakSummary, chaos: { running: boolean }): Promise<void> {
+  while (chaos.running) {
     const req = nextRequest(accounts);
     sent.push(req);
     await send(nodes[Math.floor(Math.random() * nodes.length)]!, req, summary);
@@ -189,12 +193,12 @@ function record(req: Req, status: number, body: Record<string, unknown>, summary
 }
 
 /** kill -9 of the writer or the standby at random moments, and of the broker (when there is one) every third kill; each comes back a little later. */
-async function killAtRandom(nodes: readonly Node[], start: (n: Node) => Promise<void>, broker: Broker | null, summary: SoakSummary, deadline: number, [min, max]: [number, number], log: (l: string) => void): Promise<void> {
+async function killAtRandom(nodes: readonly Node[], start: (n: Node) => Promise<void>, broker: Broker | null, summary: SoakSummary, until: { deadline: number; minKills: number }, [min, max]: [number, number], log: (l: string) => void): Promise<void> {
   for (;;) {
     const pause = (min + Math.random() * (max - min)) * 1000;
-    if (Date.now() + pause > deadline) return;
-    await new Promise((r) => setTimeout(r, pause));
     const kills = summary.kills.writer + summary.kills.standby + summary.kills.broker;
+    if (Date.now() + pause > until.deadline && kills >= until.minKills) return;
+    await new Promise((r) => setTimeout(r, pause));
     if (broker && kills % 3 === 1) {
       await outage(broker, summary, log);
       continue;
