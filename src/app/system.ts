@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { createJwtVerifier, jwtWarnings } from '../auth/jwt.ts';
 import { KeyStore } from '../auth/key-store.ts';
-import type { CommandBus } from '../commands/command-bus.ts';
+import type { ClosableBus, CommandBus } from '../commands/command-bus.ts';
 import type { Env } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
@@ -236,7 +236,7 @@ async function startProjectorThread(env: Env, models: ReadModels, metrics: Metri
   return thread.projectors;
 }
 
-/** Where commands go: the engine in this process, or over Kafka to the engine elsewhere, or nowhere. */
+/** Where commands go: the engine in this process (forwarded while it stands by), or to the writer elsewhere (Kafka, PostgreSQL), or nowhere. */
 async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: ReadonlySet<Role>, timeouts: ForwardTimeouts, closers: Closers): Promise<CommandBus> {
   const forwarder = roles.has('api') ? forwarderTo(storage, timeouts) : null;
   if (engine && forwarder) {
@@ -256,7 +256,7 @@ async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: 
 }
 
 /** Starts a bus to the writer elsewhere: over Kafka, or over the PostgreSQL server's `command_inbox`; none on PGlite. */
-function forwarderTo(storage: Storage, timeouts: ForwardTimeouts): (() => Promise<CommandBus & { close(): Promise<void> }>) | null {
+function forwarderTo(storage: Storage, timeouts: ForwardTimeouts): (() => Promise<ClosableBus>) | null {
   const kafka = storage.kafka;
   if (kafka) return async () => new (await import('../commands/kafka-command-bus.ts')).KafkaCommandBus(kafka).start();
   const sql = storage.database.sql;

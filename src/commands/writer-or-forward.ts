@@ -1,12 +1,7 @@
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { WriterStandbyError } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
-import type { CommandBus } from './command-bus.ts';
-
-/** A bus started on first use (a standby's forwarder: a writer that never stands by never opens it). */
-export interface ClosableBus extends CommandBus {
-  close(): Promise<void>;
-}
+import type { ClosableBus, CommandBus } from './command-bus.ts';
 
 /**
  * The commands of a process that runs an engine beside its API: its own engine while it is the
@@ -15,6 +10,7 @@ export interface ClosableBus extends CommandBus {
  * forwarded too. The command id travels with it, so it lands once whichever writer takes it.
  */
 export class WriterOrForward implements ClosableBus {
+  /** Started on first use: a writer that never stands by never opens it. */
   private forwarder: Promise<ClosableBus> | null = null;
 
   constructor(
