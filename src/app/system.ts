@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createAuthenticator } from '../auth/authenticator.ts';
 import { createJwtVerifier, jwtWarnings } from '../auth/jwt.ts';
 import { KeyStore } from '../auth/key-store.ts';
-import type { CommandBus } from '../commands/command-bus.ts';
+import type { ClosableBus, CommandBus } from '../commands/command-bus.ts';
 import type { Env } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
@@ -20,7 +20,7 @@ import { type ReadModels, projections, readModels } from '../read-models/registr
 import { reportContext } from '../reports/report.ts';
 import { loadFraudConfig } from './fraud-config.ts';
 import type { Logger } from './logger.ts';
-import { type KafkaSetup, type Storage, openStorage } from './storage.ts';
+import { type Storage, openStorage } from './storage.ts';
 /** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
 export type Role = 'engine' | 'projector' | 'api';
 export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
@@ -100,8 +100,8 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
     }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
-    const commands = instrumentBus(await commandBus(engine, storage, roles, closers), metrics);
-    const alertReactor = engine ? startAlertReactor(storage.database.db, commands, options.logger, closers) : null;
+    const commands = instrumentBus(await commandBus(engine, storage, roles, forwardTimeouts(env), closers), metrics);
+    const alertReactor = engine ? startAlertReactor(storage.database.db, engine, instrumentBus(engine, metrics), options.logger, closers) : null;
     const keys = new KeyStore(storage.database.db);
     await bootstrapAdmin(keys, env, options);
     const app = createApp(
@@ -131,11 +131,15 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
   }
 }
 
-/** The alert reactor beside the writer: every second, the alerts the anomaly projector raised go into the log (src/read-models/anomaly/alert-reactor.ts). */
-function startAlertReactor(db: Database['db'], commands: CommandBus, logger: Logger, closers: Closers): AlertReactor {
+/**
+ * The alert reactor beside the writer: every second, the alerts the anomaly projector raised go into
+ * the log (src/read-models/anomaly/alert-reactor.ts); a standby's waits until it is the writer.
+ */
+function startAlertReactor(db: Database['db'], engine: LedgerEngine, commands: CommandBus, logger: Logger, closers: Closers): AlertReactor {
   const reactor = new AlertReactor(db, commands);
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    if (!engine.isWriter) return;
     running = running.then(() => reactor.drain()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'alert reactor failed; retried on the next look'));
   }, 1000);
   timer.unref();
@@ -178,19 +182,30 @@ async function startEngine(storage: Storage, log: EventLog, options: SystemOptio
     await engine.snapshot();
     await engine.release();
   });
-  if (storage.kafka) await serveCommandsWhileWriter(engine, storage.kafka, closers);
+  const server = commandServer(engine, storage, logger);
+  if (server) await serveCommandsWhileWriter(engine, server, closers);
   return engine;
 }
 
 /**
- * Stateless API nodes elsewhere reach the writer through <prefix>.commands / <prefix>.replies: only
- * the writer is in the commands group, so a standby (or a writer that was fenced) receives none.
+ * How API nodes and standbys elsewhere reach the writer: <prefix>.commands / <prefix>.replies on
+ * Kafka (only the writer is in the commands group), `command_inbox` on a PostgreSQL server. Null on
+ * PGlite: nobody else can reach its database.
  */
-async function serveCommandsWhileWriter(engine: LedgerEngine, kafka: KafkaSetup, closers: Closers): Promise<void> {
-  const { KafkaCommandServer } = await import('../commands/kafka-command-server.ts');
+function commandServer(engine: LedgerEngine, storage: Storage, logger: Logger): (() => Promise<{ close(): Promise<void> }>) | null {
+  const kafka = storage.kafka;
+  if (kafka) return async () => new (await import('../commands/kafka-command-server.ts')).KafkaCommandServer(engine, kafka, `${kafka.prefix}.engine`).start();
+  const sql = storage.database.sql;
+  const onError = (err: unknown) => logger.warn({ err: (err as Error).message }, 'serving command_inbox failed; retried on the next look');
+  if (sql) return async () => new (await import('../commands/postgres-command-server.ts')).PostgresCommandServer(engine, sql, onError).start();
+  return null;
+}
+
+/** The server runs only while this engine is the writer: a standby (or a writer that was fenced) receives no commands. */
+async function serveCommandsWhileWriter(engine: LedgerEngine, start: () => Promise<{ close(): Promise<void> }>, closers: Closers): Promise<void> {
   let server: { close(): Promise<void> } | null = null;
   const open = async () => {
-    server ??= await new KafkaCommandServer(engine, kafka, `${kafka.prefix}.engine`).start();
+    server ??= await start();
   };
   const close = async () => {
     const s = server;
@@ -221,16 +236,43 @@ async function startProjectorThread(env: Env, models: ReadModels, metrics: Metri
   return thread.projectors;
 }
 
-/** Where commands go: the engine in this process, or over Kafka to the engine elsewhere, or nowhere. */
-async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: ReadonlySet<Role>, closers: Closers): Promise<CommandBus> {
+/** Where commands go: the engine in this process (forwarded while it stands by), or to the writer elsewhere (Kafka, PostgreSQL), or nowhere. */
+async function commandBus(engine: LedgerEngine | null, storage: Storage, roles: ReadonlySet<Role>, timeouts: ForwardTimeouts, closers: Closers): Promise<CommandBus> {
+  const forwarder = roles.has('api') ? forwarderTo(storage, timeouts) : null;
+  if (engine && forwarder) {
+    // The engine's own while it is the writer; the forwarder is opened the first time it stands by.
+    const { WriterOrForward } = await import('../commands/writer-or-forward.ts');
+    const bus = new WriterOrForward(engine, forwarder);
+    closers.push(() => bus.close());
+    return bus;
+  }
   if (engine) return engine;
-  if (storage.kafka && roles.has('api')) {
-    const { KafkaCommandBus } = await import('../commands/kafka-command-bus.ts');
-    const bus = await new KafkaCommandBus(storage.kafka).start();
+  if (forwarder) {
+    const bus = await forwarder();
     closers.push(() => bus.close());
     return bus;
   }
   return { execute: () => Promise.reject(new LogUnavailableError(`this process (role ${[...roles].join(',')}) takes no commands`)) };
+}
+
+/** Starts a bus to the writer elsewhere: over Kafka, or over the PostgreSQL server's `command_inbox`; none on PGlite. */
+function forwarderTo(storage: Storage, timeouts: ForwardTimeouts): (() => Promise<ClosableBus>) | null {
+  const kafka = storage.kafka;
+  if (kafka) return async () => new (await import('../commands/kafka-command-bus.ts')).KafkaCommandBus(kafka).start();
+  const sql = storage.database.sql;
+  if (sql) return async () => new (await import('../commands/postgres-command-bus.ts')).PostgresCommandBus(sql, timeouts).start();
+  return null;
+}
+
+interface ForwardTimeouts {
+  timeoutMs: number;
+  maxWaitMs: number;
+}
+
+/** A forwarded command waits up to 10 s (a takeover takes 1–5 s), and always ends 1 s before the HTTP request timeout: its 503 is log_unavailable. */
+function forwardTimeouts(env: Env): ForwardTimeouts {
+  const maxWaitMs = Math.max(50, env.LEDGER_REQUEST_TIMEOUT_MS - 1000);
+  return { timeoutMs: Math.min(10_000, maxWaitMs), maxWaitMs };
 }
 
 function authenticator(keys: KeyStore, env: Env, logger: Logger) {

@@ -5,7 +5,7 @@ import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/led
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
 import { messageSizeConfig, raiseMessageSize, sendSized } from './kafka-message-size.ts';
-import { type CommandMessage, type ReplyMessage, resultOf } from './wire.ts';
+import { type CommandMessage, type ReplyMessage, batchAllowanceMs, resultOf } from './wire.ts';
 
 export interface KafkaTopology {
   brokers: string[];
@@ -39,14 +39,6 @@ export async function ensureCommandTopics(kafka: Kafka, t: KafkaTopology): Promi
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Extra time a batch gets per item (8,190 items: ~16 s more, still inside the HTTP request timeout of 30 s). */
-const BATCH_ITEM_MS = 2;
-
-/** A batch's decision, append and reply grow with its items: its deadline does too. */
-function batchAllowanceMs(command: EngineCommand): number {
-  return command.type === 'ExecuteBatch' ? command.items.length * BATCH_ITEM_MS : 0;
 }
 
 /**

@@ -3,6 +3,7 @@
 export * from './tables/log.ts';
 export * from './tables/engine.ts';
 export * from './tables/auth.ts';
+export * from './tables/commands.ts';
 export * from '../read-models/anomaly/tables.ts';
 export * from '../read-models/ledger/tables.ts';
 export * from '../read-models/audit/tables.ts';

@@ -1,11 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, remoteClient } from '../support/harness.ts';
 import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
-import { createTestDatabase } from '../support/pg.ts';
-import { freePort, killHard, runLedger, spawnLedger, waitForHttp } from '../support/process.ts';
+import { createTestDatabase, selectedBackends } from '../support/pg.ts';
+import { killHard, startRoles, verifyEventually } from '../support/process.ts';
 
-const brokers = await ensureKafka();
+// Only where the Kafka backend is selected (LEDGER_TEST_BACKENDS), like every suite that runs on it.
+const brokers = selectedBackends(['kafka']).length > 0 ? await ensureKafka() : null;
 
 /**
  * The distributed setup as separate processes: an engine (the writer), a projector and a stateless
@@ -13,29 +13,22 @@ const brokers = await ensureKafka();
  * engine are killed with SIGKILL along the way.
  */
 describe.skipIf(!brokers)('engine, projector and API as separate processes on Kafka', () => {
-  const children: ChildProcess[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
-    for (const c of children) await killHard(c);
-    for (const c of cleanups) await c();
+    for (const c of cleanups.reverse()) await c();
   });
 
   it('serves commands through the API node, survives kill -9 of projector and engine, and verifies', async () => {
     const db = await createTestDatabase('ledger_dist');
     cleanups.push(db.drop);
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers!.join(','), KAFKA_TOPIC: `${uniqueTopic('dist')}.events`, LEDGER_BOOTSTRAP_TOKEN: ADMIN_TOKEN, HOST: '127.0.0.1' };
-    const start = async (role: string) => {
-      const port = await freePort();
-      const child = spawnLedger(['serve', '--role', role], { ...env, PORT: String(port) });
-      children.push(child);
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000);
-      return { child, port };
-    };
+    const roles = startRoles(env);
+    cleanups.push(() => roles.cleanup());
     // migrations are applied by whichever starts first; start the engine first
-    let engine = await start('engine');
-    let projector = await start('projector');
-    const api = await start('api');
-    const client = remoteClient(`http://127.0.0.1:${api.port}`);
+    let engine = await roles.start('engine');
+    let projector = await roles.start('projector');
+    const api = await roles.start('api');
+    const client = remoteClient(api.url);
     const key = (k: string) => ({ 'idempotency-key': k });
 
     const a = (await client.post('/v1/accounts', { currency: 'USD' }, key('open-a'))).body.id as string;
@@ -50,14 +43,14 @@ describe.skipIf(!brokers)('engine, projector and API as separate processes on Ka
     await killHard(projector.child);
     const results = await Promise.all(transfers);
     expect(results.every((r) => r.status === 201)).toBe(true);
-    projector = await start('projector');
+    projector = await roles.start('projector');
     const last = Math.max(...results.map((r) => r.body.position as number));
     const readA = await client.get(`/v1/accounts/${a}?minPosition=${last}&partition=${results[0]!.body.partition as number}`);
     expect(readA.body).toMatchObject({ balance: '440.00' });
 
     // kill -9 the engine; a command waits for the engine's replacement or fails with 503, never half-applied
     await killHard(engine.child);
-    engine = await start('engine');
+    engine = await roles.start('engine');
     const again = await client.post('/v1/transfers', { fromAccountId: a, toAccountId: b, amount: '1.00' }, key('t-0'));
     expect(again.status).toBe(201);
     expect(again.body.transactionId).toBe(results[0]!.body.transactionId);
@@ -67,8 +60,8 @@ describe.skipIf(!brokers)('engine, projector and API as separate processes on Ka
     const readB = await client.get(`/v1/accounts/${b}?minPosition=${more.body.position as number}&partition=${more.body.partition as number}`);
     expect(readB.body).toMatchObject({ balance: '100.00' });
 
-    for (const c of [engine.child, projector.child, api.child]) await killHard(c);
-    const verify = await runLedger(['verify'], env);
+    // Every read model, not only the balances read above, has read the last transfer before verify compares.
+    const verify = await verifyEventually(env);
     expect(verify.code, verify.output).toBe(0);
   }, 240_000);
 });
