@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): App {
     const instance = c.req.path;
     if (err instanceof ApiProblem) return problem(instance, err.code, err.message, err.errors, err.headers);
     if (err instanceof DomainError) return problem(instance, err.code, err.message, err.field ? [{ field: err.field, message: err.message }] : []);
-    if (err instanceof LogUnavailableError) return problem(instance, 'log_unavailable', 'the event log could not be reached; the command was not applied', [], { 'Retry-After': '1' });
+    if (err instanceof LogUnavailableError) return problem(instance, 'log_unavailable', 'the event log could not be reached or did not answer in time; the command may or may not have been applied: retry with the same Idempotency-Key', [], { 'Retry-After': '1' });
     if (err instanceof AppError && err.code !== 'usage') return problem(instance, err.code, err.message, err.field ? [{ field: err.field, message: err.message }] : []);
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's own validator: malformed JSON and the like.
