@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -79,6 +80,9 @@ const EMBEDDED_SETTINGS = ['shared_buffers=32MB'];
 async function openOnDisk(dataDir: string): Promise<PgliteThread> {
   const dir = path.resolve(dataDir, 'pgdata');
   makePrivateDir(dir);
+  // Creating the database (initdb) leaves hundreds of MB behind in the thread that ran it: a first
+  // start creates it in a thread of its own, ended before the one that serves opens it.
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await (await PgliteThread.open(dir, EMBEDDED_SETTINGS)).close();
   return PgliteThread.open(dir, EMBEDDED_SETTINGS);
 }
 
