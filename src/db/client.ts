@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -7,8 +8,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { type PgliteClient, PgliteThread } from './pglite-thread.ts';
 import { preparing } from './prepared.ts';
-import { makePrivateDir, privateTree } from './private-files.ts';
+import { makePrivateDir } from './private-files.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -57,24 +59,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  let client: PGlite;
-  if (options.dataDir) {
-    const dir = path.resolve(options.dataDir, 'pgdata');
-    makePrivateDir(dir);
-    client = await PGlite.create(dir);
-    // A new database is unpacked from PGlite's bundled image with that image's modes (0666): narrow them.
-    privateTree(dir);
-  } else {
-    client = await PGlite.create();
-  }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const client: PgliteClient = options.dataDir ? await openOnDisk(options.dataDir) : await PGlite.create();
+  const db = drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
     sql: null,
-    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR }),
+    migrate: () => migratePglite(drizzlePglite({ client: client as unknown as PGlite, schema }), { migrationsFolder: MIGRATIONS_DIR }),
     close: () => client.close(),
   };
+}
+
+/**
+ * PostgreSQL settings of the embedded database: 128 MB of shared buffers (PGlite's default) were most
+ * of an idle process's memory; 32 MB hold the working set of the hot tables (accounts, the log's tail).
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers=32MB'];
+
+/** The embedded database under a data directory, in its own thread (pglite-thread.ts), its files owner-only. */
+async function openOnDisk(dataDir: string): Promise<PgliteThread> {
+  const dir = path.resolve(dataDir, 'pgdata');
+  makePrivateDir(dir);
+  // Creating the database (initdb) leaves hundreds of MB behind in the thread that ran it: a first
+  // start creates it in a thread of its own, ended before the one that serves opens it.
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await (await PgliteThread.open(dir, EMBEDDED_SETTINGS)).close();
+  return PgliteThread.open(dir, EMBEDDED_SETTINGS);
 }
 
 /** pg_advisory_lock key of the migrations: 'ledgermg' as a 64-bit number. */
