@@ -56,6 +56,8 @@ function absorb(entry: Remembered | undefined, e: IndexedEvent): Remembered {
  */
 export class IdempotencyIndex {
   private readonly entries = new Map<string, Remembered>();
+  /** Keys the shell found in the table for the batch being decided: kept until that batch is committed, never counted in memory. */
+  private found = new Map<string, Remembered>();
   /** Per partition, the idempotency projection's checkpoint as last told (-1: nothing projected). */
   private readonly projected: number[];
   /** Per partition, the highest position of an event whose command left memory (-1: none): the table must cover it. */
@@ -75,7 +77,7 @@ export class IdempotencyIndex {
   }
 
   get(commandId: string): Remembered | undefined {
-    return this.entries.get(commandId);
+    return this.entries.get(commandId) ?? this.found.get(commandId);
   }
 
   /**
@@ -105,9 +107,17 @@ export class IdempotencyIndex {
     this.entries.set(commandId, remembered);
   }
 
-  /** Rows the shell looked up in the table: they complete what memory holds of those commands. */
+  /**
+   * Rows the shell looked up in the table for the next batch: they complete what memory holds of
+   * those commands, and answer the others until that batch is committed (trim()).
+   */
   learn(rows: readonly IndexedEvent[]): void {
-    for (const row of rows) this.add(row);
+    this.found = new Map();
+    for (const row of rows) {
+      const entry = this.entries.get(row.commandId);
+      if (entry) this.entries.set(row.commandId, absorb(entry, row));
+      else this.found.set(row.commandId, absorb(this.found.get(row.commandId), row));
+    }
   }
 
   /** The idempotency projection's checkpoints, as the shell read them. */
@@ -117,8 +127,12 @@ export class IdempotencyIndex {
     });
   }
 
-  /** Evicts the oldest entries while above the bound, stopping at the first whose events are not all projected yet. */
+  /**
+   * Forgets what was looked up for the batch just committed, and evicts the oldest entries while
+   * above the bound, stopping at the first whose events are not all projected yet.
+   */
   trim(): void {
+    if (this.found.size > 0) this.found = new Map();
     while (this.overBound) {
       const oldest = this.entries.entries().next();
       if (oldest.done || !this.isProjected(oldest.value[1])) return;

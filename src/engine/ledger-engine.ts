@@ -531,12 +531,12 @@ export class LedgerEngine {
     let applied = 0;
     for (let p = 0; p < this.log.partitions; p++) {
       for (;;) {
-        // Replay stays bounded: past its bound, the index lets go of what the idempotency table holds.
-        if (this.machine.idempotencyOverBound && this.options.commandTable) this.machine.projectedTo((await this.options.commandTable.lookup([])).checkpoints);
         const page = await this.log.read(p, this.machine.position(p), this.replayPage);
         if (page.length === 0) break;
         for (const e of page) this.machine.apply(e);
         applied += page.length;
+        // Replay stays bounded: past its bound, the index lets go of what the idempotency table holds.
+        if (this.machine.idempotencyOverBound && this.options.commandTable) this.machine.projectedTo((await this.options.commandTable.lookup([])).checkpoints);
       }
     }
     this.eventsSinceSnapshot += applied;

@@ -156,9 +156,10 @@ export class LedgerStateMachine {
     return true;
   }
 
-  /** The idempotency projection's checkpoints (the shell reads them while replaying): entries at or below them may leave memory. */
+  /** The idempotency projection's checkpoints (the shell reads them while replaying): entries at or below them leave memory. */
   projectedTo(checkpoints: readonly number[]): void {
     this.index.projectedTo(checkpoints);
+    this.index.trim();
   }
 
   /** True while memory holds more keys than its bound (the shell then reads the projection's checkpoints to let some go). */
