@@ -20,6 +20,14 @@ const withdraw = (i: number): EngineCommand => ({ type: 'Withdraw', accountId: '
 /** Keys 0..199: every fifth a withdrawal refused for insufficient funds (recorded), the others deposits. */
 const commandOf = (i: number, amount?: string): EngineCommand => (i % 5 === 4 ? withdraw(i) : deposit(i, amount));
 
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe.each(BACKENDS)('bounded idempotency index on %s', (backend) => {
   it('answers keys that left memory from the table: the first result, a conflict on another body, the same refusal; also after restarts', async () => {
     const { database, cleanup } = await openTestDatabase(backend);
@@ -78,6 +86,38 @@ describe.each(BACKENDS)('bounded idempotency index on %s', (backend) => {
         await restarted.release();
       }
       await log.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a standby that takes over answers keys it holds only in the table with their first result', async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    try {
+      const logs = [await new PostgresEventLog(database, { leaseMs: 600 }).start(), await new PostgresEventLog(database, { leaseMs: 600 }).start()];
+      const table = idempotencyQueries(database.db, 1);
+      const [writer, standby] = logs.map((log) => new LedgerEngine(log, { commandTable: table, idempotencyMemory: 10, expiryIntervalMs: 0, standbyPollMs: 50 }));
+      await writer!.start();
+      await standby!.start();
+      expect(standby!.isWriter).toBe(false);
+      await writer!.execute(open('a'), ctx('open-a'));
+      const first: string[] = [];
+      for (let i = 0; i < 40; i++) first.push((await writer!.execute(deposit(i), ctx(`k-${i}`))).events[0]!.eventId);
+      await new ProjectionRunner(database.db, logs[0]!, idempotencyProjection).catchUp();
+      await writer!.execute(deposit(40), ctx('k-40'));
+      // The standby, tailing the log, lets go of what the table holds too.
+      await until(() => standby!.accountVersion('a') === writer!.accountVersion('a') && standby!.rememberedCommands <= 11);
+
+      writer!.stop(); // dies: stops renewing its lease
+      await until(() => standby!.isWriter);
+      for (let i = 0; i < 20; i++) {
+        const again = await standby!.execute(deposit(i), ctx(`k-${i}`));
+        expect([again.replayed, again.events[0]!.eventId]).toEqual([true, first[i]]);
+      }
+      await expect(standby!.execute(deposit(0, '5.00'), ctx('k-0', 'other'))).rejects.toMatchObject({ code: 'idempotency_conflict' });
+      expect(String((standby!.account('a') as { balance: unknown }).balance)).toBe('41');
+      standby!.stop();
+      for (const log of logs) await log.close();
     } finally {
       await cleanup();
     }
