@@ -56,6 +56,12 @@ function absorb(entry: Remembered | undefined, e: IndexedEvent): Remembered {
  */
 export class IdempotencyIndex {
   private readonly entries = new Map<string, Remembered>();
+  /**
+   * The keys of `entries` in insertion order, oldest at `head`: evicting from the front of a Map would
+   * make each new iterator skip every deleted slot until the Map is rehashed.
+   */
+  private order: string[] = [];
+  private head = 0;
   /** Keys the shell found in the table for the batch being decided: kept until that batch is committed, never counted in memory. */
   private found = new Map<string, Remembered>();
   /** Per partition, the idempotency projection's checkpoint as last told (-1: nothing projected). */
@@ -99,11 +105,12 @@ export class IdempotencyIndex {
 
   /** An event this engine appended or read from the log. */
   add(e: IndexedEvent): void {
-    this.entries.set(e.commandId, absorb(this.entries.get(e.commandId), e));
+    this.set(e.commandId, absorb(this.entries.get(e.commandId), e));
   }
 
   /** A command this engine appended, with all its events. */
   set(commandId: string, remembered: Remembered): void {
+    if (!this.entries.has(commandId)) this.order.push(commandId);
     this.entries.set(commandId, remembered);
   }
 
@@ -134,9 +141,16 @@ export class IdempotencyIndex {
   trim(): void {
     if (this.found.size > 0) this.found = new Map();
     while (this.overBound) {
-      const oldest = this.entries.entries().next();
-      if (oldest.done || !this.isProjected(oldest.value[1])) return;
-      this.evict(oldest.value[0], oldest.value[1]);
+      const commandId = this.order[this.head]!;
+      const oldest = this.entries.get(commandId)!;
+      if (!this.isProjected(oldest)) break;
+      this.evict(commandId, oldest);
+      this.head++;
+    }
+    // Drop the evicted keys from the order once they are half of it (amortised O(1) per key).
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -157,7 +171,7 @@ export class IdempotencyIndex {
 
   restore(entries: Iterable<[string, Remembered]>, evicted: readonly number[]): void {
     assert(this.entries.size === 0, 'restore only into an empty index');
-    for (const [id, entry] of entries) this.entries.set(id, entry);
+    for (const [id, entry] of entries) this.set(id, entry);
     evicted.forEach((position, p) => {
       if (p < this.evicted.length) this.evicted[p] = position;
     });
