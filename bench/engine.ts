@@ -4,11 +4,16 @@
  * catch-up rate into PostgreSQL, and cold start (rebuild from the log) with and without a snapshot.
  *
  *   npx tsx bench/engine.ts [--events 1000000] [--log postgres|pglite|kafka] [--accounts 10000] [--hot] [--append-only]
+ *                           [--idempotency-projector] [--idempotency-memory N]
  *
  * --hot: every transfer debits one hot account (funded for all of them), credited to the others in turn.
  * --append-only: stop after the append figures and the engine's memory (no catch-up, no cold starts).
  * Memory: the heap after a full GC with the accounts open and funded, and again after the transfers,
  * gives the engine's bytes per account and per remembered transfer command.
+ * --idempotency-projector: the idempotency projection runs beside the engine (as in `ledger serve`).
+ * --idempotency-memory N: the engine keeps at most N command ids in memory, the rest in the
+ * idempotency table (implies --idempotency-projector). Without it the engine runs without the table
+ * (nothing leaves memory). A/B of the bound: the same run with --idempotency-projector alone.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,6 +25,8 @@ import type { EngineCommand } from '../src/engine/ledger-engine.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../src/engine/postgres-snapshot-store.ts';
 import { Kafka, logLevel } from 'kafkajs';
+import { idempotencyProjection } from '../src/read-models/idempotency/index.ts';
+import { idempotencyQueries } from '../src/read-models/idempotency/queries.ts';
 import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
 import { runMain, withScratchDatabase } from './lib/scratch.ts';
 
@@ -30,10 +37,13 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '10000' },
     hot: { type: 'boolean', default: false },
     'append-only': { type: 'boolean', default: false },
+    'idempotency-projector': { type: 'boolean', default: false },
+    'idempotency-memory': { type: 'string' },
   },
 });
 const targetEvents = Number(values.events);
 const accountCount = Number(values.accounts);
+const idempotencyMemory = values['idempotency-memory'] === undefined ? null : Number(values['idempotency-memory']);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -58,8 +68,10 @@ async function main() {
     const storage = await open();
     const log = storage.log;
     const store = new PostgresSnapshotStore(database.db, 'events');
-    const engine = new LedgerEngine(log, { snapshots: store, snapshotEvery: Number.MAX_SAFE_INTEGER });
+    const bounded = idempotencyMemory === null ? {} : { idempotencyMemory, commandTable: idempotencyQueries(database.db, log.partitions) };
+    const engine = new LedgerEngine(log, { snapshots: store, snapshotEvery: Number.MAX_SAFE_INTEGER, ...bounded });
     await engine.start();
+    const idempotencyProjector = values['idempotency-projector'] || idempotencyMemory !== null ? await storage.startProjector(idempotencyProjection) : null;
     const heap0 = heapAfterGc();
     const ids = Array.from({ length: accountCount }, (_, i) => `acct-${i}`);
     for (let i = 0; i < ids.length; i += 1000) {
@@ -88,9 +100,12 @@ async function main() {
     const events = engine.stats.eventsAppended - startEvents;
     const appends = engine.stats.appends - startAppends;
     console.log(`engine append${values.hot ? ' (one hot account)' : ''}: ${Math.round(transfers / secs)} transfers/s, ${Math.round(events / secs)} events/s, ${appends} appends (avg ${(events / appends).toFixed(0)} events/append)`);
+    await idempotencyProjector?.catchUp();
+    await idempotencyProjector?.stop();
     const heapTransfers = heapAfterGc();
+    const bound = idempotencyMemory === null ? 'no bound' : `bound ${idempotencyMemory}`;
     console.log(
-      `engine memory: heap ${Math.round(heapTransfers / 2 ** 20)} MiB (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB) with ${accountCount} accounts and ${seq} commands remembered; ` +
+      `engine memory: heap ${Math.round(heapTransfers / 2 ** 20)} MiB (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB) with ${accountCount} accounts and ${seq} commands, ${engine.rememberedCommands} in memory (${bound}); ` +
         `${Math.round((heapAccounts - heap0) / accountCount)} bytes per account (open + funded: 2 commands each), ${Math.round((heapTransfers - heapAccounts) / transfers)} bytes per transfer command`,
     );
     if (values['append-only']) {
@@ -144,13 +159,13 @@ async function main() {
 
     for (const withSnapshot of [false, true]) {
       const coldStorage = await open();
-      const cold = new LedgerEngine(coldStorage.log, withSnapshot ? { snapshots: store } : {});
+      const cold = new LedgerEngine(coldStorage.log, { ...bounded, ...(withSnapshot ? { snapshots: store } : {}) });
       const rss0 = process.memoryUsage().rss;
       t = performance.now();
       await cold.start();
       const ms = performance.now() - t;
       console.log(
-        `cold start ${withSnapshot ? 'from snapshot' : 'full replay  '}: ${(ms / 1000).toFixed(2)} s for ${total} events (${Math.round(total / (ms / 1000))} events/s; replayed ${cold.startInfo.replayedEvents}; rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB)`,
+        `cold start ${withSnapshot ? 'from snapshot' : 'full replay  '}: ${(ms / 1000).toFixed(2)} s for ${total} events (${Math.round(total / (ms / 1000))} events/s; replayed ${cold.startInfo.replayedEvents}; ${cold.rememberedCommands} commands in memory; rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB)`,
       );
       await coldStorage.close();
     }

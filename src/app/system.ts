@@ -8,6 +8,7 @@ import { KeyStore } from '../auth/key-store.ts';
 import type { ClosableBus, CommandBus } from '../commands/command-bus.ts';
 import type { Env } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
+import type { CommandTable } from '../engine/idempotency-index.ts';
 import { LedgerEngine } from '../engine/ledger-engine.ts';
 import { PostgresSnapshotStore } from '../engine/postgres-snapshot-store.ts';
 import { type CreateAppOptions, createApp } from '../http/app.ts';
@@ -87,7 +88,6 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);
     const metrics = createMetrics(new Registry());
     const log = instrumentLog(storage.log, metrics);
-    const engine = roles.has('engine') ? await startEngine(storage, log, options, closers) : null;
     const projectors: Projector[] = [];
     const models = readModels(storage.database.db, {
       partitions: log.partitions,
@@ -95,6 +95,7 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
       onAlerts: (raised) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity })),
       positions: projectedPositions(storage.database.db, projectors),
     });
+    const engine = roles.has('engine') ? await startEngine(storage, log, { memory: env.LEDGER_IDEMPOTENCY_MEMORY, table: models.idempotency.queries }, options, closers) : null;
     if (roles.has('projector')) {
       const threaded = options.projectorThread && !options.database && storage.database.kind === 'postgres';
       projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
@@ -155,10 +156,13 @@ async function closeAll(closers: Closers): Promise<void> {
 }
 
 /** The writer: rebuilt from the log (and snapshots); on Kafka it also serves ledger.commands. */
-async function startEngine(storage: Storage, log: EventLog, options: SystemOptions, closers: Closers): Promise<LedgerEngine> {
+async function startEngine(storage: Storage, log: EventLog, idempotency: { memory: number; table: CommandTable }, options: SystemOptions, closers: Closers): Promise<LedgerEngine> {
   const { logger } = options;
   const engine = new LedgerEngine(log, {
     ...(options.clock ? { clock: options.clock } : {}),
+    // The newest command ids in memory; the older ones in the idempotency read model's table.
+    idempotencyMemory: idempotency.memory,
+    commandTable: idempotency.table,
     snapshots: new PostgresSnapshotStore(storage.database.db, storage.kafka ? `kafka:${storage.kafka.topic}` : 'events'),
     onSnapshotError: (err) => logger.warn({ err: (err as Error).message }, 'engine snapshot failed; the next start replays more of the log'),
     // Holds past their timeout are expired by the engine itself (every second, key expire:<holdId>); a

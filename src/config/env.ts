@@ -19,6 +19,11 @@ const EnvSchema = z.object({
   /** The writer's lease on the PostgreSQL log (ms): a standby takes over this long after the writer's last renewal. */
   LEDGER_WRITER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(3000),
   /**
+   * Most command ids (idempotency keys) the engine keeps in memory; older ones are looked up in the
+   * idempotency read model's table (every key stays remembered there for good).
+   */
+  LEDGER_IDEMPOTENCY_MEMORY: z.coerce.number().int().min(1).max(100_000_000).default(1_000_000),
+  /**
    * `ledger serve` on PostgreSQL (DATABASE_URL): true runs the projectors in a worker thread, false in
    * the main thread; auto (the default) uses the thread on a machine with more than 2 cores (on 2 cores
    * PostgreSQL and the API already share both, and the thread costs CPU and memory: BENCHMARKS.md).

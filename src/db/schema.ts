@@ -8,3 +8,4 @@ export * from '../read-models/anomaly/tables.ts';
 export * from '../read-models/ledger/tables.ts';
 export * from '../read-models/audit/tables.ts';
 export * from '../read-models/general-ledger/tables.ts';
+export * from '../read-models/idempotency/tables.ts';

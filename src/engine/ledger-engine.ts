@@ -6,6 +6,7 @@ import type { AggregateName, AggregateStates, DomainCommand } from '../domain/de
 import { type StoredEvent, sha256Hex } from '../log/envelope.ts';
 import { AppError } from '../errors.ts';
 import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
+import type { CommandTable } from './idempotency-index.ts';
 import type { EngineSnapshot, SnapshotStore } from './snapshot.ts';
 import { type CommandContext, type LogPosition, LedgerStateMachine, type Outcome, type PreparedBatch } from './state-machine.ts';
 
@@ -18,8 +19,14 @@ export interface EngineOptions {
   clock?: () => Date;
   /** Most commands decided into one append (group commit). */
   maxBatch?: number;
-  /** How many refused commands to remember for idempotent retries (in memory only). */
-  refusalCacheSize?: number;
+  /**
+   * Most command ids (accepted or refused) the idempotency index keeps in memory (default
+   * 1,000,000). Older ones leave memory once the idempotency read model holds them, and are looked
+   * up in commandTable; without a table nothing leaves memory.
+   */
+  idempotencyMemory?: number;
+  /** The idempotency read model's table: where keys that left memory are found (one query per batch, once any has left). */
+  commandTable?: CommandTable;
   /** Page size when rebuilding state from the log. */
   replayPage?: number;
   /** Where snapshots are kept; without one, start replays the whole log. */
@@ -132,7 +139,7 @@ export class LedgerEngine {
   }
 
   private newMachine(): LedgerStateMachine {
-    return new LedgerStateMachine({ partitions: this.log.partitions, newId: uuidv7, refusalCacheSize: this.options.refusalCacheSize });
+    return new LedgerStateMachine({ partitions: this.log.partitions, newId: uuidv7, idempotencyMemory: this.options.idempotencyMemory });
   }
 
   /**
@@ -326,6 +333,11 @@ export class LedgerEngine {
     return this.fenced !== null;
   }
 
+  /** How many command ids the idempotency index holds in memory (the rest are in its table). */
+  get rememberedCommands(): number {
+    return this.machine.remembered;
+  }
+
   get accountCount(): number {
     return this.machine.count('account');
   }
@@ -391,6 +403,8 @@ export class LedgerEngine {
     if (this.fenced) return batch.forEach((p) => p.reject(fencedError()));
     if (this.role !== 'writer') return batch.forEach((p) => p.reject(new WriterStandbyError()));
     if (this.stale && !(await this.resync())) return batch.forEach((p) => p.reject(new LogUnavailableError('the event log cannot be read; nothing was written')));
+    const unknown = await this.prefetch(batch);
+    if (unknown) return batch.forEach((p) => p.reject(unknown));
     const prepared = this.machine.prepare(batch, this.clock().toISOString());
     let stored: StoredEvent[] = [];
     if (prepared.events.length > 0) {
@@ -405,6 +419,25 @@ export class LedgerEngine {
     const results = this.machine.commit(prepared, stored);
     this.count(prepared, stored.length);
     await this.answer(batch, prepared.outcomes, results, null);
+  }
+
+  /**
+   * Looks the batch's keys up in the idempotency table when memory may not hold every key seen before
+   * (one query for the whole batch), so that prepare() finds them: a key in neither is a new command.
+   * Returns the error to answer when the table cannot say (unreachable, or behind what memory let go).
+   */
+  private async prefetch(batch: Pending[]): Promise<LogUnavailableError | null> {
+    const keys = this.machine.lookupKeys(batch);
+    const table = this.options.commandTable;
+    if (keys.length === 0 || !table) return null;
+    let found: Awaited<ReturnType<CommandTable['lookup']>>;
+    try {
+      found = await table.lookup(keys);
+    } catch (err) {
+      return new LogUnavailableError('the idempotency table cannot be read; nothing was written', { cause: err });
+    }
+    if (this.machine.learn(found)) return null;
+    return new LogUnavailableError('the idempotency table is behind the engine (a rebuild is catching up); nothing was written, retry shortly');
   }
 
   /**
@@ -502,6 +535,8 @@ export class LedgerEngine {
         if (page.length === 0) break;
         for (const e of page) this.machine.apply(e);
         applied += page.length;
+        // Replay stays bounded: past its bound, the index lets go of what the idempotency table holds.
+        if (this.machine.idempotencyOverBound && this.options.commandTable) this.machine.projectedTo((await this.options.commandTable.lookup([])).checkpoints);
       }
     }
     this.eventsSinceSnapshot += applied;

@@ -22,7 +22,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     if (!row) return null;
     const parsed = JSON.parse((await unzip(row.data)).toString('utf8')) as { format?: unknown };
     // An older format is not an error: the engine replays the log instead (and writes the new format).
-    return parsed.format === 3 ? (parsed as EngineSnapshot) : null;
+    return parsed.format === 4 ? (parsed as EngineSnapshot) : null;
   }
 
   async save(snapshot: EngineSnapshot): Promise<void> {

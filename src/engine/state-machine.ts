@@ -6,7 +6,10 @@ import { type AppError, idempotencyConflict } from '../errors.ts';
 import { REFUSALS_STREAM } from '../domain/refusal/index.ts';
 import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
+import { IdempotencyIndex, type IndexedEvent, type LogPosition, type Remembered } from './idempotency-index.ts';
 import type { EngineSnapshot } from './snapshot.ts';
+
+export type { LogPosition } from './idempotency-index.ts';
 
 /** Who sent a command, under which idempotency key, from where. */
 export type CommandContext = EventMetadata;
@@ -15,9 +18,6 @@ export interface Submitted {
   command: DomainCommand;
   ctx: CommandContext;
 }
-
-/** [partition, position] of an event in the log. */
-export type LogPosition = [partition: number, position: number];
 
 /** What became of one command of a batch. */
 export type Outcome =
@@ -64,13 +64,6 @@ export interface DueCommand {
 /** Refusals that may change with time alone: never remembered for their key (the deadline comes, the retry succeeds). */
 const TRANSIENT_REFUSALS: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>(['validation_failed', 'hold_not_due']);
 
-interface Refusal {
-  requestHash: string;
-  code: DomainErrorCode;
-  message: string;
-  field: string | null;
-}
-
 function isDurableRefusal(error: DomainError | AppError): error is DomainError {
   return error instanceof DomainError && !TRANSIENT_REFUSALS.has(error.code);
 }
@@ -79,9 +72,12 @@ export interface StateMachineOptions {
   partitions: number;
   /** Event ids (UUIDv7 in production; deterministic in tests). */
   newId: () => string;
-  /** How many refused commands to remember for idempotent retries (in memory only). */
-  refusalCacheSize?: number;
+  /** Most command ids (accepted or refused) kept in memory; older ones leave once the idempotency table holds them (default 1,000,000). */
+  idempotencyMemory?: number;
 }
+
+/** The default bound of the in-memory idempotency index (about 0.6 GB of heap at the worst). */
+export const IDEMPOTENCY_MEMORY_DEFAULT = 1_000_000;
 
 /**
  * The engine's core: pure and synchronous. A batch of commands goes in, each is decided by its
@@ -94,16 +90,14 @@ export class LedgerStateMachine {
   private readonly streams: Streams = emptyStreams();
   private readonly lastHash = new Map<number, string>();
   private readonly lastPosition = new Map<number, number>();
-  private readonly applied = new Map<string, { requestHash: string; at: LogPosition[] }>();
-  /** Refused keys: the refusal as data (an Error with its stack would cost ~0.5 KB more per key), rebuilt when answered. */
-  private readonly refusals = new Map<string, Refusal>();
-  private readonly refusalCacheSize: number;
+  /** Command id → its first result or its refusal: the newest in memory, the rest in the idempotency table (looked up by the shell). */
+  private readonly index: IdempotencyIndex;
   /** Deadlines of the aggregates that have a timeout: `kind\0id` → [kind, id, due instant in ms]. */
   private readonly deadlines = new Map<string, [AggregateName, string, number]>();
 
   constructor(private readonly options: StateMachineOptions) {
     assert(Number.isInteger(options.partitions) && options.partitions >= 1, 'a log has at least one partition');
-    this.refusalCacheSize = options.refusalCacheSize ?? 100_000;
+    this.index = new IdempotencyIndex(options.partitions, options.idempotencyMemory ?? IDEMPOTENCY_MEMORY_DEFAULT);
   }
 
   get partitions(): number {
@@ -142,13 +136,47 @@ export class LedgerStateMachine {
     return { outcomes, events, batch, staged };
   }
 
+  /**
+   * The command ids of a batch the shell must look up in the idempotency table before prepare()
+   * (none while memory alone knows every key): a key missing from memory may have left it, and a
+   * key in memory may miss events that left it with an older entry of the same command.
+   */
+  lookupKeys(batch: readonly Submitted[]): string[] {
+    return this.index.needsTable ? [...new Set(batch.map((s) => s.ctx.commandId))] : [];
+  }
+
+  /**
+   * What the shell found in the idempotency table, read in one look with its checkpoints. False when
+   * the table is behind what memory let go of (a rebuild in progress): a miss would not mean a new command.
+   */
+  learn(found: { checkpoints: readonly number[]; rows: readonly IndexedEvent[] }): boolean {
+    this.index.projectedTo(found.checkpoints);
+    if (!this.index.covers(found.checkpoints)) return false;
+    this.index.learn(found.rows);
+    return true;
+  }
+
+  /** The idempotency projection's checkpoints (the shell reads them while replaying): entries at or below them leave memory. */
+  projectedTo(checkpoints: readonly number[]): void {
+    this.index.projectedTo(checkpoints);
+    this.index.trim();
+  }
+
+  /** True while memory holds more keys than its bound (the shell then reads the projection's checkpoints to let some go). */
+  get idempotencyOverBound(): boolean {
+    return this.index.overBound;
+  }
+
+  /** How many command ids the index holds in memory. */
+  get remembered(): number {
+    return this.index.size;
+  }
+
   private decideOne({ command, ctx }: Submitted, batch: readonly Submitted[], staged: Staged, now: string): Outcome {
-    const prior = this.applied.get(ctx.commandId);
-    if (prior) return prior.requestHash === ctx.requestHash ? { kind: 'replay', at: prior.at } : { kind: 'refused', error: idempotencyConflict() };
+    const prior = this.index.get(ctx.commandId);
+    if (prior) return this.answerPrior(prior, ctx);
     const leader = staged.seen.get(ctx.commandId);
     if (leader !== undefined) return batch[leader]!.ctx.requestHash === ctx.requestHash ? { kind: 'follows', leader } : { kind: 'refused', error: idempotencyConflict() };
-    const refused = this.refusals.get(ctx.commandId);
-    if (refused) return { kind: 'refused', error: refused.requestHash === ctx.requestHash ? new DomainError(refused.code, refused.message, refused.field ?? undefined) : idempotencyConflict() };
 
     let decided: Decided[];
     try {
@@ -164,6 +192,13 @@ export class LedgerStateMachine {
       return this.envelope(staged, d, ctx, now);
     });
     return { kind: 'accepted', events };
+  }
+
+  /** A key seen before answers its first result (or refusal) again; with another body, a conflict. */
+  private answerPrior(prior: Remembered, ctx: CommandContext): Outcome {
+    if (prior.requestHash !== ctx.requestHash) return { kind: 'refused', error: idempotencyConflict() };
+    const { refusal } = prior;
+    return refusal ? { kind: 'refused', error: new DomainError(refusal.code, refusal.message, refusal.field ?? undefined) } : { kind: 'replay', at: prior.at };
   }
 
   /** A business refusal is recorded (CommandRefused, in the refusals stream); conflicts and refusals that time may change are not. */
@@ -215,18 +250,21 @@ export class LedgerStateMachine {
     for (const e of stored) this.lastPosition.set(e.partition, Math.max(this.position(e.partition), e.position));
 
     let offset = 0;
-    return prepared.outcomes.map((outcome, index) => {
+    const results = prepared.outcomes.map((outcome) => {
+      if (outcome.kind !== 'accepted' && outcome.kind !== 'refused') return null;
+      const mine = stored.slice(offset, offset + (outcome.events?.length ?? 0));
+      offset += mine.length;
+      // A recorded refusal is remembered by its CommandRefused event; conflicts and malformed input are answered afresh.
       if (outcome.kind === 'refused') {
-        this.rememberRefusal(prepared.batch[index]!.ctx, outcome.error);
-        offset += outcome.events?.length ?? 0;
+        if (mine[0]) this.index.add(indexed(mine[0]));
+        return null;
       }
-      if (outcome.kind !== 'accepted') return null;
-      const mine = stored.slice(offset, offset + outcome.events.length);
-      offset += outcome.events.length;
       const { commandId, requestHash } = mine[0]!.metadata;
-      this.applied.set(commandId, { requestHash, at: mine.map((e): LogPosition => [e.partition, e.position]) });
+      this.index.set(commandId, { requestHash, at: mine.map((e): LogPosition => [e.partition, e.position]), refusal: null });
       return mine;
     });
+    this.index.trim();
+    return results;
   }
 
   /** Applies an event read from the log (start, resync). The log must continue where this state ends. */
@@ -246,32 +284,32 @@ export class LedgerStateMachine {
     );
     this.lastHash.set(e.partition, e.hash);
     this.lastPosition.set(e.partition, e.position);
-    if (e.type === 'CommandRefused') return this.remember(e.metadata, { requestHash: e.metadata.requestHash, ...e.data });
     // A command's events may span partitions: they join one entry.
-    const { commandId, requestHash } = e.metadata;
-    const entry = this.applied.get(commandId);
-    if (entry && entry.requestHash === requestHash) entry.at.push([e.partition, e.position]);
-    else this.applied.set(commandId, { requestHash, at: [[e.partition, e.position]] });
+    this.index.add(indexed(e));
+    this.index.trim();
   }
 
   snapshot(): EngineSnapshot {
     const streams: EngineSnapshot['streams'] = [];
     for (const d of DECIDERS) for (const [id, s] of this.streams[d.name]) streams.push([d.name, id, s.version, d.encode(s.state)]);
+    const { entries, evicted } = this.index.dump();
     return {
-      format: 3,
+      format: 4,
       heads: Array.from({ length: this.partitions }, (_, partition) => ({ partition, position: this.position(partition), hash: this.head(partition) })),
       streams,
-      commands: [...this.applied].map(([id, a]) => [id, a.requestHash, a.at]),
-      refusals: [...this.refusals].map(([id, r]) => [id, r.requestHash, r.code, r.message, r.field]),
+      commands: entries.filter(([, r]) => !r.refusal).map(([id, r]) => [id, r.requestHash, r.at]),
+      refusals: entries.flatMap(([id, { requestHash, at, refusal }]) => (refusal ? [[id, requestHash, refusal.code, refusal.message, refusal.field, at[0]!]] : [])),
+      evicted,
     };
   }
 
   restore(snapshot: EngineSnapshot): void {
-    assert(snapshot.format === 3 && snapshot.heads.length === this.partitions, 'snapshot does not fit this log');
-    assert(this.applied.size === 0 && DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
+    assert(snapshot.format === 4 && snapshot.heads.length === this.partitions, 'snapshot does not fit this log');
+    assert(DECIDERS.every((d) => this.streams[d.name].size === 0), 'restore only into an empty state machine');
     for (const [kind, id, version, encoded] of snapshot.streams) this.setStream(kind, id, { state: deciderNamed(kind).decode(encoded), version });
-    for (const [id, requestHash, at] of snapshot.commands) this.applied.set(id, { requestHash, at });
-    for (const [id, requestHash, code, message, field] of snapshot.refusals ?? []) this.refusals.set(id, { requestHash, code, message, field });
+    const commands = snapshot.commands.map(([id, requestHash, at]): [string, Remembered] => [id, { requestHash, at, refusal: null }]);
+    const refusals = snapshot.refusals.map(([id, requestHash, code, message, field, at]): [string, Remembered] => [id, { requestHash, at: [at], refusal: { code, message, field } }]);
+    this.index.restore([...commands, ...refusals], snapshot.evicted);
     for (const head of snapshot.heads) {
       this.lastPosition.set(head.partition, head.position);
       this.lastHash.set(head.partition, head.position < 0 ? GENESIS_HASH : head.hash);
@@ -334,18 +372,11 @@ export class LedgerStateMachine {
   get pendingDeadlines(): number {
     return this.deadlines.size;
   }
+}
 
-  private rememberRefusal(ctx: CommandContext, error: DomainError | AppError): void {
-    // Conflicts and malformed input are answered afresh each time; business refusals are remembered (bounded, oldest out).
-    if (!isDurableRefusal(error)) return;
-    this.remember(ctx, { requestHash: ctx.requestHash, code: error.code, message: error.message, field: error.field ?? null });
-  }
-
-  private remember(ctx: CommandContext, refusal: Refusal): void {
-    if (this.refusals.size >= this.refusalCacheSize) {
-      const oldest = this.refusals.keys().next();
-      if (!oldest.done) this.refusals.delete(oldest.value);
-    }
-    this.refusals.set(ctx.commandId, { requestHash: refusal.requestHash, code: refusal.code, message: refusal.message, field: refusal.field });
-  }
+/** An event of the log as the idempotency index sees it. */
+function indexed(e: StoredEvent): IndexedEvent {
+  const { commandId, requestHash } = e.metadata;
+  const refusal = e.type === 'CommandRefused' ? { code: e.data.code, message: e.data.message, field: e.data.field } : null;
+  return { commandId, requestHash, partition: e.partition, position: e.position, refusal };
 }

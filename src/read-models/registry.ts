@@ -4,6 +4,7 @@ import type { Projection } from '../projections/projection.ts';
 import { type AlertsRaised, type AnomalyReadModel, anomalyReadModel } from './anomaly/index.ts';
 import { type AuditReadModel, auditReadModel } from './audit/index.ts';
 import { type GeneralLedgerReadModel, generalLedgerReadModel } from './general-ledger/index.ts';
+import { type IdempotencyReadModel, idempotencyReadModel } from './idempotency/index.ts';
 import { type LedgerReadModel, ledgerReadModel } from './ledger/index.ts';
 import { type PositionSource, projectedPositions } from './read-model.ts';
 
@@ -13,6 +14,8 @@ export interface ReadModels {
   audit: AuditReadModel;
   anomaly: AnomalyReadModel;
   generalLedger: GeneralLedgerReadModel;
+  /** Every command id of the log: the engine's idempotency index beyond what it keeps in memory. */
+  idempotency: IdempotencyReadModel;
 }
 
 export interface ReadModelOptions {
@@ -34,10 +37,11 @@ export function readModels(db: Db, options: ReadModelOptions): ReadModels {
     audit: auditReadModel(db, positions),
     anomaly: anomalyReadModel(db, options.fraud, positions, options.onAlerts),
     generalLedger: generalLedgerReadModel(db, positions),
+    idempotency: idempotencyReadModel(db, options.partitions, positions),
   };
 }
 
 /** Every read model's projection, in the order projectors start and rebuilds run. */
 export function projections(models: ReadModels): Projection[] {
-  return [models.ledger.projection, models.audit.projection, models.anomaly.projection, models.generalLedger.projection];
+  return [models.ledger.projection, models.audit.projection, models.anomaly.projection, models.generalLedger.projection, models.idempotency.projection];
 }

@@ -45,7 +45,7 @@ describe.each(BACKENDS)('ledger verify (%s)', (backend) => {
     expect(clean.code, clean.stderr).toBe(0);
     const report = JSON.parse(clean.stdout) as { ok: boolean; readModels: { projections: Array<{ projection: string; ok: boolean; tables: number }> } };
     expect(report.ok).toBe(true);
-    expect(report.readModels.projections.map((p) => p.projection)).toEqual(['ledger', 'audit', 'anomaly', 'general-ledger']);
+    expect(report.readModels.projections.map((p) => p.projection)).toEqual(['ledger', 'audit', 'anomaly', 'general-ledger', 'idempotency']);
 
     const tamper = async (statement: string) => {
       const database = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: env.DATABASE_URL ? null : dataDir });

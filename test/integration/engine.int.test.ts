@@ -219,7 +219,7 @@ describe.each(BACKENDS)('engine snapshots on %s', (backend) => {
     try {
       const log = await new PostgresEventLog(database).start();
       const store = new PostgresSnapshotStore(database.db, 'events');
-      await store.save({ format: 3, heads: [{ partition: 0, position: 0, hash: 'f'.repeat(64) }], streams: [['account', 'ghost', 1, ['ghost', 'open', 'USD', '1000000', '0', null, '0']]], commands: [] });
+      await store.save({ format: 4, heads: [{ partition: 0, position: 0, hash: 'f'.repeat(64) }], streams: [['account', 'ghost', 1, ['ghost', 'open', 'USD', '1000000', '0', null, '0']]], commands: [], refusals: [], evicted: [-1] });
       const engine = new LedgerEngine(log, { snapshots: store });
       await engine.start();
       expect(engine.startInfo.snapshotUsed).toBe(false);

@@ -11,7 +11,7 @@ describe.each(selectedBackends(['postgres']))('projectors in a worker thread on 
     const db = await createTestDatabase('ledger_thread');
     const system = await startSystem(loadEnv({ DATABASE_URL: db.url }), { logger: silentLogger, projectorThread: true });
     try {
-      expect(system.projectors.map((p) => p.name)).toEqual(['ledger', 'audit', 'anomaly', 'general-ledger']);
+      expect(system.projectors.map((p) => p.name)).toEqual(['ledger', 'audit', 'anomaly', 'general-ledger', 'idempotency']);
       for (const p of system.projectors) expect(p.positions.get(0)).toBe(-1);
       const engine = system.engine!;
       await engine.execute(openAccountCommand('a'), commandContext());

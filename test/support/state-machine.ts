@@ -5,9 +5,9 @@ import type { StoredEvent } from '../../src/log/envelope.ts';
 export type Machine = LedgerStateMachine;
 
 /** A state machine with deterministic event ids, for unit tests without a log. */
-export function newMachine(partitions = 1): Machine {
+export function newMachine(partitions = 1, idempotencyMemory?: number): Machine {
   let n = 0;
-  return new LedgerStateMachine({ partitions, newId: () => `evt-${String(++n).padStart(8, '0')}` });
+  return new LedgerStateMachine({ partitions, newId: () => `evt-${String(++n).padStart(8, '0')}`, ...(idempotencyMemory ? { idempotencyMemory } : {}) });
 }
 
 let commands = 0;
