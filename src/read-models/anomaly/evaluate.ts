@@ -205,7 +205,10 @@ function rememberRisk(accountId: string, factors: RiskFactors, at: string, w: Wi
   const merged = maxFactors(current?.factors ?? null, factors);
   const score = riskScore(merged);
   if (current && current.factors && current.score === score && sameFactors(current.factors, merged)) return;
-  w.risk.set(accountId, { score, at: current && current.score >= score ? current.at : at, factors: { ...merged } });
+  // `at` is when the score reached its level; an account never scored yet (at null, as a row written
+  // before its first movement is loaded) reaches it now, as it does when the row and the movement share a batch.
+  const reached = current?.at != null && current.score >= score ? current.at : at;
+  w.risk.set(accountId, { score, at: reached, factors: { ...merged } });
   changes.dirtyProfiles.add(accountId);
 }
 
