@@ -101,7 +101,7 @@ const TITLE: Record<ProblemCode, string> = {
   rate_limited: 'Too many requests',
   request_timeout: 'The request took too long; if it was a command, retry it with the same Idempotency-Key',
   internal_error: 'Internal error',
-  log_unavailable: 'The event log is unavailable; nothing was written, retry later',
+  log_unavailable: 'The event log is unavailable or did not answer in time; retry with the same Idempotency-Key',
 };
 
 export const PROBLEM_CODES = Object.keys(STATUS) as ProblemCode[];
