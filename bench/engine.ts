@@ -17,8 +17,6 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { openStorage } from '../src/app/storage.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { EngineCommand } from '../src/engine/ledger-engine.ts';
@@ -29,6 +27,7 @@ import { idempotencyProjection } from '../src/read-models/idempotency/index.ts';
 import { idempotencyQueries } from '../src/read-models/idempotency/queries.ts';
 import { ledgerProjection } from '../src/read-models/ledger/projection.ts';
 import { runMain, withScratchDatabase } from './lib/scratch.ts';
+import { heapAfterGc } from './lib/heap.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,14 +44,6 @@ const targetEvents = Number(values.events);
 const accountCount = Number(values.accounts);
 const idempotencyMemory = values['idempotency-memory'] === undefined ? null : Number(values['idempotency-memory']);
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-/** Heap in use after a full collection. */
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 let seq = 0;
 const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: 'h'.repeat(64), correlationId: 'bench', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: null, userAgent: null, requestId: null } });

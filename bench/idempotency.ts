@@ -11,25 +11,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { AccountCommand } from '../src/domain/account/index.ts';
 import { type CommandContext, LedgerStateMachine, type Submitted } from '../src/engine/state-machine.ts';
 import { sha256Hex } from '../src/log/envelope.ts';
 import type { StoredEvent } from '../src/log/envelope.ts';
+import { heapAfterGc } from './lib/heap.ts';
 
 const { values } = parseArgs({ options: { commands: { type: 'string', default: '1000000' }, memory: { type: 'string', default: '0' }, lag: { type: 'string', default: '5000' } } });
 const commands = Number(values.commands);
 const memory = Number(values.memory);
 const lag = Number(values.lag);
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const keyId = randomUUID();
 const ctx = (key: string): CommandContext => ({ commandId: `key:${keyId}:${key}`, requestHash: sha256Hex(key), correlationId: key, causationId: null, actor: `key:${keyId}`, actorRole: 'teller', origin: { ip: null, userAgent: null, requestId: null } });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, freePort, killHard, waitForHttp } from '../support/process.ts';
+import { isAlive } from '../../src/app/data-dir-lock.ts';
 
 /** `npm start` as an operator runs it: the compiled build, and a clean stop whichever process of the tree is signalled. */
 describe('npm start (the build in dist/)', () => {
@@ -97,14 +98,6 @@ describe('npm start (the build in dist/)', () => {
   }, 60_000);
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

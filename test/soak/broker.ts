@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT, kafkaScript } from '../support/kafka.ts';
+import { isAlive } from '../../src/app/data-dir-lock.ts';
 
 /** A broker of the soak's own (scripts/kafka.sh on a free port): killing it disturbs no other suite. */
 export interface Broker {
@@ -23,7 +24,7 @@ export async function startPrivateBroker(): Promise<Broker> {
     async kill() {
       const pid = Number(readFileSync(path.join(node, 'kafka.pid'), 'utf8').trim());
       process.kill(pid, 'SIGKILL');
-      while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+      while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
     },
     start: () => kafkaScript('start', port).then(() => {}),
     async stop() {
@@ -33,14 +34,6 @@ export async function startPrivateBroker(): Promise<Broker> {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A free port whose next port is free too (the broker's controller listens there). */
 async function freePortPair(): Promise<number> {
