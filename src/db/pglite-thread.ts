@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../app/worker-entry.ts';
 import { type FromPglite, type PgliteReady, type PgliteWorkerData, type RowMode, type ToPglite, fromWire } from './pglite-protocol.ts';
 
-/** The worker's file next to this one: .js in dist; .ts from the sources (dev, tests), loaded through tsx. */
-const FROM_SOURCES = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCES ? './pglite-worker.ts' : './pglite-worker.js', import.meta.url);
+const WORKER = workerEntry(import.meta.url, 'pglite-worker');
 
 /** What drizzle's pglite driver passes with each statement. */
 interface QueryOptions {
@@ -44,7 +43,7 @@ export class PgliteThread implements PgliteClient {
   /** Starts the worker and opens the database in `dir` with these `name=value` settings. */
   static async open(dir: string, settings: readonly string[]): Promise<PgliteThread> {
     const workerData: PgliteWorkerData = { dir, settings };
-    const worker = new Worker(WORKER_URL, { workerData, ...(FROM_SOURCES ? { execArgv: ['--import', 'tsx'] } : {}) });
+    const worker = new Worker(WORKER.url, { workerData, ...WORKER.options });
     const ready = await new Promise<PgliteReady>((resolve, reject) => {
       const settle = () => {
         worker.off('message', onMessage);

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../app/logger.ts';
+import { workerEntry } from '../app/worker-entry.ts';
 import type { Env } from '../config/env.ts';
 import type { Projector } from './projection.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
@@ -13,9 +14,7 @@ export interface WorkerProjectorsOptions {
   onAlerts?: (raised: ReadonlyArray<{ rule: string; severity: string }>) => void;
 }
 
-/** The worker's file next to this one: .js in dist; .ts from the sources (dev, tests), loaded through tsx. */
-const FROM_SOURCES = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCES ? './projector-worker.ts' : './projector-worker.js', import.meta.url);
+const WORKER = workerEntry(import.meta.url, 'projector-worker');
 
 /**
  * The projectors of this process, run in a worker thread (projector-worker.ts) that opens its own
@@ -46,7 +45,7 @@ export class WorkerProjectors {
   }
 
   private spawn(onReady: () => void, onFailed: (err: Error) => void): void {
-    const worker = new Worker(WORKER_URL, { workerData: { env: this.options.env }, ...(FROM_SOURCES ? { execArgv: ['--import', 'tsx'] } : {}) });
+    const worker = new Worker(WORKER.url, { workerData: { env: this.options.env }, ...WORKER.options });
     this.worker = worker;
     let ready = false;
     worker.on('message', (message: FromWorker) => {
