@@ -94,6 +94,9 @@ interface InFlight {
 type Failed = { error: unknown };
 type Settled = ExecuteResult | Failed;
 
+/** With nothing in flight on a pipelined log, a queue of at least twice this many commands is split into two batches. */
+const SPLIT_AT = 32;
+
 const fencedError = (cause?: unknown) => new LogUnavailableError('this writer was fenced by another writer', cause ? { cause } : undefined);
 
 /** A command reached an instance that stands by: another instance is the writer, or none is active yet. */
@@ -449,7 +452,11 @@ export class LedgerEngine {
 
   /** The next batch from the queue, leaving there the commands whose id an in-flight batch holds (they are decided after it). */
   private takeBatch(): Pending[] {
-    if (this.inflight.length === 0) return this.queue.splice(0, this.maxBatch);
+    if (this.inflight.length === 0) {
+      // Nothing in flight: a queue that would fill one batch fills the pipeline instead (half now, half on top of it).
+      const split = this.depth > 1 && this.queue.length >= 2 * SPLIT_AT;
+      return this.queue.splice(0, split ? Math.min(this.maxBatch, Math.ceil(this.queue.length / 2)) : this.maxBatch);
+    }
     const busy = new Set<string>();
     for (const f of this.inflight) for (const p of f.batch) busy.add(p.ctx.commandId);
     const taken: Pending[] = [];
