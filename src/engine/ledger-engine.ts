@@ -237,6 +237,9 @@ export class LedgerEngine {
   }
 
   private async tryTakeover(): Promise<boolean> {
+    // Appends this engine started as the writer are still settling: they apply to the state when
+    // they do, so reading the log into it now could apply the same events twice. Wait for them.
+    if (this.inflight.length > 0) return false;
     try {
       await this.catchUp();
       if (this.stopped || !(await this.log.tryAcquireWriter!())) return false;
