@@ -9,19 +9,17 @@
  * them in memory, in one batch. No HTTP API, no engine, no database: the figures of record come from
  * `npm run bench:fraud` (bench/fraud-quality.ts), which goes through all of them; this is a faster
  * loop that should agree with it (same-instant operations may be ordered differently).
- * `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
+ * `--rules file.json` tries other thresholds (the format LEDGER_FRAUD_RULES reads). `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
  * patterns' precision and recall per rule, as test/integration/fraud-quality.int.test.ts does.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AlertLite, measureQuality } from '../src/demo/fraud-population-driver.ts';
-import { type Op, type Population, generatePopulation } from '../src/demo/fraud-population.ts';
+import { measureQuality } from '../src/demo/fraud-population-driver.ts';
+import { type Population, generatePopulation } from '../src/demo/fraud-population.ts';
 import { FraudConfig, emptyRiskFactors, maxFactors, riskScore } from '../src/domain/fraud/index.ts';
-import { Dec } from '../src/domain/money.ts';
-import type { EventMetadata, StoredEvent } from '../src/log/envelope.ts';
-import { evaluateBatch } from '../src/read-models/anomaly/evaluate.ts';
-import type { Windows } from '../src/read-models/anomaly/windows.ts';
 import { type SimPopulation, simulateMobileMoney } from '../src/simulation/mobile-money.ts';
 import { simulateOneShot } from '../src/simulation/one-shot.ts';
+import { type OfflineAlert, replay } from './lib/offline-replay.ts';
 import { type Labeled, aucOf, precisionAt, qualityOf } from '../src/simulation/scoring.ts';
 
 const { values } = parseArgs({
@@ -34,64 +32,18 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '1000' },
     'per-rule': { type: 'string', default: '12' },
     debug: { type: 'boolean', default: false },
+    /** A rules file (as LEDGER_FRAUD_RULES names) to try other thresholds. */
+    rules: { type: 'string' },
   },
 });
 
-const META: EventMetadata = { commandId: 'c', requestHash: 'h', correlationId: 'c', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: null, userAgent: null, requestId: null } };
-
-/** The account events the engine would write for the operations (ids are the logical keys); refused operations are skipped. */
-export function eventsOf(ops: readonly Op[]): StoredEvent[] {
-  const events: StoredEvent[] = [];
-  const balance = new Map<string, Dec>();
-  let n = 0;
-  const push = (type: string, data: Record<string, unknown>, at: number) => {
-    const accountId = data['accountId'] as string;
-    events.push({ eventId: `e${n}`, streamId: accountId, streamVersion: 0, partition: 0, occurredAt: new Date(at).toISOString(), metadata: META, prevHash: '', hash: '', position: n++, type, data } as unknown as StoredEvent);
-  };
-  const move = (accountId: string, delta: Dec): string => {
-    const after = (balance.get(accountId) ?? new Dec(0)).plus(delta);
-    balance.set(accountId, after);
-    return after.toFixed(2);
-  };
-  ops.forEach((op, i) => {
-    const transactionId = `t${i}`;
-    if (op.kind === 'open') {
-      balance.set(op.account, new Dec(0));
-      push('AccountOpened', { accountId: op.account, currency: 'USD', overdraftLimit: '0.00', ownerId: op.ownerId, metadata: {} }, op.at);
-      return;
-    }
-    const amount = new Dec(op.amount);
-    const common = { transactionId, amount: op.amount, currency: 'USD' };
-    if (op.kind === 'deposit') return push('FundsDeposited', { ...common, accountId: op.account, channel: op.channel, balanceAfter: move(op.account, amount) }, op.at);
-    if (amount.gt(balance.get(op.account) ?? 0)) return;
-    if (op.kind === 'withdraw') return push('FundsWithdrawn', { ...common, accountId: op.account, channel: op.channel, balanceAfter: move(op.account, amount.neg()) }, op.at);
-    push('TransferDebited', { ...common, accountId: op.account, counterpartyAccountId: op.to, balanceAfter: move(op.account, amount.neg()) }, op.at);
-    push('TransferCredited', { ...common, accountId: op.to, counterpartyAccountId: op.account, balanceAfter: move(op.to, amount) }, op.at);
-  });
-  return events;
-}
-
-interface OfflineAlert extends AlertLite {
-  evidence: Array<{ accountId: string; kind: string; amount: string; occurredAt: string }>;
-}
-
-/** Every event through the projector's evaluation in one batch, from empty windows. */
-export function replay(pop: Population): { alerts: OfflineAlert[]; windows: Windows } {
-  const config = new FraudConfig();
-  const windows: Windows = { profiles: new Map(), recent: new Map(), ownerCash: new Map(), paid: new Set(), tags: new Map(), population: new Map(), openAlerts: new Map(), risk: new Map(), firstContact: new Map() };
-  const events = eventsOf(pop.ops);
-  for (const op of pop.ops) if (op.kind === 'open') windows.ownerCash.set(op.ownerId, []);
-  const changes = evaluateBatch(events, windows, config, { lookBackMs: config.maxWindowMs(), takeoverWindowMs: config.takeoverWindowMs() }, events[0]!.occurredAt);
-  const alerts = [...changes.newAlerts.values()].map((a) => ({ id: a.id, rule: a.rule, accountIds: a.accountIds, evidence: a.evidence ?? [] }));
-  return { alerts, windows };
-}
-
+const config = new FraudConfig(values.rules ? JSON.parse(readFileSync(values.rules, 'utf8')) : {});
 const pct = (x: number) => (x * 100).toFixed(1);
 const identity = (pop: Population) => new Map(pop.ops.filter((op) => op.kind === 'open').map((op) => [op.account, op.account]));
 
 function runSim(pop: SimPopulation, seed: number): void {
   const t = performance.now();
-  const { alerts, windows } = replay(pop);
+  const { alerts, windows } = replay(pop, config);
   const q = qualityOf(pop, identity(pop), alerts);
   const senders = new Set(pop.ops.filter((op) => op.kind === 'transfer' || op.kind === 'withdraw').map((op) => op.account));
   const labeled: Labeled[] = [...senders].map((key) => ({ score: riskScore(maxFactors(windows.risk.get(key)?.factors ?? null, emptyRiskFactors())), positive: pop.fraudSenders.has(key) }));
@@ -123,7 +75,7 @@ function debug(pop: SimPopulation, alerts: readonly OfflineAlert[]): void {
 
 function runDemo(seed: number): void {
   const pop = generatePopulation({ seed, accounts: Number(values.accounts), perRule: Number(values['per-rule']) });
-  const { alerts } = replay(pop);
+  const { alerts } = replay(pop, config);
   console.log(`\ndemo seed ${seed}, ${values.accounts} accounts, ${values['per-rule']} per rule: ${pop.ops.length} operations, ${alerts.length} alerts`);
   console.log('| rule | planted | detected | alerts | true positives | precision | recall |\n|---|---:|---:|---:|---:|---:|---:|');
   for (const r of measureQuality(pop, identity(pop), alerts)) {

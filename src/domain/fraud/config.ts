@@ -100,7 +100,7 @@ export const DEFAULT_RULES: RuleParams = {
   mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
   fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
   // No cool-down: a mule's later cash-outs join its open alert (one alert per account and rule).
-  account_takeover: { enabled: true, severity: 'critical', cooldownHours: 0, windowMinutes: 360, drainWindowMinutes: 60, minBalanceBefore: '50.00', maxRemainingRatio: '0.1', outRatio: '0.8' },
+  account_takeover: { enabled: true, severity: 'critical', cooldownHours: 0, windowMinutes: 360, drainWindowMinutes: 60, minBalanceBefore: '1.00', maxRemainingRatio: '0.1', outRatio: '0.8' },
 };
 
 /** Currencies whose unit is worth far less than a dollar get thresholds in their own magnitude. */

@@ -41,9 +41,21 @@ export function drainedShare(run: readonly Activity[]): { before: Dec; taken: De
   return { before, taken, share: before.gt(0) ? taken.div(before) : new D(0) };
 }
 
+/**
+ * Warm-up: a new account spending what it was funded with (its opening deposit, within the look-back,
+ * its only inflow so far) uses its own money as it means to; a one-shot account that spends it all is
+ * not drained. A takeover of such an account is account_takeover's, which holds the victim's drain as
+ * evidence when the receiver passes the money on: one alert, not one more per victim.
+ */
+export function spendingItsFunding(input: Pick<RuleInput, 'profile' | 'recent'>): boolean {
+  const b = input.profile.baseline;
+  if (b.firstAt === null || b.movements - b.outs !== 1) return false;
+  return input.recent.some((a) => a.kind === 'deposit' && a.occurredAt === b.firstAt);
+}
+
 export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
   const m = input.movement;
-  if (!isOut(m)) return null;
+  if (!isOut(m) || spendingItsFunding(input)) return null;
   // Paying an account paid before (before this run) is a usual counterparty; an account that sweeps as a habit is not drained.
   if (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline)) return null;
   const run = outflowRun(input, p.windowMinutes);
