@@ -339,11 +339,13 @@ describe('account_takeover', () => {
       cashOut('M', '750.00', 70, '750.00'),
       cashOut('M', '750.00', 80),
     );
+    // The first withdrawal is half of the 1,500.00 stolen (under 80%): the second one fires, with both.
     const t = g.fired('account_takeover');
-    expect(t).toHaveLength(2);
+    expect(t).toHaveLength(1);
     expect(new Set(t[0]!.accountIds)).toEqual(new Set(['M', 'V', 'W']));
+    expect(t[0]!.amount.toFixed(2)).toBe('1500.00');
     expect(t[0]!.evidence.filter((e) => e.kind === 'transfer_out').map((e) => `${e.accountId} ${e.amount}`)).toEqual(['V 600.00', 'V 400.00', 'W 500.00']);
-    expect(t[1]!.evidence.filter((e) => e.kind === 'withdrawal')).toHaveLength(2);
+    expect(t[0]!.evidence.filter((e) => e.kind === 'withdrawal')).toHaveLength(2);
   });
   it("raises one alert for a takeover of a new account: the victim's drain is in its evidence, not in an alert of its own", () => {
     const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), cashOut('M', '800.00', 12));
@@ -355,6 +357,13 @@ describe('account_takeover', () => {
     expect(small.fired('account_takeover')).toHaveLength(1);
     const dust = given(accounts).happened(funded('V', '0.90', -60), ...send('V', 'M', '0.90', 0, '0.00', '0.90'), cashOut('M', '0.90', 12));
     expect(dust.fired('account_takeover')).toHaveLength(0);
+  });
+  it('counts both steps of a drain as the stolen money: the first step is not what the mule held before', () => {
+    const g = given(accounts).happened(funded('V', '1000.00', -60), ...send('V', 'M', '700.00', 0, '300.00', '700.00'), ...send('V', 'M', '300.00', 5, '0.00', '1000.00'), cashOut('M', '1000.00', 20));
+    const t = g.fired('account_takeover');
+    expect(t).toHaveLength(1);
+    expect(t[0]!.amount.toFixed(2)).toBe('1000.00');
+    expect(t[0]!.evidence.filter((e) => e.kind === 'transfer_in')).toHaveLength(2);
   });
   it('follows the money through a second mule', () => {
     const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), ...send('M', 'N', '800.00', 10, '0.00', '800.00'), cashOut('N', '800.00', 20));
