@@ -9,10 +9,10 @@
  * them in memory, in one batch. No HTTP API, no engine, no database: the figures of record come from
  * `npm run bench:fraud` (bench/fraud-quality.ts), which goes through all of them; this is a faster
  * loop that should agree with it (same-instant operations may be ordered differently).
- * `--rules file.json` tries other thresholds (the format LEDGER_FRAUD_RULES reads). `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
+ * `--save file.json` keeps the senders' risk signals for bench/fraud-fit.ts. `--rules file.json` tries other thresholds (the format LEDGER_FRAUD_RULES reads). `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
  * patterns' precision and recall per rule, as test/integration/fraud-quality.int.test.ts does.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureQuality } from '../src/demo/fraud-population-driver.ts';
 import { type Population, generatePopulation } from '../src/demo/fraud-population.ts';
@@ -34,10 +34,13 @@ const { values } = parseArgs({
     debug: { type: 'boolean', default: false },
     /** A rules file (as LEDGER_FRAUD_RULES names) to try other thresholds. */
     rules: { type: 'string' },
+    /** Write each seed's senders' risk signals to this file, as `npm run bench:fraud -- --save` does (for bench/fraud-fit.ts). */
+    save: { type: 'string' },
   },
 });
 
 const config = new FraudConfig(values.rules ? JSON.parse(readFileSync(values.rules, 'utf8')) : {});
+const saved: Array<{ population: string; seed: number; labeled: Labeled[] }> = [];
 const pct = (x: number) => (x * 100).toFixed(1);
 const identity = (pop: Population) => new Map(pop.ops.filter((op) => op.kind === 'open').map((op) => [op.account, op.account]));
 
@@ -46,7 +49,11 @@ function runSim(pop: SimPopulation, seed: number): void {
   const { alerts, windows } = replay(pop, config);
   const q = qualityOf(pop, identity(pop), alerts);
   const senders = new Set(pop.ops.filter((op) => op.kind === 'transfer' || op.kind === 'withdraw').map((op) => op.account));
-  const labeled: Labeled[] = [...senders].map((key) => ({ score: riskScore(maxFactors(windows.risk.get(key)?.factors ?? null, emptyRiskFactors())), positive: pop.fraudSenders.has(key) }));
+  const labeled: Labeled[] = [...senders].map((key) => {
+    const factors = maxFactors(windows.risk.get(key)?.factors ?? null, emptyRiskFactors());
+    return { score: riskScore(factors), positive: pop.fraudSenders.has(key), factors: { ...factors } };
+  });
+  saved.push({ population: values.population, seed, labeled });
   const positives = labeled.filter((l) => l.positive).length;
   console.log(`\n${values.population} seed ${seed}: ${q.transactions} transactions (${q.outflows} outflows, ${q.fraudOutflows} fraudulent), ${labeled.length} senders (${positives} fraudulent); ${((performance.now() - t) / 1000).toFixed(1)} s`);
   console.log(`alerts ${q.alerts} = ${((q.alerts / q.transactions) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${aucOf(labeled).toFixed(3)}, P@${positives} ${pct(precisionAt(labeled, positives))}%`);
@@ -88,3 +95,4 @@ for (const seed of values.seeds.split(',').map(Number)) {
   else if (values.population === 'one-shot') runSim(simulateOneShot({ seed, senders: Number(values.senders), fraudRate: Number(values['fraud-rate']) }), seed);
   else runSim(simulateMobileMoney({ seed, customers: Number(values.customers) }), seed);
 }
+if (values.save) writeFileSync(values.save, JSON.stringify(saved));

@@ -274,11 +274,14 @@ describe('balance_drain', () => {
     expect(g.fired('balance_drain')).toHaveLength(1);
     expect(given().happened(mv('withdrawal', '99.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(0);
   });
-  it('stays quiet while a new account spends its opening deposit, its only inflow (warm-up), by transfer or withdrawal', () => {
+  it('stays quiet while a new account (< 48 h) spends its opening deposit, its only inflow (warm-up), by transfer or withdrawal', () => {
     const funding = (amount: string) => mv('deposit', amount, -30, { balanceAfter: new Dec(amount) });
     expect(given({ A: -60, C: -400 * D }).happened(funding('500.00')).transfer('A', 'C', '500.00', 0, '0.00').fired('balance_drain')).toHaveLength(0);
     const inSteps = given({ A: -60 }).happened(funding('500.00'), mv('withdrawal', '100.00', 0, { balanceAfter: new Dec('400.00') }), mv('withdrawal', '400.00', 90, { balanceAfter: new Dec('0.00') }));
     expect(inSteps.fired('balance_drain')).toHaveLength(0);
+    // An account opened long before its first deposit is not new.
+    const old = given({ A: -30 * D }).happened(funding('500.00'), mv('withdrawal', '500.00', 0, { balanceAfter: new Dec('0.00') }));
+    expect(old.fired('balance_drain')).toHaveLength(1);
   });
   it('fires again once the account holds other money than its opening deposit', () => {
     const g = given({ A: -60, B: -400 * D, C: -400 * D }).happened(mv('deposit', '500.00', -30, { balanceAfter: new Dec('500.00') }), mv('transfer_in', '300.00', -20, { counterpartyId: 'B', balanceAfter: new Dec('800.00') }));

@@ -42,20 +42,20 @@ export function drainedShare(run: readonly Activity[]): { before: Dec; taken: De
 }
 
 /**
- * Warm-up: a new account spending what it was funded with (its opening deposit, within the look-back,
- * its only inflow so far) uses its own money as it means to; a one-shot account that spends it all is
- * not drained. A takeover of such an account is account_takeover's, which holds the victim's drain as
- * evidence when the receiver passes the money on: one alert, not one more per victim.
+ * Warm-up: an account opened less than warmUpHours ago spending what it was funded with (its opening
+ * deposit, its only inflow so far) uses its own money as it means to; a one-shot account that spends it
+ * all is not drained. A takeover of such an account is account_takeover's, which holds the victim's
+ * drain as evidence when the receiver passes the money on: one alert, not one more per victim.
  */
-export function spendingItsFunding(input: Pick<RuleInput, 'profile' | 'recent'>): boolean {
-  const b = input.profile.baseline;
-  if (b.firstAt === null || b.movements - b.outs !== 1) return false;
+export function spendingItsFunding(input: Pick<RuleInput, 'movement' | 'profile' | 'recent'>, warmUpHours: number): boolean {
+  const { baseline: b, openedAt } = input.profile;
+  if (b.firstAt === null || openedAt === null || b.movements - b.outs !== 1 || ms(input.movement.occurredAt) - ms(openedAt) > hours(warmUpHours)) return false;
   return input.recent.some((a) => a.kind === 'deposit' && a.occurredAt === b.firstAt);
 }
 
 export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
   const m = input.movement;
-  if (!isOut(m) || spendingItsFunding(input)) return null;
+  if (!isOut(m) || spendingItsFunding(input, p.warmUpHours)) return null;
   // Paying an account paid before (before this run) is a usual counterparty; an account that sweeps as a habit is not drained.
   if (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline)) return null;
   const run = outflowRun(input, p.windowMinutes);
