@@ -9,7 +9,7 @@
  * them in memory, in one batch. No HTTP API, no engine, no database: the figures of record come from
  * `npm run bench:fraud` (bench/fraud-quality.ts), which goes through all of them; this is a faster
  * loop that should agree with it (same-instant operations may be ordered differently).
- * `--save file.json` keeps the senders' risk signals for bench/fraud-fit.ts. `--rules file.json` tries other thresholds (the format LEDGER_FRAUD_RULES reads). `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
+ * `--save file.json` saves each seed as `npm run bench:fraud -- --save` does (for bench/fraud-fit.ts, or `--load`). `--rules file.json` tries other thresholds (the format LEDGER_FRAUD_RULES reads). `--population demo` replays the demo population (`ledger demo --fraud`) and prints its planted
  * patterns' precision and recall per rule, as test/integration/fraud-quality.int.test.ts does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { FraudConfig, emptyRiskFactors, maxFactors, riskScore } from '../src/dom
 import { type SimPopulation, simulateMobileMoney } from '../src/simulation/mobile-money.ts';
 import { simulateOneShot } from '../src/simulation/one-shot.ts';
 import { type OfflineAlert, replay } from './lib/offline-replay.ts';
-import { type Labeled, aucOf, precisionAt, qualityOf } from '../src/simulation/scoring.ts';
+import { type Labeled, type Quality, aucOf, precisionAt, qualityOf } from '../src/simulation/scoring.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +40,8 @@ const { values } = parseArgs({
 });
 
 const config = new FraudConfig(values.rules ? JSON.parse(readFileSync(values.rules, 'utf8')) : {});
-const saved: Array<{ population: string; seed: number; labeled: Labeled[] }> = [];
+/** As bench/fraud-quality.ts saves a seed: `npm run bench:fraud -- --load` prints these too. */
+const saved: Array<{ population: string; seed: number; ops: number; takeovers: number; q: Quality; labeled: Labeled[]; ms: number }> = [];
 const pct = (x: number) => (x * 100).toFixed(1);
 const identity = (pop: Population) => new Map(pop.ops.filter((op) => op.kind === 'open').map((op) => [op.account, op.account]));
 
@@ -53,9 +54,10 @@ function runSim(pop: SimPopulation, seed: number): void {
     const factors = maxFactors(windows.risk.get(key)?.factors ?? null, emptyRiskFactors());
     return { score: riskScore(factors), positive: pop.fraudSenders.has(key), factors: { ...factors } };
   });
-  saved.push({ population: values.population, seed, labeled });
+  const ms = performance.now() - t;
+  saved.push({ population: values.population, seed, ops: pop.ops.length, takeovers: pop.takeovers, q, labeled, ms });
   const positives = labeled.filter((l) => l.positive).length;
-  console.log(`\n${values.population} seed ${seed}: ${q.transactions} transactions (${q.outflows} outflows, ${q.fraudOutflows} fraudulent), ${labeled.length} senders (${positives} fraudulent); ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`\n${values.population} seed ${seed}: ${q.transactions} transactions (${q.outflows} outflows, ${q.fraudOutflows} fraudulent), ${labeled.length} senders (${positives} fraudulent); ${(ms / 1000).toFixed(1)} s`);
   console.log(`alerts ${q.alerts} = ${((q.alerts / q.transactions) * 1000).toFixed(1)} per 1,000 transactions; risk AUC ${aucOf(labeled).toFixed(3)}, P@${positives} ${pct(precisionAt(labeled, positives))}%`);
   console.log('| rule | alerts | per 1,000 | flagged outflows | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|');
   for (const x of q.rules) console.log(`| ${x.rule} | ${x.alerts} | ${((x.alerts / q.transactions) * 1000).toFixed(1)} | ${x.flagged} | ${pct(x.precision)}% | ${pct(x.recall)}% | ${x.f1.toFixed(3)} |`);

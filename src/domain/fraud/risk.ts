@@ -10,7 +10,7 @@ import { drainedShare, outflowRun } from './takeover.ts';
  * its movements showed, combined by a logistic model into a 0-100 score meant as a probability in
  * percent. The weights are fitted by `npx tsx bench/fraud-fit.ts` (a logistic regression on the
  * simulator's training seeds 1 and 2 of both populations) and checked on others (BENCHMARKS.md, "Fraud:
- * detection quality on the mobile-money simulator").
+ * detection quality on simulated populations").
  */
 
 export interface RiskFactors {
