@@ -41,9 +41,21 @@ export function drainedShare(run: readonly Activity[]): { before: Dec; taken: De
   return { before, taken, share: before.gt(0) ? taken.div(before) : new D(0) };
 }
 
+/**
+ * Warm-up: an account opened less than warmUpHours ago spending what it was funded with (its opening
+ * deposit, its only inflow so far) uses its own money as it means to; a one-shot account that spends it
+ * all is not drained. A takeover of such an account is account_takeover's, which holds the victim's
+ * drain as evidence when the receiver passes the money on: one alert, not one more per victim.
+ */
+export function spendingItsFunding(input: Pick<RuleInput, 'movement' | 'profile' | 'recent'>, warmUpHours: number): boolean {
+  const { baseline: b, openedAt } = input.profile;
+  if (b.firstAt === null || openedAt === null || b.movements - b.outs !== 1 || ms(input.movement.occurredAt) - ms(openedAt) > hours(warmUpHours)) return false;
+  return input.recent.some((a) => a.kind === 'deposit' && a.occurredAt === b.firstAt);
+}
+
 export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
   const m = input.movement;
-  if (!isOut(m)) return null;
+  if (!isOut(m) || spendingItsFunding(input, p.warmUpHours)) return null;
   // Paying an account paid before (before this run) is a usual counterparty; an account that sweeps as a habit is not drained.
   if (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline)) return null;
   const run = outflowRun(input, p.windowMinutes);
@@ -143,19 +155,23 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
   if (!isOut(m)) return null;
   const from = ms(m.occurredAt) - p.windowMinutes * 60_000;
   const recent = input.recent.filter((a) => ms(a.occurredAt) >= from);
-  const drains = recent.flatMap((a) => {
+  // Per drained payer, its latest drain (a drain in steps is one run: every step's credit is part of it).
+  const runs = new Map<string, Activity[]>();
+  for (const a of recent) {
     const run = a.kind === 'transfer_in' ? drainBehind(a, input, p) : null;
-    return run ? [{ credit: a, run }] : [];
-  });
-  if (!drains.length) return null;
-  const first = drains[0]!.credit;
-  const stolen = sum(drains.map((d) => d.credit));
+    if (run) runs.set(a.counterpartyId!, run);
+  }
+  if (!runs.size) return null;
+  const debits = new Set([...runs.values()].flat().map((d) => d.transactionId));
+  const credits = recent.filter((a) => a.kind === 'transfer_in' && debits.has(a.transactionId));
+  const first = credits[0]!;
+  const stolen = sum(credits);
   const held = first.balanceAfter.minus(first.amount);
   const outs = [...recent.slice(recent.indexOf(first)).filter(isOut), m];
   const sent = sum(outs);
   // Most of what the drained payers sent left again, and it was a large part of what the account then held.
   if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
-  const victims = [...new Set(drains.map((d) => d.credit.counterpartyId!))];
+  const victims = [...runs.keys()];
   const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
   return {
     rule: 'account_takeover',
@@ -163,7 +179,7 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
     score: scoreOfRatio(2 * victims.length),
     accountIds: [m.accountId, ...victims, ...others(m, outs).filter((id) => !victims.includes(id))],
     amount: stolen,
-    evidence: evidence([...drains.flatMap((d) => d.run), ...drains.map((d) => d.credit), ...outs]),
+    evidence: evidence([...[...runs.values()].flat(), ...credits, ...outs]),
     summary: `${formatAmount(stolen, m.currency)} ${m.currency}, the whole balance of ${victims.length} account(s) that never paid it before, received and ${formatAmount(sent, m.currency)} ${how} within ${p.windowMinutes} min`,
   };
 }
