@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isFencing } from '../../src/log/kafka-event-log.ts';
-import { DeadlineError, withProgressTimeout } from '../../src/log/kafka/errors.ts';
+import { DeadlineError, isSettling, withProgressTimeout } from '../../src/log/kafka/errors.ts';
 
 class ProtocolError extends Error {
   constructor(
@@ -31,6 +31,15 @@ describe('isFencing', () => {
     const loop: Record<string, unknown> = { message: 'x' };
     loop.cause = loop;
     expect(isFencing(loop)).toBe(false);
+  });
+});
+
+describe('isSettling', () => {
+  it('takes a partition without a leader yet (a new topic) for a read worth retrying, and nothing else', () => {
+    expect(isSettling(new ProtocolError('This server is not the leader for that topic-partition', 'NOT_LEADER_FOR_PARTITION', 6))).toBe(true);
+    expect(isSettling(Object.assign(new Error('outer'), { cause: new ProtocolError('no leader', 'LEADER_NOT_AVAILABLE', 5) }))).toBe(true);
+    expect(isSettling(new ProtocolError('old epoch', 'INVALID_PRODUCER_EPOCH', 47))).toBe(false);
+    expect(isSettling(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'))).toBe(false);
   });
 });
 

@@ -22,6 +22,23 @@ export function isFencing(err: unknown): boolean {
   return false;
 }
 
+/** Kafka errors that pass once the cluster settles (a leader being elected, metadata being refreshed). */
+const SETTLING_TYPES = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
+/** Walks an error and its causes for one the broker says will pass: a retry a moment later may succeed. */
+export function isSettling(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (isRecord(e) || e instanceof Error) {
+    if (seen.has(e)) break;
+    seen.add(e);
+    const r = e as unknown as Record<string, unknown>;
+    if (typeof r.type === 'string' && SETTLING_TYPES.has(r.type)) return true;
+    e = r.cause ?? r.originalError ?? r.retriableError;
+  }
+  return false;
+}
+
 export function unavailable(what: string, err: unknown): LogUnavailableError {
   const msg = err instanceof Error ? err.message : String(err);
   return new LogUnavailableError(`${what}: ${msg}`, { cause: err });

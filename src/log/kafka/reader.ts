@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { StoredEvent } from '../envelope.ts';
 import { type InternalBatch, type InternalCluster, READ_COMMITTED, createCluster, newBatch } from '../kafkajs-internals.ts';
 import { decodeEvent } from './codec.ts';
-import { settleWithin, sleep, unavailable, withTimeout } from './errors.ts';
+import { isSettling, settleWithin, sleep, unavailable, withTimeout } from './errors.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
 
 /** The reader connection, or a partition's long-polling waiter connection. */
@@ -139,14 +139,21 @@ export class KafkaReader {
     if (c) await settleWithin(c.disconnect(), 1000);
   }
 
-  /** Runs a read; on failure reconnects once (stale metadata, restarted broker), then gives up with LogUnavailableError. */
+  /**
+   * Runs a read; on failure reconnects (stale metadata, restarted broker) and tries once more, or, while
+   * the broker says the partition is settling (a new topic's leader being elected), for up to the request
+   * timeout; then gives up with LogUnavailableError.
+   */
   private async reading<T>(kind: ClusterKind, op: (c: InternalCluster) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.o.requestTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await withTimeout(this.cluster(kind).then(op), this.o.requestTimeoutMs + 1000);
       } catch (err) {
         await this.dropCluster(kind);
-        if (attempt >= 1 || this.closed) throw unavailable(`reading ${this.o.topic} failed`, err);
+        const settling = isSettling(err) && Date.now() < deadline;
+        if ((attempt >= 1 && !settling) || this.closed) throw unavailable(`reading ${this.o.topic} failed`, err);
+        if (settling) await sleep(Math.min(1000, 50 * 2 ** attempt));
       }
     }
   }
