@@ -112,28 +112,36 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
   const min = new D(p.minIncoming);
   // Warm-up: the deposit that funds a new account, spent, is not money passing through.
   const funding = input.profile.baseline.firstAt;
-  const ix = indexOf(input.recent);
   const qualifies = (a: Activity) => isIn(a) && a.amount.gte(min) && !(a.kind === 'deposit' && a.occurredAt === funding);
-  // In an ordered window, what left after an inflow is a difference of prefix sums: the outflows are listed only for the alert.
-  const incoming = ix.ordered ? ix.inflowsFrom(ix.since(t - window)).filter((i) => qualifies(ix.at(i))) : within(input.recent, t - window).filter(qualifies);
-  for (const found of incoming) {
-    const inc = typeof found === 'number' ? ix.at(found) : found;
-    const outsOf = () => [...(typeof found === 'number' ? ix.slice(found + 1) : input.recent).filter((a) => isOut(a) && a.position > inc.position), m];
-    const total = typeof found === 'number' ? ix.outTotal(found + 1).plus(m.amount) : sum(outsOf());
-    if (total.gte(inc.amount.times(p.outRatio))) {
-      const outs = outsOf();
-      return {
-        rule: 'rapid_pass_through',
-        severity: p.severity,
-        score: scoreOf(total.div(inc.amount.times(p.outRatio))),
-        accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
-        amount: total,
-        evidence: evidence([inc, ...outs]),
-        summary: `${formatAmount(total, m.currency)} of ${formatAmount(inc.amount, m.currency)} ${m.currency} received left again within ${p.windowHours} h`,
-      };
+  const ix = indexOf(input.recent);
+  if (!ix.ordered) {
+    for (const inc of within(input.recent, t - window).filter(qualifies)) {
+      const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
+      const total = sum(outs);
+      if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, outs, total, p);
     }
+    return null;
+  }
+  // What left after an inflow is a difference of prefix sums: the outflows are listed only for the alert.
+  for (const i of ix.inflowsFrom(ix.since(t - window), p.minIncoming)) {
+    const inc = ix.at(i);
+    if (!qualifies(inc)) continue;
+    const total = ix.outTotal(i + 1).plus(m.amount);
+    if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, [...ix.slice(i + 1).filter(isOut), m], total, p);
   }
   return null;
+}
+
+function passedThrough(m: Activity, inc: Activity, outs: Activity[], total: Dec, p: RuleParams['rapid_pass_through']): Detection {
+  return {
+    rule: 'rapid_pass_through',
+    severity: p.severity,
+    score: scoreOf(total.div(inc.amount.times(p.outRatio))),
+    accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
+    amount: total,
+    evidence: evidence([inc, ...outs]),
+    summary: `${formatAmount(total, m.currency)} of ${formatAmount(inc.amount, m.currency)} ${m.currency} received left again within ${p.windowHours} h`,
+  };
 }
 
 export interface FlowResult {

@@ -41,6 +41,8 @@ export class ActivityIndex {
   private readonly lastInFrom = new Map<string, number>();
   private readonly senderMarks: number[] = [0];
   private readonly memos = new Map<object, unknown>();
+  /** Per minimum amount: the inflows of at least that much, as far as indexed. */
+  private readonly largeInflows = new Map<string, { min: Dec; upTo: number; at: number[] }>();
   /** False once a movement came earlier (in time or position) than the one before it: queries scan. */
   ordered = true;
 
@@ -160,9 +162,19 @@ export class ActivityIndex {
     return this.transferIns.slice(lowerBound(this.transferIns, from));
   }
 
-  /** Indices of the inflows (deposits and transfers in) at or after `from`. */
-  inflowsFrom(from: number): number[] {
-    return this.inflows.slice(lowerBound(this.inflows, from));
+  /** Indices of the inflows (deposits and transfers in) of at least `min` at or after `from` (each inflow compared once per minimum). */
+  inflowsFrom(from: number, min: string): number[] {
+    let large = this.largeInflows.get(min);
+    if (!large) {
+      large = { min: new Dec(min), upTo: 0, at: [] };
+      this.largeInflows.set(min, large);
+    }
+    for (let k = lowerBound(this.inflows, large.upTo); k < this.inflows.length; k++) {
+      const i = this.inflows[k]!;
+      if (this.items[i]!.amount.gte(large.min)) large.at.push(i);
+    }
+    large.upTo = this.items.length;
+    return large.at.slice(lowerBound(large.at, from));
   }
 
   /** How many different accounts sent a transfer in at or after `from` (`also`: counting this one too). */

@@ -136,8 +136,10 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
     }
     recordPair(activity, counterpartyId, w, changes);
   }
+  // Before the movement joins its window (input.recent is that window, not a copy).
+  const factors = riskFactors(input, result.detections);
   rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt, baseline: updateBaseline(profile.baseline, activity) }, w, changes);
-  rememberRisk(d.accountId, riskFactors(input, result.detections), stored.occurredAt, w, changes);
+  rememberRisk(d.accountId, factors, stored.occurredAt, w, changes);
   // The victims of a takeover show it only now, when the mule passes the money on: their risk rises too.
   for (const victim of takeoverVictims(result.detections)) rememberRisk(victim, { ...emptyRiskFactors(), takeover: 1 }, stored.occurredAt, w, changes);
 }
