@@ -41,10 +41,11 @@ describe('anomaly projector on dense windows', () => {
     ['four accounts paying round a ring', { accounts: 4, amount: '1.00', deposit: '100000.00', ring: true }],
     ['five accounts passing 60.00 on round a ring, every balance drained in turn', { accounts: 5, amount: '60.00', deposit: '70.00', ring: true }],
   ] as const)('reads each window a bounded number of times per movement: %s', (_, shape) => {
-    const small = workOf({ ...shape, transfers: 500 });
-    const large = workOf({ ...shape, transfers: 4000 });
+    const small = workOf({ ...shape, transfers: 300 });
+    const large = workOf({ ...shape, transfers: 2400 });
+    // The same alerts whatever the size (the shapes repeat): the work bound did not come from skipping rules.
+    expect(new Set(large.alerts)).toEqual(new Set(small.alerts));
     // Linear: 8 times the movements, about 8 times the work (quadratic would be 64 times).
-    console.log(JSON.stringify({ small, large }).slice(0, 400));
     expect(large.work / small.work).toBeLessThan(10);
     expect(large.work / large.events).toBeLessThan(30);
   });
