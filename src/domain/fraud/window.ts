@@ -106,12 +106,8 @@ export class ActivityIndex {
     return n;
   }
 
-  /** The first index whose movement is at or after `fromMs` (`strict`: after it). */
+  /** The first index whose movement is at or after `fromMs` (`strict`: after it); for an ordered window only (callers scan the others). */
   since(fromMs: number, strict = false): number {
-    if (!this.ordered) {
-      // Not in order: the first of the movements that qualify, as a scan finds it (callers scan too).
-      return 0;
-    }
     let lo = 0;
     let hi = this.times.length;
     while (lo < hi) {
