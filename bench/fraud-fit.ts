@@ -8,6 +8,7 @@
  *   npm run bench:fraud -- --population one-shot --seeds 1,2 --save os-train.json
  *   npx tsx bench/fraud-fit.ts --from mm-train.json,os-train.json
  *
+ * (or, the same signals in seconds, `npx tsx bench/fraud-offline.ts --population … --seeds 1,2 --save …`).
  * It refuses evaluation seeds. Prints the weights to paste into risk.ts. The signals do not depend on
  * the weights, so refitting after pasting gives the same weights.
  */

@@ -5,7 +5,7 @@ import { type BatchItemResult, type ExecuteBatch, batchItemResults } from '../do
 import type { AggregateName, AggregateStates, DomainCommand } from '../domain/decider.ts';
 import { type StoredEvent, sha256Hex } from '../log/envelope.ts';
 import { AppError } from '../errors.ts';
-import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
+import { AppendNotWrittenError, type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from '../log/event-log.ts';
 import type { CommandTable } from './idempotency-index.ts';
 import type { EngineSnapshot, SnapshotStore } from './snapshot.ts';
 import { type CommandContext, type LogPosition, LedgerStateMachine, type Outcome, type PreparedBatch } from './state-machine.ts';
@@ -82,8 +82,20 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** A batch decided and appending: answered once its append (and every one before it) is durable. */
+interface InFlight {
+  batch: Pending[];
+  prepared: PreparedBatch;
+  append: Promise<StoredEvent[]>;
+  /** The append settled, either way. */
+  settled: Promise<void>;
+}
+
 type Failed = { error: unknown };
 type Settled = ExecuteResult | Failed;
+
+/** With nothing in flight on a pipelined log, a queue of at least twice this many commands is split into two batches. */
+const SPLIT_AT = 32;
 
 const fencedError = (cause?: unknown) => new LogUnavailableError('this writer was fenced by another writer', cause ? { cause } : undefined);
 
@@ -105,6 +117,12 @@ export class LedgerEngine {
   private machine: LedgerStateMachine;
   private queue: Pending[] = [];
   private flushing = false;
+  /** Batches decided and appending, oldest first (at most `depth`). */
+  private inflight: InFlight[] = [];
+  /** Most batches in flight: the log's pipeline (1: decide, append, answer, one batch at a time). */
+  private readonly depth: number;
+  /** Wakes the commit loop when a command arrives while it waits for the head batch with room for another. */
+  private arrived: (() => void) | null = null;
   private fenced: WriterFencedError | null = null;
   /** The writer appends; a standby (logs with a lease) tails the log until the writer's lease expires. */
   private role: 'idle' | 'standby' | 'writer' = 'idle';
@@ -135,6 +153,7 @@ export class LedgerEngine {
     this.clock = options.clock ?? (() => new Date());
     this.maxBatch = options.maxBatch ?? 2000;
     this.replayPage = options.replayPage ?? 5000;
+    this.depth = Math.max(1, log.pipeline ?? 1);
     this.machine = this.newMachine();
   }
 
@@ -218,6 +237,9 @@ export class LedgerEngine {
   }
 
   private async tryTakeover(): Promise<boolean> {
+    // Appends this engine started as the writer are still settling: they apply to the state when
+    // they do, so reading the log into it now could apply the same events twice. Wait for them.
+    if (this.inflight.length > 0) return false;
     try {
       await this.catchUp();
       if (this.stopped || !(await this.log.tryAcquireWriter!())) return false;
@@ -367,6 +389,7 @@ export class LedgerEngine {
     return new Promise((resolve, reject) => {
       this.queue.push({ command, ctx, resolve, reject });
       if (!this.flushing) void this.flush();
+      else this.arrived?.();
     });
   }
 
@@ -386,39 +409,106 @@ export class LedgerEngine {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
+  /**
+   * The commit loop. A batch is decided and its append started (stage); on a log that pipelines
+   * (Kafka: `pipeline` 2), the next batch is decided on top of the one in flight and its append
+   * sent while that one commits. Batches finish strictly in order: each is applied to the state
+   * and answered only once its own append is durable. If an append fails, the batches decided on
+   * top of it were not written (the log aborts them): their commands go back to the head of the
+   * queue and are decided again on the true state.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.process(batch).catch((err: unknown) => batch.forEach((p) => p.reject(err)));
+      for (;;) {
+        if (this.queue.length > 0 && this.inflight.length < this.depth) {
+          const batch = this.takeBatch();
+          if (batch.length > 0) {
+            await this.stage(batch).catch((err: unknown) => batch.forEach((p) => p.reject(err)));
+            continue;
+          }
+        }
+        const head = this.inflight[0];
+        if (!head) {
+          if (this.queue.length === 0) break;
+          continue;
+        }
+        if (this.inflight.length < this.depth && this.queue.length === 0) {
+          // Room for another batch: start it as soon as commands arrive, or finish the head first.
+          const arrival = new Promise<'arrival'>((resolve) => (this.arrived = () => resolve('arrival')));
+          const first = await Promise.race([head.settled.then(() => 'head' as const), arrival]);
+          this.arrived = null;
+          if (first === 'arrival') {
+            // Whatever else arrives in this turn of the event loop joins the batch.
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
+        }
+        await head.settled;
+        this.inflight.shift();
+        await this.finish(head).catch((err: unknown) => head.batch.forEach((p) => p.reject(err)));
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  /** One group commit: decide the batch, append what it produced, then answer every request. */
-  private async process(batch: Pending[]): Promise<void> {
+  /** The next batch from the queue, leaving there the commands whose id an in-flight batch holds (they are decided after it). */
+  private takeBatch(): Pending[] {
+    if (this.inflight.length === 0) {
+      // Nothing in flight: a queue that would fill one batch fills the pipeline instead (half now, half on top of it).
+      const split = this.depth > 1 && this.queue.length >= 2 * SPLIT_AT;
+      return this.queue.splice(0, split ? Math.min(this.maxBatch, Math.ceil(this.queue.length / 2)) : this.maxBatch);
+    }
+    const busy = new Set<string>();
+    for (const f of this.inflight) for (const p of f.batch) busy.add(p.ctx.commandId);
+    const taken: Pending[] = [];
+    const kept: Pending[] = [];
+    for (const p of this.queue) (taken.length < this.maxBatch && !busy.has(p.ctx.commandId) ? taken : kept).push(p);
+    this.queue = kept;
+    return taken;
+  }
+
+  /** Decides a batch (on top of the batches in flight) and starts its append. */
+  private async stage(batch: Pending[]): Promise<void> {
     if (this.fenced) return batch.forEach((p) => p.reject(fencedError()));
     if (this.role !== 'writer') return batch.forEach((p) => p.reject(new WriterStandbyError()));
     if (this.stale && !(await this.resync())) return batch.forEach((p) => p.reject(new LogUnavailableError('the event log cannot be read; nothing was written')));
     const unknown = await this.prefetch(batch);
     if (unknown) return batch.forEach((p) => p.reject(unknown));
-    const prepared = this.machine.prepare(batch, this.clock().toISOString());
-    let stored: StoredEvent[] = [];
-    if (prepared.events.length > 0) {
-      try {
-        stored = await this.log.append(prepared.events);
-      } catch (err) {
-        if (err instanceof LogRejectedError) return this.isolate(batch, err);
-        await this.appendFailed(err, batch, prepared);
-        return;
-      }
+    const prepared = this.machine.prepare(
+      batch,
+      this.clock().toISOString(),
+      this.inflight.map((f) => f.prepared),
+    );
+    const pipelined = this.inflight.length > 0;
+    const append = prepared.events.length === 0 ? Promise.resolve([]) : this.log.append(prepared.events, pipelined ? { pipelined } : undefined);
+    const settled = append.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.push({ batch, prepared, append, settled });
+  }
+
+  /** The head batch's append settled: apply and answer it, or handle the failure. */
+  private async finish(f: InFlight): Promise<void> {
+    let stored: StoredEvent[];
+    try {
+      stored = await f.append;
+    } catch (err) {
+      return this.appendFailed(err, f);
     }
-    const results = this.machine.commit(prepared, stored);
-    this.count(prepared, stored.length);
-    await this.answer(batch, prepared.outcomes, results, null);
+    const results = this.machine.commit(f.prepared, stored);
+    this.count(f.prepared, stored.length);
+    await this.answer(f.batch, f.prepared.outcomes, results, null);
+  }
+
+  /** Decides and appends one batch now, alone (nothing else in flight): the halves of an isolated batch. */
+  private async process(batch: Pending[]): Promise<void> {
+    assert(this.inflight.length === 0, 'a batch is processed alone only when nothing is in flight');
+    await this.stage(batch);
+    const f = this.inflight.shift();
+    if (f) await this.finish(f);
   }
 
   /**
@@ -454,8 +544,25 @@ export class LedgerEngine {
     await this.process(batch.slice(half));
   }
 
-  /** The append failed: nothing of the batch is kept; a replay is still answered, every other command gets the failure. */
-  private async appendFailed(err: unknown, batch: Pending[], prepared: PreparedBatch): Promise<void> {
+  /**
+   * The head batch's append failed. The batches decided on top of it settle first (the log does
+   * not write them: AppendNotWrittenError) and go back to the head of the queue. The head's own
+   * commands are answered the failure (the outcome is unknown: the log is re-read first, so a retry
+   * with the same key finds the command if it landed), except a replay, still answered; an append
+   * that is known not written is decided again instead.
+   */
+  private async appendFailed(err: unknown, f: InFlight): Promise<void> {
+    const rest = this.inflight.splice(0);
+    await Promise.all(rest.map((r) => r.settled));
+    const again = (): void => void this.queue.unshift(...rest.flatMap((r) => r.batch));
+    if (err instanceof LogRejectedError) {
+      await this.isolate(f.batch, err);
+      return again();
+    }
+    if (err instanceof AppendNotWrittenError) {
+      this.queue.unshift(...f.batch, ...rest.flatMap((r) => r.batch));
+      return;
+    }
     if (err instanceof WriterFencedError) {
       this.lostRole(err);
     } else {
@@ -464,7 +571,8 @@ export class LedgerEngine {
       this.stale = true;
       await this.resync();
     }
-    await this.answer(batch, prepared.outcomes, [], { error: err instanceof WriterFencedError ? fencedError(err) : err });
+    await this.answer(f.batch, f.prepared.outcomes, [], { error: err instanceof WriterFencedError ? fencedError(err) : err });
+    again();
   }
 
   /** Answers each request: its own events, its leader's, its first result read back from the log, its refusal, or the append's failure. */

@@ -53,6 +53,8 @@ interface Staged {
   heads: Map<number, string>;
   /** Command id → index in the batch, for keys seen twice in one batch. */
   seen: Map<string, number>;
+  /** What the batches decided before this one and not yet committed staged, oldest first: this batch is decided on top of them (emptied at commit). */
+  under: readonly Staged[];
 }
 
 /** A command the engine submits by itself when a deadline passes, under a command id every writer derives the same way. */
@@ -122,9 +124,14 @@ export class LedgerStateMachine {
     return this.lastPosition.get(partition) ?? -1;
   }
 
-  /** Decides a batch against the committed state plus what the batch itself staged. */
-  prepare(batch: readonly Submitted[], now: string): PreparedBatch {
-    const staged: Staged = { streams: emptyStreams(), heads: new Map(), seen: new Map() };
+  /**
+   * Decides a batch against the committed state plus what the batch itself staged. `on`: batches
+   * prepared before it whose appends are still in flight (oldest first): it is decided on top of
+   * them, and must be committed after them (or dropped if any of them is). The caller keeps a
+   * command id out of a batch while an in-flight batch holds it.
+   */
+  prepare(batch: readonly Submitted[], now: string, on: readonly PreparedBatch[] = []): PreparedBatch {
+    const staged: Staged = { streams: emptyStreams(), heads: new Map(), seen: new Map(), under: on.map((p) => p.staged) };
     const outcomes: Outcome[] = [];
     const events: NewEvent[] = [];
     for (const [index, submitted] of batch.entries()) {
@@ -215,7 +222,7 @@ export class LedgerStateMachine {
   /** Stages into the batch's own copy of each stream it touches; the event's own stream moves a version. */
   private stagedAccess(staged: Staged): StateAccess {
     return {
-      get: (kind, id) => (staged.streams[kind].get(id) ?? this.stream(kind, id)).state,
+      get: (kind, id) => this.streamAsStaged(staged, kind, id).state,
       set: (kind, id, state, own) => {
         const stream = this.stagedStream(staged, kind, id);
         stream.state = state;
@@ -229,7 +236,7 @@ export class LedgerStateMachine {
     const stream = staged.streams[deciderForEvent(event.type).name].get(streamId);
     assert(stream, () => `${event.type} was not staged on ${streamId}`);
     const partition = partitionOf(streamId, this.partitions);
-    const prevHash = staged.heads.get(partition) ?? this.head(partition);
+    const prevHash = staged.heads.get(partition) ?? this.headUnder(staged, partition);
     const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
     const hash = chainHash(prevHash, body);
     staged.heads.set(partition, hash);
@@ -247,6 +254,8 @@ export class LedgerStateMachine {
       for (const [id, stream] of prepared.staged.streams[kind]) this.setStream(kind, id, stream);
     }
     for (const [partition, hash] of prepared.staged.heads) this.lastHash.set(partition, hash);
+    // The batches under it are committed by now: let them go (a chain of staged batches would hold every batch ever decided).
+    prepared.staged.under = [];
     for (const e of stored) this.lastPosition.set(e.partition, Math.max(this.position(e.partition), e.position));
 
     let offset = 0;
@@ -317,7 +326,29 @@ export class LedgerStateMachine {
   }
 
   private viewOf(staged: Staged): StateView {
-    return { get: (kind, id) => (staged.streams[kind].get(id) ?? this.stream(kind, id)).state };
+    return { get: (kind, id) => this.streamAsStaged(staged, kind, id).state };
+  }
+
+  /** A stream as the batch sees it: its own staged copy, else the newest in-flight batch's, else the committed one. */
+  private streamAsStaged<K extends AggregateName>(staged: Staged, kind: K, id: string): Stream<AggregateStates[K]> {
+    const own: Map<string, Stream<AggregateStates[K]>> = staged.streams[kind];
+    const found = own.get(id);
+    if (found) return found;
+    for (let i = staged.under.length - 1; i >= 0; i--) {
+      const under: Map<string, Stream<AggregateStates[K]>> = staged.under[i]!.streams[kind];
+      const s = under.get(id);
+      if (s) return s;
+    }
+    return this.stream(kind, id);
+  }
+
+  /** The hash a partition's next event chains to, as the batch sees it (in-flight batches first). */
+  private headUnder(staged: Staged, partition: number): string {
+    for (let i = staged.under.length - 1; i >= 0; i--) {
+      const hash = staged.under[i]!.heads.get(partition);
+      if (hash !== undefined) return hash;
+    }
+    return this.head(partition);
   }
 
   private head(partition: number): string {
@@ -333,7 +364,7 @@ export class LedgerStateMachine {
     const streams: Map<string, Stream<AggregateStates[K]>> = staged.streams[kind];
     let stream = streams.get(id);
     if (!stream) {
-      stream = { ...this.stream(kind, id) };
+      stream = { ...this.streamAsStaged(staged, kind, id) };
       streams.set(id, stream);
     }
     return stream;

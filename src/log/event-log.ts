@@ -30,8 +30,16 @@ export interface EventLog {
    * Appends atomically: every event of the batch is stored, in order, or none is.
    * Events may belong to several partitions. Rejects with LogUnavailableError when the log cannot be reached;
    * after such a rejection the caller must re-read the tail, since the outcome may be unknown.
+   *
+   * Appends take effect in call order. Without `pipelined`, an append starts once every earlier one
+   * settled. With it (logs whose `pipeline` is above 1), the append was decided on top of the earlier
+   * appends still in flight: it is sent while they commit and commits only after they did, and if
+   * one of them fails it fails too, with AppendNotWrittenError (nothing of it was written).
    */
-  append(events: readonly NewEvent[]): Promise<StoredEvent[]>;
+  append(events: readonly NewEvent[], options?: AppendOptions): Promise<StoredEvent[]>;
+
+  /** How many appends may be in flight at once (pipelined; default 1: one at a time). */
+  readonly pipeline?: number;
 
   /** Events of one partition with position > after, in order, at most limit of them. */
   read(partition: number, after: number, limit: number): Promise<StoredEvent[]>;
@@ -50,6 +58,21 @@ export class LogUnavailableError extends AppError {
   override readonly name = 'LogUnavailableError';
   constructor(message: string, options?: ErrorOptions) {
     super('log_unavailable', message, undefined, options);
+  }
+}
+
+export interface AppendOptions {
+  /** Decided on top of the appends still in flight: commit only after them, fail unwritten if one of them fails. */
+  pipelined?: boolean;
+}
+
+/**
+ * A pipelined append that was not written because an append before it failed (its commit was
+ * never sent): its outcome is known, so the writer decides its commands again on the true state.
+ */
+export class AppendNotWrittenError extends LogUnavailableError {
+  constructor(message = 'an earlier append in the pipeline failed; this one was not written', options?: ErrorOptions) {
+    super(message, options);
   }
 }
 

@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import type { NewEvent, StoredEvent } from './envelope.ts';
-import type { EventLog } from './event-log.ts';
+import type { AppendOptions, EventLog } from './event-log.ts';
 import { checkKafkajsInternals } from './kafkajs-internals.ts';
 import { type KafkaEventLogOptions, type ResolvedKafkaOptions, kafkaClient, resolveKafkaOptions } from './kafka/options.ts';
 import { KafkaReader } from './kafka/reader.ts';
 import { ensureTopic } from './kafka/topic.ts';
-import { KafkaWriter } from './kafka/writer.ts';
+import { KafkaWriter, PRODUCERS } from './kafka/writer.ts';
 import type { WriterLease } from './writer-lease.ts';
 
 export { EVENT_SCHEMA_VERSION, decodeEvent } from './kafka/codec.ts';
@@ -15,14 +15,18 @@ export { FAST_TRANSACTION_RETRY, type KafkaEventLogOptions } from './kafka/optio
 /**
  * The log as a Kafka topic. Key = account id, partition = partitionOf(account id), value = the
  * event as versioned JSON (docs/event-schema.md); positions are offsets, so transaction markers
- * leave gaps. The writer is an idempotent transactional producer: one append = one transaction,
- * and a second writer with the same transactionalId fences the first. Reads are read_committed.
+ * leave gaps. The writer is two idempotent transactional producers (transactionalId and
+ * transactionalId#1) taking turns: one append = one transaction, a pipelined append sends while
+ * the one before it commits, and a second writer with the same transactionalId fences the first.
+ * Reads are read_committed.
  *
  * The parts live in ./kafka/: options, topic (admin), writer (producer and transactions), reader
  * (fetches at an offset, long polls), codec (the record format) and errors (fencing, deadlines).
  */
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
+  /** One append commits while the next sends (two transactional producers take turns). */
+  readonly pipeline = PRODUCERS;
   readonly partitions: number;
   readonly topic: string;
   readonly transactionalId: string;
@@ -74,8 +78,8 @@ export class KafkaEventLog implements EventLog {
     return this.writer.acquire();
   }
 
-  append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
-    return this.writer.append(batch);
+  append(batch: readonly NewEvent[], options?: AppendOptions): Promise<StoredEvent[]> {
+    return this.writer.append(batch, options);
   }
 
   read(partition: number, after: number, limit: number): Promise<StoredEvent[]> {

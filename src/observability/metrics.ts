@@ -84,9 +84,10 @@ export function instrumentLog(log: EventLog, metrics: Metrics): EventLog {
     ...(log.tryAcquireWriter && log.renewWriter && log.releaseWriter
       ? { leaseMs: log.leaseMs, tryAcquireWriter: () => log.tryAcquireWriter!(), renewWriter: () => log.renewWriter!(), releaseWriter: () => log.releaseWriter!() }
       : {}),
-    async append(events) {
+    ...(log.pipeline === undefined ? {} : { pipeline: log.pipeline }),
+    async append(events, options) {
       const end = metrics.appendDuration.startTimer();
-      const stored = await log.append(events);
+      const stored = await log.append(events, options);
       end();
       metrics.appendBatch.observe(stored.length);
       metrics.eventsAppended.inc(stored.length);

@@ -274,6 +274,21 @@ describe('balance_drain', () => {
     expect(g.fired('balance_drain')).toHaveLength(1);
     expect(given().happened(mv('withdrawal', '99.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(0);
   });
+  it('stays quiet while a new account (< 48 h) spends its opening deposit, its only inflow (warm-up), by transfer or withdrawal', () => {
+    const funding = (amount: string) => mv('deposit', amount, -30, { balanceAfter: new Dec(amount) });
+    expect(given({ A: -60, C: -400 * D }).happened(funding('500.00')).transfer('A', 'C', '500.00', 0, '0.00').fired('balance_drain')).toHaveLength(0);
+    const inSteps = given({ A: -60 }).happened(funding('500.00'), mv('withdrawal', '100.00', 0, { balanceAfter: new Dec('400.00') }), mv('withdrawal', '400.00', 90, { balanceAfter: new Dec('0.00') }));
+    expect(inSteps.fired('balance_drain')).toHaveLength(0);
+    // An account opened long before its first deposit is not new.
+    const old = given({ A: -30 * D }).happened(funding('500.00'), mv('withdrawal', '500.00', 0, { balanceAfter: new Dec('0.00') }));
+    expect(old.fired('balance_drain')).toHaveLength(1);
+  });
+  it('fires again once the account holds other money than its opening deposit', () => {
+    const g = given({ A: -60, B: -400 * D, C: -400 * D }).happened(mv('deposit', '500.00', -30, { balanceAfter: new Dec('500.00') }), mv('transfer_in', '300.00', -20, { counterpartyId: 'B', balanceAfter: new Dec('800.00') }));
+    expect(g.transfer('A', 'C', '800.00', 0, '0.00').fired('balance_drain')).toHaveLength(1);
+    const twice = given({ A: -60 }).happened(mv('deposit', '500.00', -30, { balanceAfter: new Dec('500.00') }), mv('deposit', '300.00', -20, { balanceAfter: new Dec('800.00') }));
+    expect(twice.happened(mv('withdrawal', '800.00', 0, { balanceAfter: new Dec('0.00') })).fired('balance_drain')).toHaveLength(1);
+  });
   it('subsumes the generic rules on the same movement, but a large amount is still reported as such', () => {
     const g = given({ A: -1 * D, B: -400 * D }).happened(mv('withdrawal', '20000.00', 0, { balanceAfter: new Dec('0.00'), channel: 'wire' }));
     expect(g.fired('balance_drain')).toHaveLength(1);
@@ -327,11 +342,31 @@ describe('account_takeover', () => {
       cashOut('M', '750.00', 70, '750.00'),
       cashOut('M', '750.00', 80),
     );
+    // The first withdrawal is half of the 1,500.00 stolen (under 80%): the second one fires, with both.
     const t = g.fired('account_takeover');
-    expect(t).toHaveLength(2);
+    expect(t).toHaveLength(1);
     expect(new Set(t[0]!.accountIds)).toEqual(new Set(['M', 'V', 'W']));
+    expect(t[0]!.amount.toFixed(2)).toBe('1500.00');
     expect(t[0]!.evidence.filter((e) => e.kind === 'transfer_out').map((e) => `${e.accountId} ${e.amount}`)).toEqual(['V 600.00', 'V 400.00', 'W 500.00']);
-    expect(t[1]!.evidence.filter((e) => e.kind === 'withdrawal')).toHaveLength(2);
+    expect(t[0]!.evidence.filter((e) => e.kind === 'withdrawal')).toHaveLength(2);
+  });
+  it("raises one alert for a takeover of a new account: the victim's drain is in its evidence, not in an alert of its own", () => {
+    const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), cashOut('M', '800.00', 12));
+    expect(g.fired('balance_drain')).toHaveLength(0);
+    expect(g.fired('account_takeover')[0]!.evidence.map((e) => `${e.accountId} ${e.kind}`)).toContain('V transfer_out');
+  });
+  it('counts a drained balance from 1.00: a small balance taken whole is still taken', () => {
+    const small = given(accounts).happened(funded('V', '3.19', -60), ...send('V', 'M', '3.19', 0, '0.00', '3.19'), cashOut('M', '3.19', 12));
+    expect(small.fired('account_takeover')).toHaveLength(1);
+    const dust = given(accounts).happened(funded('V', '0.90', -60), ...send('V', 'M', '0.90', 0, '0.00', '0.90'), cashOut('M', '0.90', 12));
+    expect(dust.fired('account_takeover')).toHaveLength(0);
+  });
+  it('counts both steps of a drain as the stolen money: the first step is not what the mule held before', () => {
+    const g = given(accounts).happened(funded('V', '1000.00', -60), ...send('V', 'M', '700.00', 0, '300.00', '700.00'), ...send('V', 'M', '300.00', 5, '0.00', '1000.00'), cashOut('M', '1000.00', 20));
+    const t = g.fired('account_takeover');
+    expect(t).toHaveLength(1);
+    expect(t[0]!.amount.toFixed(2)).toBe('1000.00');
+    expect(t[0]!.evidence.filter((e) => e.kind === 'transfer_in')).toHaveLength(2);
   });
   it('follows the money through a second mule', () => {
     const g = given(accounts).happened(funded('V', '800.00', -60), ...send('V', 'M', '800.00', 0, '0.00', '800.00'), ...send('M', 'N', '800.00', 10, '0.00', '800.00'), cashOut('N', '800.00', 20));

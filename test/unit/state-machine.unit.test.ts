@@ -54,6 +54,38 @@ describe('state machine: decisions', () => {
   });
 });
 
+describe('state machine: a batch decided on top of one in flight (pipelined appends)', () => {
+  const now = '2026-01-01T00:00:00.000Z';
+
+  it('sees what the batch in flight staged, chains to its last hash, and commits after it', () => {
+    const m = funded();
+    const first = m.prepare([{ command: withdraw('a', '60.00'), ctx: ctx() }], now);
+    const second = m.prepare([{ command: transfer('a', 'b', '30.00'), ctx: ctx() }, { command: withdraw('a', '20.00'), ctx: ctx() }], now, [first]);
+    // 100 - 60 staged by the first: the transfer of 30 fits, the withdrawal of 20 no longer does.
+    expect(second.outcomes.map((o) => o.kind)).toEqual(['accepted', 'refused']);
+    expect(second.events[0]!.prevHash).toBe(first.events[first.events.length - 1]!.hash);
+    expect(second.events[0]!.streamVersion).toBe(first.events[0]!.streamVersion + 1);
+    // Nothing committed yet.
+    expect(String((m.state('account', 'a') as { balance: unknown }).balance)).toBe('100');
+    const storedFirst = store(m, first.events);
+    m.commit(first, storedFirst);
+    const storedSecond = storedFirst.length > 0 ? second.events.map((e, i) => ({ ...e, position: storedFirst[storedFirst.length - 1]!.position + 1 + i }) as StoredEvent) : [];
+    m.commit(second, storedSecond);
+    expect(String((m.state('account', 'a') as { balance: unknown }).balance)).toBe('10');
+    expect(String((m.state('account', 'b') as { balance: unknown }).balance)).toBe('130');
+  });
+
+  it('a batch in flight that is dropped (its append failed) takes the one decided on top of it along: decided again, it sees the true state', () => {
+    const m = funded();
+    const first = m.prepare([{ command: withdraw('a', '60.00'), ctx: ctx() }], now);
+    const onTop = m.prepare([{ command: withdraw('a', '50.00'), ctx: ctx('k2') }], now, [first]);
+    expect(onTop.outcomes[0]!.kind).toBe('refused');
+    // The first append failed: both are dropped, the second command is decided again on the committed state.
+    expect(run(m, withdraw('a', '50.00'), ctx('k2')).kind).toBe('accepted');
+    expect(String((m.state('account', 'a') as { balance: unknown }).balance)).toBe('50');
+  });
+});
+
 describe('state machine: idempotency', () => {
   it('replays an applied key with the same body, refuses it with another', () => {
     const m = funded();

@@ -57,8 +57,11 @@ export interface RuleParams {
   dormant_reactivation: Common & { dormantDays: number; minAmount: string };
   /** minAmount is a floor: the amount must also exceed the population's populationQuantile of its kind. */
   new_account_high_value: Common & { maxAgeDays: number; minAmount: string; populationQuantile: number };
-  /** Outflows (transfers to accounts never paid before, withdrawals) within windowMinutes that leave at most maxRemainingRatio of the balance. */
-  balance_drain: Common & { minBalanceBefore: string; maxRemainingRatio: string; windowMinutes: number };
+  /**
+   * Outflows (transfers to accounts never paid before, withdrawals) within windowMinutes that leave at most maxRemainingRatio of the balance;
+   * not while an account opened less than warmUpHours before spends its opening deposit, its only inflow so far.
+   */
+  balance_drain: Common & { minBalanceBefore: string; maxRemainingRatio: string; windowMinutes: number; warmUpHours: number };
   /** Money received by transfer and sent on or cashed out within windowMinutes, leaving the account nearly empty. */
   mule_cash_out: Common & { windowMinutes: number; minIncoming: string; outRatio: string; maxRemainingRatio: string };
   /** Many different senders into one new account within windowHours. */
@@ -96,11 +99,11 @@ export const DEFAULT_RULES: RuleParams = {
   round_trip: { enabled: true, severity: 'high', cooldownHours: 72, windowHours: 72, minAmount: '1000.00', maxHops: 4, minCarriedRatio: '0.7' },
   dormant_reactivation: { enabled: true, severity: 'medium', cooldownHours: 24, dormantDays: 180, minAmount: '5000.00' },
   new_account_high_value: { enabled: true, severity: 'medium', cooldownHours: 168, maxAgeDays: 7, minAmount: '5000.00', populationQuantile: 0.98 },
-  balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60 },
+  balance_drain: { enabled: true, severity: 'high', cooldownHours: 24, minBalanceBefore: '100.00', maxRemainingRatio: '0.1', windowMinutes: 60, warmUpHours: 48 },
   mule_cash_out: { enabled: true, severity: 'critical', cooldownHours: 24, windowMinutes: 60, minIncoming: '50.00', outRatio: '0.8', maxRemainingRatio: '0.1' },
   fan_in: { enabled: true, severity: 'high', cooldownHours: 24, windowHours: 24, minSenders: 3, maxAgeDays: 7, minAmount: '500.00' },
   // No cool-down: a mule's later cash-outs join its open alert (one alert per account and rule).
-  account_takeover: { enabled: true, severity: 'critical', cooldownHours: 0, windowMinutes: 360, drainWindowMinutes: 60, minBalanceBefore: '50.00', maxRemainingRatio: '0.1', outRatio: '0.8' },
+  account_takeover: { enabled: true, severity: 'critical', cooldownHours: 0, windowMinutes: 360, drainWindowMinutes: 60, minBalanceBefore: '1.00', maxRemainingRatio: '0.1', outRatio: '0.8' },
 };
 
 /** Currencies whose unit is worth far less than a dollar get thresholds in their own magnitude. */

@@ -12,7 +12,7 @@ import { Dec } from '../money.ts';
  * its movements showed, combined by a logistic model into a 0-100 score meant as a probability in
  * percent. The weights are fitted by `npx tsx bench/fraud-fit.ts` (a logistic regression on the
  * simulator's training seeds 1 and 2 of both populations) and checked on others (BENCHMARKS.md, "Fraud:
- * detection quality on the mobile-money simulator").
+ * detection quality on simulated populations").
  */
 
 export interface RiskFactors {
@@ -46,19 +46,19 @@ const SEVERITY: Record<string, number> = { low: 0.25, medium: 0.5, high: 0.75, c
 
 /** Printed by `npx tsx bench/fraud-fit.ts` (training seeds 1, 2 of both simulated populations). */
 export const RISK_WEIGHTS: Readonly<Record<keyof RiskFactors | 'intercept', number>> = {
-  intercept: -5.13,
-  drain: 1.67,
-  nearlyAll: 2.73,
-  passThrough: 0.24,
-  newCounterparty: -0.72,
-  newPayeeDrain: 0.47,
-  fanIn: -1.02,
-  amountRank: -0.66,
-  deviation: 0.25,
-  newAccount: 0.03,
-  habitualDrain: -0.79,
-  rules: -0.17,
-  takeover: 4.6,
+  intercept: -5.8,
+  drain: 1.34,
+  nearlyAll: 2.13,
+  passThrough: -0.16,
+  newCounterparty: -0.27,
+  newPayeeDrain: 0.22,
+  fanIn: -0.86,
+  amountRank: 0.13,
+  deviation: 0.11,
+  newAccount: 0.05,
+  habitualDrain: -0.94,
+  rules: 0.83,
+  takeover: 5.09,
 };
 
 export const emptyRiskFactors = (): RiskFactors => ({

@@ -75,9 +75,21 @@ export function runOf(movement: Activity, recent: readonly Activity[], windowMin
   };
 }
 
+/**
+ * Warm-up: an account opened less than warmUpHours ago spending what it was funded with (its opening
+ * deposit, its only inflow so far) uses its own money as it means to; a one-shot account that spends it
+ * all is not drained. A takeover of such an account is account_takeover's, which holds the victim's
+ * drain as evidence when the receiver passes the money on: one alert, not one more per victim.
+ */
+export function spendingItsFunding(input: Pick<RuleInput, 'movement' | 'profile' | 'recent'>, warmUpHours: number): boolean {
+  const { baseline: b, openedAt } = input.profile;
+  if (b.firstAt === null || openedAt === null || b.movements - b.outs !== 1 || ms(input.movement.occurredAt) - ms(openedAt) > hours(warmUpHours)) return false;
+  return input.recent.some((a) => a.kind === 'deposit' && a.occurredAt === b.firstAt);
+}
+
 export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): Detection | null {
   const m = input.movement;
-  if (!isOut(m)) return null;
+  if (!isOut(m) || spendingItsFunding(input, p.warmUpHours)) return null;
   // Paying an account paid before (before this run) is a usual counterparty; an account that sweeps as a habit is not drained.
   if (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline)) return null;
   const drained = runOf(m, input.recent, p.windowMinutes);
@@ -184,38 +196,42 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
   if (!isOut(m)) return null;
   const from = ms(m.occurredAt) - p.windowMinutes * 60_000;
   const ix = indexOf(input.recent);
-  if (!ix.ordered) {
-    const recent = input.recent.filter((a) => ms(a.occurredAt) >= from);
-    const drains = recent.flatMap((a) => {
+  const recent = ix.ordered ? null : input.recent.filter((a) => ms(a.occurredAt) >= from);
+  const start = ix.ordered ? ix.since(from) : 0;
+  // The drains behind the transfers in of the window, in order. The drain behind a transfer in is
+  // settled once its payer's debit is known: in an ordered window each is looked for once.
+  let drained: Array<{ credit: Activity; run: Activity[] }>;
+  if (recent) {
+    drained = recent.flatMap((a) => {
       const run = a.kind === 'transfer_in' ? drainBehind(a, input, p) : null;
       return run ? [{ credit: a, run }] : [];
     });
-    return drains.length ? takeoverOf(m, p, drains, [...recent.slice(recent.indexOf(drains[0]!.credit)).filter(isOut), m]) : null;
+  } else {
+    const seen = ix.memo(p, () => ({ upTo: 0, drains: [] as Array<{ at: number; credit: Activity; run: Activity[] }> }));
+    for (const i of ix.transferInsFrom(Math.max(seen.upTo, start))) {
+      const run = drainBehind(ix.at(i), input, p);
+      if (run) seen.drains.push({ at: i, credit: ix.at(i), run });
+    }
+    seen.upTo = ix.length;
+    drained = seen.drains.filter((d) => d.at >= start);
   }
-  // The drain behind a transfer in is settled once its payer's debit is known: each is looked for once per window.
-  const start = ix.since(from);
-  const seen = ix.memo(p, () => ({ upTo: 0, drains: [] as Array<{ at: number; credit: Activity; run: Activity[] }> }));
-  for (const i of ix.transferInsFrom(Math.max(seen.upTo, start))) {
-    const run = drainBehind(ix.at(i), input, p);
-    if (run) seen.drains.push({ at: i, credit: ix.at(i), run });
-  }
-  seen.upTo = ix.length;
-  const drains = seen.drains.filter((d) => d.at >= start);
-  if (!drains.length) return null;
-  const firstAt = drains[0]!.at;
-  // What left since the first drained transfer in: summed from the index, listed only when the takeover holds.
-  if (ix.outTotal(firstAt).plus(m.amount).lt(sum(drains.map((d) => d.credit)).times(p.outRatio))) return null;
-  return takeoverOf(m, p, drains, [...ix.slice(firstAt).filter(isOut), m]);
-}
-
-function takeoverOf(m: Activity, p: RuleParams['account_takeover'], drains: ReadonlyArray<{ credit: Activity; run: Activity[] }>, outs: Activity[]): Detection | null {
-  const first = drains[0]!.credit;
-  const stolen = sum(drains.map((d) => d.credit));
+  // Per drained payer, its latest drain (a drain in steps is one run: every step's credit is part of it).
+  const runs = new Map<string, Activity[]>();
+  for (const { credit, run } of drained) runs.set(credit.counterpartyId!, run);
+  if (!runs.size) return null;
+  const debits = new Set([...runs.values()].flat().map((d) => d.transactionId));
+  const creditsAt = recent ? [] : [...debits].flatMap((tx) => ix.creditIndices(tx).filter((i) => i >= start)).sort((x, y) => x - y);
+  const credits = recent ? recent.filter((a) => a.kind === 'transfer_in' && debits.has(a.transactionId)) : creditsAt.map((i) => ix.at(i));
+  const first = credits[0]!;
+  const stolen = sum(credits);
   const held = first.balanceAfter.minus(first.amount);
-  const sent = sum(outs);
+  // What left since the first drained transfer in: in an ordered window summed from its index, listed only for the alert.
+  const outsOf = (): Activity[] => [...(recent ? recent.slice(recent.indexOf(first)) : ix.slice(creditsAt[0]!)).filter(isOut), m];
+  const sent = recent ? sum(outsOf()) : ix.outTotal(creditsAt[0]!).plus(m.amount);
   // Most of what the drained payers sent left again, and it was a large part of what the account then held.
   if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
-  const victims = [...new Set(drains.map((d) => d.credit.counterpartyId!))];
+  const outs = outsOf();
+  const victims = [...runs.keys()];
   const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
   return {
     rule: 'account_takeover',
@@ -223,7 +239,7 @@ function takeoverOf(m: Activity, p: RuleParams['account_takeover'], drains: Read
     score: scoreOfRatio(2 * victims.length),
     accountIds: [m.accountId, ...victims, ...others(m, outs).filter((id) => !victims.includes(id))],
     amount: stolen,
-    evidence: evidence([...drains.flatMap((d) => d.run), ...drains.map((d) => d.credit), ...outs]),
+    evidence: evidence([...[...runs.values()].flat(), ...credits, ...outs]),
     summary: `${formatAmount(stolen, m.currency)} ${m.currency}, the whole balance of ${victims.length} account(s) that never paid it before, received and ${formatAmount(sent, m.currency)} ${how} within ${p.windowMinutes} min`,
   };
 }

@@ -33,6 +33,8 @@ export class ActivityIndex {
   /** Indices of the transfers in, and of every inflow (deposits too), in order. */
   private readonly transferIns: number[] = [];
   private readonly inflows: number[] = [];
+  /** transactionId → indices of the transfers in of that transaction. */
+  private readonly creditsOf = new Map<string, number[]>();
   /** transactionId → index of the first transfer out of that transaction. */
   private readonly debitOf = new Map<string, number>();
   /** counterparty → indices of the transfers to it. */
@@ -71,6 +73,9 @@ export class ActivityIndex {
     this.fenwickAppend();
     if (a.kind === 'transfer_in') {
       this.transferIns.push(i);
+      const credits = this.creditsOf.get(a.transactionId);
+      if (credits) credits.push(i);
+      else this.creditsOf.set(a.transactionId, [i]);
       if (a.counterpartyId !== null) {
         const last = this.lastInFrom.get(a.counterpartyId);
         if (last !== undefined) this.fenwickAdd(last, -1);
@@ -201,6 +206,11 @@ export class ActivityIndex {
       this.memos.set(key, value);
     }
     return value;
+  }
+
+  /** Indices of the transfers in of `transactionId`, in order. */
+  creditIndices(transactionId: string): readonly number[] {
+    return this.creditsOf.get(transactionId) ?? [];
   }
 
   /** The index of the first transfer out of `transactionId`, -1 when there is none. */

@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import type { NewEvent, StoredEvent } from '../envelope.ts';
-import { LogUnavailableError, WriterFencedError, partitionOf } from '../event-log.ts';
+import { AppendNotWrittenError, type AppendOptions, LogUnavailableError, WriterFencedError, partitionOf } from '../event-log.ts';
 import { encodeEvent } from './codec.ts';
 import { DeadlineError, isFencing, settleWithin, unavailable, withProgressTimeout, withTimeout } from './errors.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
@@ -11,22 +11,45 @@ interface PartitionGroup {
   index: number[];
 }
 
+/** Transactional producers that take turns: while one commits, the next append's transaction begins and sends on the other. */
+export const PRODUCERS = 2;
+
+/** Where the append before this one stands: its records sent (true) or failed (false); committed, or failed. */
+interface Previous {
+  sent: Promise<boolean>;
+  committed: Promise<boolean>;
+}
+
+/** One transactional producer of the writer, with the InitProducerId that fences earlier holders of its id. */
+interface Slot {
+  readonly transactionalId: string;
+  producer: Producer | null;
+}
+
 /**
- * The write side of the Kafka log: an idempotent transactional producer, one append = one
- * transaction, appends one at a time. A second writer with the same transactionalId fences this
- * one (WriterFencedError, for good); an append whose outcome is unknown makes the next one first
- * check whether it landed.
+ * The write side of the Kafka log: idempotent transactional producers, one append = one
+ * transaction. Two producers (transactionalId and transactionalId#1) take turns, so a pipelined
+ * append begins and sends its transaction while the one before it commits; appends still commit
+ * strictly in call order, and a pipelined append whose predecessor failed is aborted (never
+ * committed) and rejected with AppendNotWrittenError. A second writer with the same
+ * transactionalId fences this one (WriterFencedError, for good); an append whose outcome is
+ * unknown makes the next one first check whether it landed.
  */
 export class KafkaWriter {
-  private producer: Producer | null = null;
-  private producerReady: Promise<Producer> | null = null;
+  private readonly slots: Slot[];
+  /** Every producer initialised (InitProducerId run on each): null until asked for, and after a reset. */
+  private producersReady: Promise<Producer[]> | null = null;
   private acquired = false;
   private fenced: WriterFencedError | null = null;
   /** Set after an append whose outcome is unknown: the next append first checks whether it landed. */
   private uncertain = false;
-  /** Last position this writer knows of in each partition (from acquire, then from its own appends). */
+  /** Last position this writer knows of in each partition (from acquire, then from its own committed appends). */
   private readonly known = new Map<number, number>();
-  private appendQueue: Promise<void> = Promise.resolve();
+  /** The last append: the next one sends after its records and commits after its commit. */
+  private previous: Previous = { sent: Promise.resolve(true), committed: Promise.resolve(true) };
+  private turn = 0;
+  /** Per producer, its last append settled: a producer has at most one open transaction. */
+  private readonly idle: Array<Promise<unknown>>;
 
   /**
    * `tail(p)` reads the last committed event of partition p; `appended(ps)` is told which partitions
@@ -39,110 +62,202 @@ export class KafkaWriter {
     private readonly tail: (partition: number) => Promise<StoredEvent | null>,
     private readonly appended: (partitions: Iterable<number>) => void,
     private readonly stillWriter: (() => Promise<void>) | null = null,
-  ) {}
+  ) {
+    this.slots = Array.from({ length: PRODUCERS }, (_, k) => ({ transactionalId: k === 0 ? o.transactionalId : `${o.transactionalId}#${k}`, producer: null }));
+    this.idle = this.slots.map(() => Promise.resolve());
+  }
 
   /** The last position this writer knows of in a partition (-1 when none). */
   written(partition: number): number {
     return this.known.get(partition) ?? -1;
   }
 
-  /** Takes the role now: a new producer's InitProducerId fences whoever held the transactionalId (even this writer's past self). */
+  /** Takes the role now: new producers' InitProducerId fences whoever held the transactionalIds (even this writer's past self). */
   async acquire(): Promise<void> {
     this.fenced = null;
-    await this.resetProducer();
+    await this.resetProducers();
     try {
-      await this.withDeadline(this.readyProducer(), 'acquiring the writer role');
+      await this.withDeadline(this.readyProducers(), 'acquiring the writer role');
       for (let p = 0; p < this.o.partitions; p++) this.known.set(p, (await this.tail(p))?.position ?? -1);
     } catch (err) {
-      await this.resetProducer();
+      await this.resetProducers();
       throw this.classify(err, 'acquiring the writer role failed');
     }
     this.acquired = true;
     this.uncertain = false;
   }
 
-  /** Appends run one at a time: a producer has at most one open transaction. */
-  append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
-    const run = this.appendQueue.then(() => this.appendSerial(batch));
-    this.appendQueue = run.then(
-      () => undefined,
-      () => undefined,
+  /**
+   * Appends in call order. A plain append starts once every earlier one settled. A pipelined one
+   * (decided on top of the appends in flight) sends once the previous append's records are sent,
+   * and commits once it committed; if it failed, this one is aborted and rejects with
+   * AppendNotWrittenError.
+   */
+  append(batch: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const previous = this.previous;
+    const slot = this.turn;
+    this.turn = (this.turn + 1) % PRODUCERS;
+    let markSent: (ok: boolean) => void = () => {};
+    const sent = new Promise<boolean>((resolve) => {
+      markSent = resolve;
+    });
+    const idle = this.idle[slot]!;
+    const run = options.pipelined
+      ? this.appendPipelined(batch, slot, previous, idle, markSent)
+      : Promise.all([previous.committed, idle]).then(() => this.appendSerial(batch, slot, markSent));
+    const committed = run.then(
+      () => true,
+      () => false,
     );
+    // A failure before the records were all sent resolves `sent` false (appendSerial / appendPipelined resolve it true once sent).
+    void committed.then(() => markSent(false));
+    this.previous = { sent, committed };
+    this.idle[slot] = committed;
     return run;
   }
 
   async close(): Promise<void> {
-    await this.resetProducer();
+    await this.resetProducers();
   }
 
   /**
-   * A producer that has run InitProducerId: kafkajs does that on the first transaction(), not on
-   * connect(), and until it has run the previous holder of the transactionalId is not fenced. So
-   * begin a transaction and abort it (nothing was added: no EndTxn is sent) before reporting ready.
+   * Every producer, each having run InitProducerId: kafkajs does that on the first transaction(),
+   * not on connect(), and until it has run the previous holder of the transactionalId is not fenced
+   * (and a transaction it left open keeps the partition's last stable offset back). So begin a
+   * transaction and abort it (nothing was added: no EndTxn is sent) before reporting ready. All
+   * producers together: a writer that has one fences every earlier holder of both ids.
    */
-  private readyProducer(): Promise<Producer> {
-    if (!this.producerReady) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        transactionalId: this.o.transactionalId,
-        maxInFlightRequests: 1,
-        transactionTimeout: this.o.transactionTimeoutMs,
-        retry: this.o.producerRetry,
-        allowAutoTopicCreation: false,
-      });
-      this.producer = producer;
-      const ready = (async () => {
-        await producer.connect();
-        const tx = await producer.transaction();
-        await tx.abort();
+  private readyProducers(): Promise<Producer[]> {
+    if (!this.producersReady) {
+      const producers = this.slots.map((slot) => {
+        const producer = this.kafka.producer({
+          idempotent: true,
+          transactionalId: slot.transactionalId,
+          maxInFlightRequests: 1,
+          transactionTimeout: this.o.transactionTimeoutMs,
+          retry: this.o.producerRetry,
+          allowAutoTopicCreation: false,
+        });
+        slot.producer = producer;
         return producer;
-      })();
-      this.producerReady = ready;
+      });
+      const ready = Promise.all(
+        producers.map(async (producer) => {
+          await producer.connect();
+          const tx = await producer.transaction();
+          await tx.abort();
+          return producer;
+        }),
+      );
+      this.producersReady = ready;
       ready.catch(() => {});
     }
-    return this.producerReady;
+    return this.producersReady;
   }
 
-  private async resetProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = null;
-    this.producerReady = null;
-    if (old) await settleWithin(old.disconnect(), 2000);
+  private async resetProducers(): Promise<void> {
+    const old = this.slots.map((slot) => slot.producer);
+    for (const slot of this.slots) slot.producer = null;
+    this.producersReady = null;
+    await Promise.all(old.map((producer) => (producer ? settleWithin(producer.disconnect(), 2000) : undefined)));
   }
 
-  private async appendSerial(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+  private checkRole(): void {
     if (this.fenced) throw this.fenced;
     if (!this.acquired) throw new WriterFencedError('acquireWriter() was not called');
-    if (batch.length === 0) return [];
+  }
+
+  private async appendSerial(batch: readonly NewEvent[], slot: number, markSent: (ok: boolean) => void): Promise<StoredEvent[]> {
+    this.checkRole();
+    if (batch.length === 0) {
+      markSent(true);
+      return [];
+    }
     try {
-      return await this.withProgressDeadline((progress) => this.appendOnce(batch, progress), 'append');
+      return await this.withProgressDeadline(async (progress) => {
+        const tx = await this.begin(slot);
+        const sent = await this.sendAll(tx, batch, progress);
+        markSent(true);
+        return this.commit(tx, batch, sent);
+      }, 'append');
     } catch (err) {
-      const mapped = this.classify(err, 'append failed');
-      if (!(mapped instanceof WriterFencedError)) this.uncertain = true;
-      await this.resetProducer();
-      throw mapped;
+      throw await this.failed(err);
     }
   }
 
-  private async appendOnce(batch: readonly NewEvent[], progress: () => void): Promise<StoredEvent[]> {
-    // After an outage the producer is new, and its InitProducerId fences whoever holds the
-    // transactionalId now: a standby may have taken over meanwhile, so ask the lease first.
-    if (!this.producerReady && this.stillWriter) await this.stillWriter();
-    const producer = await this.readyProducer();
+  /** Sends on its own producer while the previous append commits on the other; commits only after it. */
+  private async appendPipelined(batch: readonly NewEvent[], slot: number, previous: Previous, idle: Promise<unknown>, markSent: (ok: boolean) => void): Promise<StoredEvent[]> {
+    await idle;
+    if (!(await previous.sent)) throw new AppendNotWrittenError();
+    this.checkRole();
+    if (batch.length === 0) {
+      markSent(true);
+      if (!(await previous.committed)) throw new AppendNotWrittenError();
+      return [];
+    }
+    const opened: { tx: Transaction | null } = { tx: null };
+    try {
+      const { tx, sent } = await this.withProgressDeadline(async (progress) => {
+        const tx = (opened.tx = await this.begin(slot, true));
+        return { tx, sent: await this.sendAll(tx, batch, progress) };
+      }, 'append');
+      markSent(true);
+      if (!(await previous.committed)) throw new AppendNotWrittenError();
+      return await this.withProgressDeadline(() => this.commit(tx, batch, sent), 'append');
+    } catch (err) {
+      // Whatever failed here, this transaction was never committed if the one before it failed: abort it, report it unwritten.
+      if (err instanceof AppendNotWrittenError || !(await previous.committed)) {
+        if (opened.tx && !isFencing(err)) await settleWithin(opened.tx.abort(), 1000);
+        throw err instanceof AppendNotWrittenError ? err : new AppendNotWrittenError(undefined, { cause: err });
+      }
+      throw await this.failed(err);
+    }
+  }
+
+  /** The append failed: unknown outcome unless fenced; new producers for the next append (their InitProducerId settles what was left open). */
+  private async failed(err: unknown): Promise<Error> {
+    const mapped = this.classify(err, 'append failed');
+    if (!(mapped instanceof WriterFencedError)) this.uncertain = true;
+    await this.resetProducers();
+    return mapped;
+  }
+
+  /**
+   * A transaction on the slot's producer, after an outage's checks. A pipelined append never
+   * makes new producers nor settles an unknown outcome: either means an append before it failed.
+   */
+  private async begin(slot: number, pipelined = false): Promise<Transaction> {
+    if (pipelined && (!this.producersReady || this.uncertain)) throw new AppendNotWrittenError();
+    // After an outage the producers are new, and their InitProducerId fences whoever holds the
+    // transactionalIds now: a standby may have taken over meanwhile, so ask the lease first.
+    if (!this.producersReady && this.stillWriter) await this.stillWriter();
+    const producers = await this.readyProducers();
     if (this.uncertain) await this.settleUncertainAppend();
+    return producers[slot]!.transaction();
+  }
+
+  private async sendAll(tx: Transaction, batch: readonly NewEvent[], progress: () => void): Promise<{ positions: number[]; partitions: number[] }> {
     const groups = this.groupByPartition(batch);
     const positions = new Array<number>(batch.length);
-    const tx = await producer.transaction();
     try {
       for (const [partition, group] of groups) await this.sendGroup(tx, partition, group, positions, progress);
+    } catch (err) {
+      if (!isFencing(err)) await settleWithin(tx.abort(), 1000);
+      throw err;
+    }
+    return { positions, partitions: [...groups.keys()] };
+  }
+
+  private async commit(tx: Transaction, batch: readonly NewEvent[], sent: { positions: number[]; partitions: number[] }): Promise<StoredEvent[]> {
+    try {
       await tx.commit();
     } catch (err) {
       if (!isFencing(err)) await settleWithin(tx.abort(), 1000);
       throw err;
     }
-    const stored = batch.map((e, i) => ({ ...e, position: positions[i]! }));
+    const stored = batch.map((e, i) => ({ ...e, position: sent.positions[i]! }));
     for (const e of stored) this.known.set(e.partition, Math.max(this.written(e.partition), e.position));
-    this.appended(groups.keys());
+    this.appended(sent.partitions);
     return stored;
   }
 
