@@ -14,31 +14,55 @@ export function bucketOf(amount: Dec): number {
   return Math.floor(Math.log10(Math.max(amount.toNumber(), 1e-6)) * BUCKETS_PER_DECADE);
 }
 
+/** The upper edge of a bucket (10^((bucket+1)/20), to the cent), computed once per bucket. */
+const edges = new Map<number, Dec>();
+function upperEdge(bucket: number): Dec {
+  let edge = edges.get(bucket);
+  if (!edge) {
+    edge = new Dec(10).pow((bucket + 1) / BUCKETS_PER_DECADE).toDecimalPlaces(2);
+    edges.set(bucket, edge);
+  }
+  return edge;
+}
+
 export class AmountDistribution {
   /** kind → bucket → count. */
   readonly counts = new Map<MovementKind, Map<number, number>>();
+  /** kind → movements of that kind, and its buckets in order (kept as movements are added: a quantile per movement sorts nothing). */
+  private readonly totals = new Map<MovementKind, number>();
+  private readonly sorted = new Map<MovementKind, number[]>();
 
   add(kind: MovementKind, bucket: number, n = 1): void {
     const byBucket = this.counts.get(kind) ?? new Map<number, number>();
-    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + n);
+    const before = byBucket.get(bucket);
+    byBucket.set(bucket, (before ?? 0) + n);
     this.counts.set(kind, byBucket);
+    this.totals.set(kind, (this.totals.get(kind) ?? 0) + n);
+    if (before === undefined) this.sorted.delete(kind);
   }
 
   total(kind: MovementKind): number {
-    let n = 0;
-    for (const c of this.counts.get(kind)?.values() ?? []) n += c;
-    return n;
+    return this.totals.get(kind) ?? 0;
+  }
+
+  private buckets(kind: MovementKind): number[] {
+    let keys = this.sorted.get(kind);
+    if (!keys) {
+      keys = [...(this.counts.get(kind)?.keys() ?? [])].sort((a, b) => a - b);
+      this.sorted.set(kind, keys);
+    }
+    return keys;
   }
 
   /** The upper edge of the bucket holding the q-quantile; null while the population is small. */
   quantile(kind: MovementKind, q: number): Dec | null {
     const total = this.total(kind);
     if (total < MIN_POPULATION) return null;
-    const sorted = [...this.counts.get(kind)!].sort((a, b) => a[0] - b[0]);
+    const counts = this.counts.get(kind)!;
     let seen = 0;
-    for (const [bucket, n] of sorted) {
-      seen += n;
-      if (seen >= q * total) return new Dec(10).pow((bucket + 1) / BUCKETS_PER_DECADE).toDecimalPlaces(2);
+    for (const bucket of this.buckets(kind)) {
+      seen += counts.get(bucket)!;
+      if (seen >= q * total) return upperEdge(bucket);
     }
     return null;
   }

@@ -1,7 +1,9 @@
-import type { Detection, RuleInput } from './activity.ts';
+import type { Activity, Detection, RuleInput } from './activity.ts';
 import { isOutflow, outflowDeviation, usuallyDrains } from './baseline.ts';
 import { days } from './config.ts';
-import { drainedShare, outflowRun } from './takeover.ts';
+import { runOf } from './takeover.ts';
+import { indexOf } from './window.ts';
+import { Dec } from '../money.ts';
 
 /**
  * The risk of an account: signals that rank (how much of the balance left at once, whether money just
@@ -85,12 +87,9 @@ export function riskFactors(input: RuleInput, detections: readonly Detection[]):
   const m = input.movement;
   const t = Date.parse(m.occurredAt);
   const out = isOutflow(m.kind);
-  const lastHour = input.recent.filter((a) => Date.parse(a.occurredAt) >= t - 3_600_000);
-  const received = lastHour.filter((a) => a.kind === 'transfer_in').reduce((s, a) => s + a.amount.toNumber(), 0);
-  const sent = out ? lastHour.filter((a) => isOutflow(a.kind)).reduce((s, a) => s + a.amount.toNumber(), m.amount.toNumber()) : 0;
-  const senders = new Set([...input.recent.filter((a) => a.kind === 'transfer_in' && Date.parse(a.occurredAt) >= t - days(1)), ...(m.kind === 'transfer_in' ? [m] : [])].map((a) => a.counterpartyId)).size;
+  const { received, sent, senders } = windowSignals(input, t);
   const age = input.profile.openedAt === null ? Infinity : t - Date.parse(input.profile.openedAt);
-  const drain = out ? Math.min(1, drainedShare(outflowRun(input, 60)).share.toNumber()) : 0;
+  const drain = out ? Math.min(1, runOf(m, input.recent, 60).share.toNumber()) : 0;
   const newCounterparty = m.kind === 'transfer_out' && !input.paidBefore ? 1 : 0;
   return {
     drain,
@@ -105,6 +104,28 @@ export function riskFactors(input: RuleInput, detections: readonly Detection[]):
     habitualDrain: usuallyDrains(input.profile.baseline) ? 1 : 0,
     rules: Math.min(2, detections.reduce((s, d) => s + (SEVERITY[d.severity] ?? 0.5), 0)),
     takeover: detections.some((d) => d.rule === 'account_takeover') ? 1 : 0,
+  };
+}
+
+/** What arrived by transfer and what left in the last hour (exact sums), and how many accounts sent money in the last day. */
+function windowSignals(input: RuleInput, t: number): { received: number; sent: number; senders: number } {
+  const m = input.movement;
+  const out = isOutflow(m.kind);
+  const ix = indexOf(input.recent);
+  if (ix.ordered) {
+    const hour = ix.since(t - 3_600_000);
+    return {
+      received: ix.transferInTotal(hour).toNumber(),
+      sent: out ? ix.outTotal(hour).plus(m.amount).toNumber() : 0,
+      senders: ix.sendersSince(ix.since(t - days(1)), m.kind === 'transfer_in' ? m.counterpartyId : null),
+    };
+  }
+  const lastHour = input.recent.filter((a) => Date.parse(a.occurredAt) >= t - 3_600_000);
+  const total = (xs: readonly Activity[]): number => xs.reduce((s, a) => s.plus(a.amount), new Dec(0)).toNumber();
+  return {
+    received: total(lastHour.filter((a) => a.kind === 'transfer_in')),
+    sent: out ? total([...lastHour.filter((a) => isOutflow(a.kind)), m]) : 0,
+    senders: new Set([...input.recent.filter((a) => a.kind === 'transfer_in' && Date.parse(a.occurredAt) >= t - days(1)), ...(m.kind === 'transfer_in' ? [m] : [])].map((a) => a.counterpartyId)).size,
   };
 }
 

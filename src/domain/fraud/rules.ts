@@ -3,6 +3,7 @@ import { type Activity, type Detection, type Evidence, type FlowTag, type RuleIn
 import { outflowPercentile } from './baseline.ts';
 import { type RuleId, type RuleParams, days, hours } from './config.ts';
 import { accountTakeover, balanceDrain, fanIn, muleCashOut } from './takeover.ts';
+import { indexOf } from './window.ts';
 
 /**
  * The anomaly rules: pure functions of one movement and the account's recent activity.
@@ -23,6 +24,11 @@ export function scoreOf(ratio: Dec): number {
 }
 
 const within = (xs: readonly Activity[], fromMs: number): Activity[] => xs.filter((a) => ms(a.occurredAt) >= fromMs);
+/** The account's movements since `fromMs` (found in its window's index, not by scanning it). */
+const recentSince = (input: RuleInput, fromMs: number): Activity[] => {
+  const ix = indexOf(input.recent);
+  return ix.ordered ? ix.slice(ix.since(fromMs)) : within(input.recent, fromMs);
+};
 
 /** The larger of a floor and what the population (and the account, past its warm-up) make of "large". */
 function adaptive(floor: string, ...others: Array<Dec | null>): Dec {
@@ -70,7 +76,7 @@ export function structuring(input: RuleInput, p: RuleParams['structuring']): Det
       summary: `${xs.length} cash ${m.kind}s just under ${p.reportingThreshold} ${m.currency} within ${p.windowHours} h on one ${scope}, ${formatAmount(total, m.currency)} in all`,
     };
   };
-  const own = [...within(input.recent, from).filter(inBand), m];
+  const own = [...recentSince(input, from).filter(inBand), m];
   const onAccount = fire(own, 'account');
   if (onAccount || m.ownerId === null) return onAccount;
   const owners = [...within(input.ownerRecent, from).filter((a) => a.ownerId === m.ownerId && inBand(a)), ...own].sort(byTime);
@@ -80,7 +86,7 @@ export function structuring(input: RuleInput, p: RuleParams['structuring']): Det
 export function velocity(input: RuleInput, p: RuleParams['velocity']): Detection | null {
   const m = input.movement;
   if (!isOut(m)) return null;
-  const outs = [...within(input.recent, ms(m.occurredAt) - p.windowMinutes * 60_000).filter(isOut), m];
+  const outs = [...recentSince(input, ms(m.occurredAt) - p.windowMinutes * 60_000).filter(isOut), m];
   const total = sum(outs);
   const max = new D(p.maxOutAmount);
   const byCount = outs.length > p.maxCount;
@@ -106,23 +112,36 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
   const min = new D(p.minIncoming);
   // Warm-up: the deposit that funds a new account, spent, is not money passing through.
   const funding = input.profile.baseline.firstAt;
-  const incoming = within(input.recent, t - window).filter((a) => isIn(a) && a.amount.gte(min) && !(a.kind === 'deposit' && a.occurredAt === funding));
-  for (const inc of incoming) {
-    const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
-    const total = sum(outs);
-    if (total.gte(inc.amount.times(p.outRatio))) {
-      return {
-        rule: 'rapid_pass_through',
-        severity: p.severity,
-        score: scoreOf(total.div(inc.amount.times(p.outRatio))),
-        accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
-        amount: total,
-        evidence: evidence([inc, ...outs]),
-        summary: `${formatAmount(total, m.currency)} of ${formatAmount(inc.amount, m.currency)} ${m.currency} received left again within ${p.windowHours} h`,
-      };
+  const qualifies = (a: Activity) => isIn(a) && a.amount.gte(min) && !(a.kind === 'deposit' && a.occurredAt === funding);
+  const ix = indexOf(input.recent);
+  if (!ix.ordered) {
+    for (const inc of within(input.recent, t - window).filter(qualifies)) {
+      const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
+      const total = sum(outs);
+      if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, outs, total, p);
     }
+    return null;
+  }
+  // What left after an inflow is a difference of prefix sums: the outflows are listed only for the alert.
+  for (const i of ix.inflowsFrom(ix.since(t - window), p.minIncoming)) {
+    const inc = ix.at(i);
+    if (!qualifies(inc)) continue;
+    const total = ix.outTotal(i + 1).plus(m.amount);
+    if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, [...ix.slice(i + 1).filter(isOut), m], total, p);
   }
   return null;
+}
+
+function passedThrough(m: Activity, inc: Activity, outs: Activity[], total: Dec, p: RuleParams['rapid_pass_through']): Detection {
+  return {
+    rule: 'rapid_pass_through',
+    severity: p.severity,
+    score: scoreOf(total.div(inc.amount.times(p.outRatio))),
+    accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
+    amount: total,
+    evidence: evidence([inc, ...outs]),
+    summary: `${formatAmount(total, m.currency)} of ${formatAmount(inc.amount, m.currency)} ${m.currency} received left again within ${p.windowHours} h`,
+  };
 }
 
 export interface FlowResult {

@@ -3,6 +3,7 @@ import type { Activity, Detection, Evidence, RuleInput } from './activity.ts';
 import { evidenceOf } from './activity.ts';
 import { usuallyDrains } from './baseline.ts';
 import { type RuleParams, days, hours } from './config.ts';
+import { indexOf } from './window.ts';
 
 /**
  * Account-takeover and mule patterns: a balance drained by any means, money received and cashed
@@ -41,6 +42,39 @@ export function drainedShare(run: readonly Activity[]): { before: Dec; taken: De
   return { before, taken, share: before.gt(0) ? taken.div(before) : new D(0) };
 }
 
+/** outflowRun and drainedShare of a movement without walking the run (the window's index; a scan when it is out of order). */
+export interface Run {
+  first: Activity;
+  before: Dec;
+  taken: Dec;
+  share: Dec;
+  /** The run itself (walked only when asked: evidence). */
+  items(): Activity[];
+  /** Whether a transfer to this account is in the run before the movement. */
+  paysEarlier(counterpartyId: string): boolean;
+}
+
+/** The run of outflows ending with `movement` appended to the first `end` movements of `recent`. */
+export function runOf(movement: Activity, recent: readonly Activity[], windowMinutes: number, end = recent.length): Run {
+  const ix = indexOf(recent);
+  if (!ix.ordered) {
+    const run = outflowRun({ movement, recent: recent.slice(0, end) }, windowMinutes);
+    return { first: run[0]!, ...drainedShare(run), items: () => run, paysEarlier: (id) => run.slice(0, -1).some((a) => a.counterpartyId === id) };
+  }
+  const start = ix.outflowRunStart(end, ms(movement.occurredAt) - windowMinutes * 60_000);
+  const first = start < end ? ix.at(start) : movement;
+  const before = first.balanceAfter.plus(first.amount);
+  const taken = ix.outTotal(start, end).plus(movement.amount);
+  return {
+    first,
+    before,
+    taken,
+    share: before.gt(0) ? taken.div(before) : new D(0),
+    items: () => [...ix.slice(start, end), movement],
+    paysEarlier: (id) => ix.paidBetween(id, start, end),
+  };
+}
+
 /**
  * Warm-up: an account opened less than warmUpHours ago spending what it was funded with (its opening
  * deposit, its only inflow so far) uses its own money as it means to; a one-shot account that spends it
@@ -58,10 +92,11 @@ export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): 
   if (!isOut(m) || spendingItsFunding(input, p.warmUpHours)) return null;
   // Paying an account paid before (before this run) is a usual counterparty; an account that sweeps as a habit is not drained.
   if (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline)) return null;
-  const run = outflowRun(input, p.windowMinutes);
-  if (m.kind === 'transfer_out' && input.paidBefore && !run.slice(0, -1).some((a) => a.counterpartyId === m.counterpartyId)) return null;
-  const { before, taken } = drainedShare(run);
+  const drained = runOf(m, input.recent, p.windowMinutes);
+  if (m.kind === 'transfer_out' && input.paidBefore && !drained.paysEarlier(m.counterpartyId!)) return null;
+  const { before, taken } = drained;
   if (before.lt(p.minBalanceBefore) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  const run = drained.items();
   const how = m.kind === 'withdrawal' ? 'withdrawn' : m.counterpartyId ? `sent to ${m.counterpartyId}, never paid before,` : 'sent';
   return {
     rule: 'balance_drain',
@@ -78,18 +113,21 @@ export function muleCashOut(input: RuleInput, p: RuleParams['mule_cash_out']): D
   const m = input.movement;
   if (!isOut(m) || (m.kind === 'transfer_out' && input.paidBefore) || (m.kind === 'withdrawal' && usuallyDrains(input.profile.baseline))) return null;
   const from = ms(m.occurredAt) - p.windowMinutes * 60_000;
-  const recent = input.recent.filter((a) => ms(a.occurredAt) >= from);
-  const firstIn = recent.findIndex((a) => a.kind === 'transfer_in');
+  const ix = indexOf(input.recent);
+  const start = ix.ordered ? ix.since(from) : 0;
+  const recent = ix.ordered ? null : input.recent.filter((a) => ms(a.occurredAt) >= from);
+  const firstIn = recent ? recent.findIndex((a) => a.kind === 'transfer_in') : ix.firstTransferIn(start);
   if (firstIn < 0) return null;
-  const received = sum(recent.filter((a) => a.kind === 'transfer_in'));
+  const received = recent ? sum(recent.filter((a) => a.kind === 'transfer_in')) : ix.transferInTotal(start);
   if (received.lt(p.minIncoming)) return null;
-  const outs = [...recent.slice(firstIn).filter(isOut), m];
-  const sent = sum(outs);
-  const first = recent[firstIn]!;
+  const outsOf = (): Activity[] => [...(recent ? recent.slice(firstIn) : ix.slice(firstIn)).filter(isOut), m];
+  const sent = recent ? sum(outsOf()) : ix.outTotal(firstIn).plus(m.amount);
+  const first = recent ? recent[firstIn]! : ix.at(firstIn);
   const before = first.balanceAfter.minus(first.amount).plus(received);
   // What left had mostly just arrived, and the account is left nearly empty: a till that sweeps a day's takings is not.
   if (sent.lt(received.times(p.outRatio)) || received.lt(before.times('0.5')) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
-  const ins = recent.filter((a) => a.kind === 'transfer_in');
+  const outs = outsOf();
+  const ins = (recent ?? ix.slice(start)).filter((a) => a.kind === 'transfer_in');
   return {
     rule: 'mule_cash_out',
     severity: p.severity,
@@ -110,6 +148,9 @@ export function fanIn(input: RuleInput, p: RuleParams['fan_in']): Detection | nu
   // population's upper quartile (and a share of minAmount) count.
   const min = D.max(new D(p.minAmount).div(p.minSenders), input.population.quantile('transfer_in', 0.75) ?? 0);
   if (m.amount.lt(min)) return null;
+  // Fewer senders in the window than it takes, whatever their amounts: no need to look at them.
+  const ix = indexOf(input.recent);
+  if (ix.ordered && ix.sendersSince(ix.since(from), m.counterpartyId) < p.minSenders) return null;
   const ins = [...input.recent.filter((a) => a.kind === 'transfer_in' && ms(a.occurredAt) >= from && a.amount.gte(min)), m];
   const senders = others(m, ins);
   const total = sum(ins);
@@ -134,14 +175,14 @@ export function drainBehind(credit: Activity, input: RuleInput, p: RuleParams['a
   const payer = credit.counterpartyId;
   if (payer === null) return null;
   const acts = input.payers.get(payer) ?? [];
-  const i = acts.findIndex((a) => a.kind === 'transfer_out' && a.transactionId === credit.transactionId);
+  const ix = indexOf(acts);
+  const i = ix.ordered ? ix.debitIndex(credit.transactionId) : acts.findIndex((a) => a.kind === 'transfer_out' && a.transactionId === credit.transactionId);
   if (i < 0) return null;
   const debit = acts[i]!;
-  const run = outflowRun({ movement: debit, recent: acts.slice(0, i) }, p.drainWindowMinutes);
-  const { before } = drainedShare(run);
-  if (before.lt(p.minBalanceBefore) || debit.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  const run = runOf(debit, acts, p.drainWindowMinutes, i);
+  if (run.before.lt(p.minBalanceBefore) || debit.balanceAfter.gt(run.before.times(p.maxRemainingRatio))) return null;
   const first = input.firstContact.get(payer);
-  return first !== undefined && first >= run[0]!.occurredAt ? run : null;
+  return first !== undefined && first >= run.first.occurredAt ? run.items() : null;
 }
 
 /**
@@ -154,23 +195,42 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
   const m = input.movement;
   if (!isOut(m)) return null;
   const from = ms(m.occurredAt) - p.windowMinutes * 60_000;
-  const recent = input.recent.filter((a) => ms(a.occurredAt) >= from);
+  const ix = indexOf(input.recent);
+  const recent = ix.ordered ? null : input.recent.filter((a) => ms(a.occurredAt) >= from);
+  const start = ix.ordered ? ix.since(from) : 0;
+  // The drains behind the transfers in of the window, in order. The drain behind a transfer in is
+  // settled once its payer's debit is known: in an ordered window each is looked for once.
+  let drained: Array<{ credit: Activity; run: Activity[] }>;
+  if (recent) {
+    drained = recent.flatMap((a) => {
+      const run = a.kind === 'transfer_in' ? drainBehind(a, input, p) : null;
+      return run ? [{ credit: a, run }] : [];
+    });
+  } else {
+    const seen = ix.memo(p, () => ({ upTo: 0, drains: [] as Array<{ at: number; credit: Activity; run: Activity[] }> }));
+    for (const i of ix.transferInsFrom(Math.max(seen.upTo, start))) {
+      const run = drainBehind(ix.at(i), input, p);
+      if (run) seen.drains.push({ at: i, credit: ix.at(i), run });
+    }
+    seen.upTo = ix.length;
+    drained = seen.drains.filter((d) => d.at >= start);
+  }
   // Per drained payer, its latest drain (a drain in steps is one run: every step's credit is part of it).
   const runs = new Map<string, Activity[]>();
-  for (const a of recent) {
-    const run = a.kind === 'transfer_in' ? drainBehind(a, input, p) : null;
-    if (run) runs.set(a.counterpartyId!, run);
-  }
+  for (const { credit, run } of drained) runs.set(credit.counterpartyId!, run);
   if (!runs.size) return null;
   const debits = new Set([...runs.values()].flat().map((d) => d.transactionId));
-  const credits = recent.filter((a) => a.kind === 'transfer_in' && debits.has(a.transactionId));
+  const creditsAt = recent ? [] : [...debits].flatMap((tx) => ix.creditIndices(tx).filter((i) => i >= start)).sort((x, y) => x - y);
+  const credits = recent ? recent.filter((a) => a.kind === 'transfer_in' && debits.has(a.transactionId)) : creditsAt.map((i) => ix.at(i));
   const first = credits[0]!;
   const stolen = sum(credits);
   const held = first.balanceAfter.minus(first.amount);
-  const outs = [...recent.slice(recent.indexOf(first)).filter(isOut), m];
-  const sent = sum(outs);
+  // What left since the first drained transfer in: in an ordered window summed from its index, listed only for the alert.
+  const outsOf = (): Activity[] => [...(recent ? recent.slice(recent.indexOf(first)) : ix.slice(creditsAt[0]!)).filter(isOut), m];
+  const sent = recent ? sum(outsOf()) : ix.outTotal(creditsAt[0]!).plus(m.amount);
   // Most of what the drained payers sent left again, and it was a large part of what the account then held.
   if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
+  const outs = outsOf();
   const victims = [...runs.keys()];
   const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
   return {

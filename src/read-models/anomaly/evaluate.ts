@@ -20,6 +20,7 @@ import {
   riskScore,
   updateBaseline,
 } from '../../domain/fraud/index.ts';
+import { indexOf } from '../../domain/fraud/window.ts';
 import { Dec } from '../../domain/money.ts';
 import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 import { fraudMovement } from './movements.ts';
@@ -104,7 +105,9 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
   const counterpartyId = activity.counterpartyId;
   const population = w.population.get(d.currency) ?? new AmountDistribution();
   w.population.set(d.currency, population);
-  const recent = (w.recent.get(d.accountId) ?? []).filter((a) => a.occurredAt >= from);
+  // The account's window as kept (the rules look no further back than their own windows), not a copy
+  // per movement: its index (src/domain/fraud/window.ts) then follows it movement by movement.
+  const recent = w.recent.get(d.accountId) ?? [];
   const input: RuleInput = {
     movement: activity,
     profile,
@@ -133,8 +136,10 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
     }
     recordPair(activity, counterpartyId, w, changes);
   }
+  // Before the movement joins its window (input.recent is that window, not a copy).
+  const factors = riskFactors(input, result.detections);
   rememberMovement(activity, { ...profile, lastActivityAt: stored.occurredAt, lastAlertAt, baseline: updateBaseline(profile.baseline, activity) }, w, changes);
-  rememberRisk(d.accountId, riskFactors(input, result.detections), stored.occurredAt, w, changes);
+  rememberRisk(d.accountId, factors, stored.occurredAt, w, changes);
   // The victims of a takeover show it only now, when the mule passes the money on: their risk rises too.
   for (const victim of takeoverVictims(result.detections)) rememberRisk(victim, { ...emptyRiskFactors(), takeover: 1 }, stored.occurredAt, w, changes);
 }
@@ -178,11 +183,15 @@ const NO_PAYERS = { payers: new Map<string, readonly Activity[]>(), firstContact
 function recentPayers(m: Activity, recent: readonly Activity[], w: Windows, since: string): Pick<RuleInput, 'payers' | 'firstContact'> {
   const payers = new Map<string, readonly Activity[]>();
   const firstContact = new Map<string, string>();
-  for (const a of recent) {
-    if (a.kind !== 'transfer_in' || a.counterpartyId === null || a.occurredAt < since || payers.has(a.counterpartyId)) continue;
-    payers.set(a.counterpartyId, w.recent.get(a.counterpartyId) ?? []);
-    const first = w.firstContact.get(pairKey(a.counterpartyId, m.accountId));
-    if (first !== undefined) firstContact.set(a.counterpartyId, first);
+  const ix = indexOf(recent);
+  const senders = ix.ordered
+    ? ix.sendersFrom(ix.since(Date.parse(since)))
+    : recent.filter((a) => a.kind === 'transfer_in' && a.counterpartyId !== null && a.occurredAt >= since).map((a) => a.counterpartyId!);
+  for (const payer of senders) {
+    if (payers.has(payer)) continue;
+    payers.set(payer, w.recent.get(payer) ?? []);
+    const first = w.firstContact.get(pairKey(payer, m.accountId));
+    if (first !== undefined) firstContact.set(payer, first);
   }
   return { payers, firstContact };
 }

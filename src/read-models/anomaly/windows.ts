@@ -1,4 +1,4 @@
-import { and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
@@ -52,6 +52,9 @@ export interface Horizons {
   /** How far a takeover reaches back from a cash-out to the payers' drains (ms). */
   takeoverWindowMs: number;
 }
+
+/** `column = any($1::text[])`: one parameter for a batch's thousands of ids, where `in (…)` takes one each. */
+const anyOf = (column: AnyColumn, ids: readonly string[]): SQL => sql`${column} = any(${sql.param(ids)}::text[])`;
 
 export const iso = (t: number): string => new Date(t).toISOString();
 
@@ -115,7 +118,7 @@ async function loadFirstContact(tx: Tx, pairs: Array<[string, string]>): Promise
   const rows = await tx
     .select({ a: fraudCounterparties.accountId, b: fraudCounterparties.counterpartyId, firstAt: fraudCounterparties.firstAt })
     .from(fraudCounterparties)
-    .where(and(inArray(fraudCounterparties.accountId, payers), inArray(fraudCounterparties.counterpartyId, payees)));
+    .where(and(anyOf(fraudCounterparties.accountId, payers), anyOf(fraudCounterparties.counterpartyId, payees)));
   for (const r of rows) first.set(pairKey(r.a, r.b), r.firstAt);
   return first;
 }
@@ -135,7 +138,7 @@ async function loadOpenAlerts(tx: Tx, accountIds: string[]): Promise<Map<string,
   const rows = await tx
     .select({ id: alerts.id, rule: alerts.rule, accountId: alerts.accountId, status: alerts.status })
     .from(alerts)
-    .where(and(inArray(alerts.accountId, accountIds), inArray(alerts.status, ['open', 'investigating'])));
+    .where(and(anyOf(alerts.accountId, accountIds), inArray(alerts.status, ['open', 'investigating'])));
   for (const r of rows) open.set(openKey(r.rule, r.accountId), { id: r.id, status: r.status as OpenAlert['status'] });
   return open;
 }
@@ -144,7 +147,7 @@ async function loadProfiles(tx: Tx, ids: string[]): Promise<{ profiles: Map<stri
   const profiles = new Map<string, AccountProfile>();
   const risk = new Map<string, AccountRisk>();
   if (!ids.length) return { profiles, risk };
-  for (const r of await tx.select().from(fraudAccounts).where(inArray(fraudAccounts.accountId, ids))) {
+  for (const r of await tx.select().from(fraudAccounts).where(anyOf(fraudAccounts.accountId, ids))) {
     profiles.set(r.accountId, {
       accountId: r.accountId,
       ownerId: r.ownerId,
@@ -183,7 +186,7 @@ async function loadRecent(tx: Tx, accountIds: string[], since: string): Promise<
   const rows = await tx
     .select()
     .from(fraudActivity)
-    .where(and(inArray(fraudActivity.accountId, accountIds), gte(fraudActivity.occurredAt, since)))
+    .where(and(anyOf(fraudActivity.accountId, accountIds), gte(fraudActivity.occurredAt, since)))
     .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
   for (const r of rows) pushTo(recent, r.accountId, activityOf(r));
   return recent;
@@ -195,7 +198,7 @@ async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promis
   const rows = await tx
     .select()
     .from(fraudActivity)
-    .where(and(inArray(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), inArray(fraudActivity.kind, ['deposit', 'withdrawal']), isNotNull(fraudActivity.channel)))
+    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), inArray(fraudActivity.kind, ['deposit', 'withdrawal']), isNotNull(fraudActivity.channel)))
     .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
   for (const o of owners) ownerCash.set(o, []);
   for (const r of rows) pushTo(ownerCash, r.ownerId!, activityOf(r));
@@ -208,7 +211,7 @@ async function loadPaid(tx: Tx, touched: Touched): Promise<Set<string>> {
   const rows = await tx
     .select({ a: fraudCounterparties.accountId, b: fraudCounterparties.counterpartyId })
     .from(fraudCounterparties)
-    .where(and(inArray(fraudCounterparties.accountId, [...touched.sources]), inArray(fraudCounterparties.counterpartyId, [...touched.targets]), sql`${fraudCounterparties.outCount} > 0`));
+    .where(and(anyOf(fraudCounterparties.accountId, [...touched.sources]), anyOf(fraudCounterparties.counterpartyId, [...touched.targets]), sql`${fraudCounterparties.outCount} > 0`));
   for (const r of rows) paid.add(pairKey(r.a, r.b));
   return paid;
 }
@@ -216,7 +219,7 @@ async function loadPaid(tx: Tx, touched: Touched): Promise<Set<string>> {
 async function loadTags(tx: Tx, sources: Set<string>, since: string): Promise<Map<string, FlowTag[]>> {
   const tags = new Map<string, FlowTag[]>();
   if (!sources.size) return tags;
-  const rows = await tx.select().from(fraudFlowTags).where(and(inArray(fraudFlowTags.accountId, [...sources]), gte(fraudFlowTags.startedAt, since)));
+  const rows = await tx.select().from(fraudFlowTags).where(and(anyOf(fraudFlowTags.accountId, [...sources]), gte(fraudFlowTags.startedAt, since)));
   for (const r of rows) pushTo(tags, r.accountId, { tagId: r.tagId, originId: r.originId, path: r.path, amount: r.amount, startedAt: r.startedAt, evidence: r.evidence });
   return tags;
 }
