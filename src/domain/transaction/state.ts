@@ -13,7 +13,7 @@ export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
  * costs a few hundred bytes of memory, not a Decimal pair.
  *
  * Retention: every transaction of the log stays in the engine's memory for good (unbounded, unlike
- * the idempotency index), ~220 bytes each as measured (`bench/idempotency.ts`: ~2 GB of heap at 10M
+ * the idempotency index), ~220 bytes each as measured (`bench/idempotency.ts`: 2.3 GiB of heap at 10M
  * transactions; more with 36-character ids and distinct amounts). Bounding it means looking older
  * ones up in the ledger read model's `transactions` table per batch, as the idempotency index does:
  * see BENCHMARKS.md, "Engine memory at 1M and 10M commands".
