@@ -52,6 +52,13 @@ async function post(port: number, p: string, body: unknown): Promise<Record<stri
 
 type Mode = 'embedded' | 'postgres' | 'kafka';
 
+/** Issue 11's aims for an idle service's resident memory (MB = 10^6 bytes), per mode. */
+const IDLE_RSS_AIM_MB: Record<Mode, number> = { embedded: 300, postgres: 200, kafka: 200 };
+const idleAim = (mode: Mode, mib: number): string => {
+  const aim = IDLE_RSS_AIM_MB[mode];
+  return `(${Math.round((mib * 2 ** 20) / 1e6)} MB; aim ≤ ${aim} MB: ${mib * 2 ** 20 <= aim * 1e6 ? 'met' : 'NOT met'})`;
+};
+
 /** The service as its own process, as `npm start` runs it (the build in dist/), optionally under --cpu-prof. */
 function spawnService(env: Record<string, string>): ChildProcess {
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
@@ -180,7 +187,7 @@ async function main() {
     const r = await benchHttp(mode);
     const share = ((r.rate / bare.rate) * 100).toFixed(1);
     console.log(
-      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer; RSS idle ${r.idleRss} MiB, after the load ${r.loadedRss} MiB`,
+      `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer; RSS idle ${r.idleRss} MiB ${idleAim(r.mode, r.idleRss)}, after the load ${r.loadedRss} MiB`,
     );
   }
   for (const mode of values['skip-engine'] ? [] : modes) {

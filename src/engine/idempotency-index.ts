@@ -38,12 +38,47 @@ export interface CommandTable {
   lookup(commandIds: readonly string[]): Promise<{ checkpoints: number[]; rows: IndexedEvent[] }>;
 }
 
+/** Up to this many positions, a command's `at` is searched in place; above, through a set of its positions. */
+const SCANNED = 8;
+
+/**
+ * The positions of one command's `at`, for the events of a large command (a batch of thousands of
+ * transfers) absorbed one after another: each is then looked up in O(1) rather than by a scan of
+ * `at` (quadratic over the command). Only for the entry being absorbed: nothing stays per key.
+ */
+class PositionsOf {
+  private entry: Remembered | null = null;
+  private readonly positions = new Set<string>();
+
+  has(entry: Remembered, [p, position]: LogPosition): boolean {
+    if (entry.at.length <= SCANNED) return entry.at.some(([q, pos]) => q === p && pos === position);
+    if (this.entry !== entry) {
+      this.entry = entry;
+      this.positions.clear();
+      for (const [q, pos] of entry.at) this.positions.add(`${q}:${pos}`);
+    }
+    return this.positions.has(`${p}:${position}`);
+  }
+
+  push(entry: Remembered, at: LogPosition): void {
+    entry.at.push(at);
+    if (this.entry === entry) this.positions.add(`${at[0]}:${at[1]}`);
+  }
+
+  /** Drops the set (of this entry only, when one is given). */
+  forget(entry?: Remembered): void {
+    if (entry !== undefined && entry !== this.entry) return;
+    this.entry = null;
+    this.positions.clear();
+  }
+}
+
 /** The events of one command joined into what the index remembers: an accepted command wins over a refusal of the same key. */
-function absorb(entry: Remembered | undefined, e: IndexedEvent): Remembered {
+function absorb(entry: Remembered | undefined, e: IndexedEvent, seen: PositionsOf): Remembered {
   const at: LogPosition = [e.partition, e.position];
   if (e.refusal) return entry ?? { requestHash: e.requestHash, at: [at], refusal: e.refusal };
   if (!entry || entry.refusal || entry.requestHash !== e.requestHash) return { requestHash: e.requestHash, at: [at], refusal: null };
-  if (!entry.at.some(([p, pos]) => p === e.partition && pos === e.position)) entry.at.push(at);
+  if (!seen.has(entry, at)) seen.push(entry, at);
   return entry;
 }
 
@@ -68,6 +103,8 @@ export class IdempotencyIndex {
   private readonly projected: number[];
   /** Per partition, the highest position of an event whose command left memory (-1: none): the table must cover it. */
   private readonly evicted: number[];
+  /** The positions of the entry last absorbed into (one at a time: a set only while a large command is read). */
+  private readonly absorbing = new PositionsOf();
 
   constructor(
     partitions: number,
@@ -105,7 +142,7 @@ export class IdempotencyIndex {
 
   /** An event this engine appended or read from the log. */
   add(e: IndexedEvent): void {
-    this.set(e.commandId, absorb(this.entries.get(e.commandId), e));
+    this.set(e.commandId, absorb(this.entries.get(e.commandId), e, this.absorbing));
   }
 
   /** A command this engine appended, with all its events. */
@@ -120,11 +157,21 @@ export class IdempotencyIndex {
    */
   learn(rows: readonly IndexedEvent[]): void {
     this.found = new Map();
+    // One command's rows one after another, so that a large command's positions are gathered once.
+    const byCommand = new Map<string, IndexedEvent[]>();
     for (const row of rows) {
-      const entry = this.entries.get(row.commandId);
-      if (entry) this.entries.set(row.commandId, absorb(entry, row));
-      else this.found.set(row.commandId, absorb(this.found.get(row.commandId), row));
+      const same = byCommand.get(row.commandId);
+      if (same) same.push(row);
+      else byCommand.set(row.commandId, [row]);
     }
+    for (const [commandId, events] of byCommand) {
+      for (const row of events) {
+        const entry = this.entries.get(commandId);
+        if (entry) this.entries.set(commandId, absorb(entry, row, this.absorbing));
+        else this.found.set(commandId, absorb(this.found.get(commandId), row, this.absorbing));
+      }
+    }
+    this.absorbing.forget();
   }
 
   /** The idempotency projection's checkpoints, as the shell read them. */
@@ -161,6 +208,7 @@ export class IdempotencyIndex {
   private evict(commandId: string, entry: Remembered): void {
     assert(this.isProjected(entry), () => `command ${commandId} would leave memory before the idempotency table holds it`);
     this.entries.delete(commandId);
+    this.absorbing.forget(entry);
     for (const [p, position] of entry.at) this.evicted[p] = Math.max(this.evicted[p]!, position);
   }
 

@@ -20,3 +20,10 @@ export type Row = readonly Cell[];
 
 /** A label and its value: header lines, summary and totals. */
 export type Line = readonly [string, string];
+
+/** Plain-decimal amount → "-12,345.67" for people; the CSV keeps the exact plain decimal. */
+export function groupThousands(amount: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount);
+  if (!m) return amount;
+  return `${m[1]}${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
+}

@@ -4,7 +4,7 @@ import { journalEntries, transactions } from '../db/schema.ts';
 import { Dec, formatAmount, isSupportedCurrency } from '../domain/money.ts';
 import { rowsOf } from './alerts-source.ts';
 import type { Line } from './columns.ts';
-import { groupThousands } from './pdf-table.ts';
+import { groupThousands } from './columns.ts';
 import { type Snapshot, atSnapshot } from './snapshot.ts';
 
 /** Per currency, one line saying whether the balances add up; `unbalanced` names the currencies that do not. */

@@ -2,7 +2,7 @@ import { type SQL, and, asc, gte, lt, sql } from 'drizzle-orm';
 import { transactions } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { AMOUNT_PATTERN, Dec, formatAmount, isSupportedCurrency, minorUnits } from '../domain/money.ts';
-import { groupThousands } from './pdf-table.ts';
+import { groupThousands } from './columns.ts';
 import { actorNames } from './actor-names.ts';
 import type { Column, Line, Row } from './columns.ts';
 import { kindLabel } from './labels.ts';

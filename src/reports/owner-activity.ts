@@ -4,7 +4,7 @@ import { Dec, formatAmount } from '../domain/money.ts';
 import { AppError } from '../errors.ts';
 import type { Column, Line, Row } from './columns.ts';
 import { kindLabel } from './labels.ts';
-import { groupThousands } from './pdf-table.ts';
+import { groupThousands } from './columns.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem, stemPart } from './report.ts';
 import { atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';

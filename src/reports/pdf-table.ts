@@ -4,6 +4,7 @@ import type { Column, Line, Row } from './columns.ts';
 import { type BlockCell, type BlockLine, LinePager, continuationCosts, expandBlock } from './pdf-blocks.ts';
 import { type FontRole, fitText, fontAscent, monoAdvance, registerReportFonts, textRuns, textWidth } from './pdf-fonts.ts';
 import { ReportAbortedError, waitForReader } from './streams.ts';
+import { groupThousands } from './columns.ts';
 
 /**
  * The PDF layout shared by every report: a running header (report name, period, log position,
@@ -62,13 +63,6 @@ const ZEBRA = '#f1f4f8';
 const GREY = '#5b6573';
 const RULE = '#c5ccd6';
 const BAND = '#dde5ef';
-
-/** Plain-decimal amount → "-12,345.67" for people; the CSV keeps the exact plain decimal. */
-export function groupThousands(amount: string): string {
-  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount);
-  if (!m) return amount;
-  return `${m[1]}${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
-}
 
 /** One line of text: line breaks and tabs become spaces, other control characters go. */
 function printable(text: string): string {

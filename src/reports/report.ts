@@ -6,8 +6,7 @@ import type { Column, Line, Row } from './columns.ts';
 import { CsvWriter, csvRows } from './csv.ts';
 import { DataHash } from './data-hash.ts';
 import { SOFTWARE_VERSION, manifestParameters } from './manifest.ts';
-import { type BlockLine, continuationCosts, expandBlock } from './pdf-blocks.ts';
-import { PdfTableWriter, usableWidth } from './pdf-table.ts';
+import type { BlockLine } from './pdf-blocks.ts';
 import { describePeriod, type Period } from './period.ts';
 import { type Snapshot, describeSnapshot } from './snapshot.ts';
 
@@ -84,6 +83,8 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
       throw err;
     }
   } else {
+    // pdfkit and the fonts (~25 MB of a process's memory) load with the first PDF, not with the service.
+    const { PdfTableWriter } = await import('./pdf-table.ts');
     const blocks = plan.blocks ? { lines: plan.blocks, costs: await blockCosts(plan, plan.blocks) } : undefined;
     const pdf = new PdfTableWriter(out, {
       reportName: plan.title,
@@ -119,6 +120,7 @@ export async function renderReport(plan: ReportPlan, format: ReportFormat, out: 
 
 /** The first pass of a block report: the lines of each row's block, as their continuation costs. */
 async function blockCosts(plan: ReportPlan, lines: (row: Row) => BlockLine[]): Promise<number[][]> {
+  const [{ continuationCosts, expandBlock }, { usableWidth }] = await Promise.all([import('./pdf-blocks.ts'), import('./pdf-table.ts')]);
   const costs: number[][] = [];
   const usable = usableWidth(plan.orientation);
   for await (const page of plan.pages()) for (const row of page) costs.push(continuationCosts(expandBlock(lines(row), usable)));

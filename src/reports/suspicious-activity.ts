@@ -5,7 +5,7 @@ import type { AlertCursor, AlertEvidence, AlertHistory, AlertRecord } from './al
 import type { Column, Line, Row } from './columns.ts';
 import { humanize, kindLabel } from './labels.ts';
 import type { BlockCell, BlockLine } from './pdf-blocks.ts';
-import { groupThousands } from './pdf-table.ts';
+import { groupThousands } from './columns.ts';
 import type { Period } from './period.ts';
 import { DEFAULT_PAGE_SIZE, type ReportContext, type ReportPlan, periodStem } from './report.ts';
 import { describeSnapshot, resolveSnapshot } from './snapshot.ts';

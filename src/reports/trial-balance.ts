@@ -5,7 +5,7 @@ import { type GlAccountTotals, generalLedgerQueries } from '../read-models/gener
 import { glPostings } from '../read-models/general-ledger/tables.ts';
 import type { Column, Line, Row } from './columns.ts';
 import { conservationCheck } from './conservation.ts';
-import { groupThousands } from './pdf-table.ts';
+import { groupThousands } from './columns.ts';
 import { humanTime } from './period.ts';
 import type { ReportContext, ReportPlan } from './report.ts';
 import { type Snapshot, atSnapshot, describeSnapshot, resolveSnapshot } from './snapshot.ts';

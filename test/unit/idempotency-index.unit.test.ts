@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountCommand } from '../../src/domain/account/index.ts';
-import type { IndexedEvent } from '../../src/engine/idempotency-index.ts';
+import { IdempotencyIndex, type IndexedEvent, type LogPosition } from '../../src/engine/idempotency-index.ts';
 import type { Submitted } from '../../src/engine/state-machine.ts';
 import type { StoredEvent } from '../../src/log/envelope.ts';
 import { partitionOf } from '../../src/log/event-log.ts';
@@ -122,5 +122,30 @@ describe('bounded idempotency index', () => {
     expect(copy.remembered).toBe(m.remembered);
     expect(copy.learn({ checkpoints: [5], rows: [] })).toBe(false);
     expect(copy.lookupKeys(one(deposit('a'), 'k-0'))).toEqual(['k-0']);
+  });
+
+  it('absorbs the events of one large command (a batch of 8,190 transfers) in linear work, each position once', () => {
+    const events = 2 * 8190;
+    // The command's positions, counted as they are read: a scan of them per event would read ~n²/2.
+    let reads = 0;
+    const at = new Proxy<LogPosition[]>([[0, 0]], {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const index = new IdempotencyIndex(2, 1000);
+    index.set('batch', { requestHash: 'h', at, refusal: null });
+    const event = (i: number): IndexedEvent => ({ commandId: 'batch', requestHash: 'h', partition: i % 2, position: i, refusal: null });
+    // Read from the log (a replay), then found again in the table (every row already known).
+    for (let i = 1; i < events; i++) index.add(event(i));
+    index.learn(Array.from({ length: events }, (_, i) => event(i)));
+    expect(index.get('batch')!.at).toHaveLength(events);
+    expect(reads).toBeLessThan(3 * events);
+
+    // A command only in the table: its rows, interleaved with another's, join once each.
+    index.learn(Array.from({ length: 2 * events }, (_, i) => ({ ...event(i >> 1), commandId: i % 2 ? 'other' : 'found' })));
+    expect(index.get('found')!.at).toHaveLength(events);
+    expect(new Set(index.get('other')!.at.map(([p, pos]) => `${p}:${pos}`)).size).toBe(events);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/reports/columns.ts';
 import { csvCell, csvHeader, csvRows } from '../../src/reports/csv.ts';
 import { parseThresholds } from '../../src/reports/large-transactions.ts';
-import { groupThousands } from '../../src/reports/pdf-table.ts';
+import { groupThousands } from '../../src/reports/columns.ts';
 import { isPeriodBound, parsePeriod } from '../../src/reports/period.ts';
 import { parseCsv } from '../support/reports.ts';
 

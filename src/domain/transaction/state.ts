@@ -11,6 +11,12 @@ export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
  * outside), how much, and how much of it is already reversed. Derived from the movement events
  * (no event of its own in the log), keyed by transaction id. Amounts stay strings: a transaction
  * costs a few hundred bytes of memory, not a Decimal pair.
+ *
+ * Retention: every transaction of the log stays in the engine's memory for good (unbounded, unlike
+ * the idempotency index), ~220 bytes each as measured (`bench/idempotency.ts`: 2.3 GiB of heap at 10M
+ * transactions; more with 36-character ids and distinct amounts). Bounding it means looking older
+ * ones up in the ledger read model's `transactions` table per batch, as the idempotency index does:
+ * see BENCHMARKS.md, "Engine memory at 1M and 10M commands".
  */
 export type TransactionState =
   | { status: 'none' }
