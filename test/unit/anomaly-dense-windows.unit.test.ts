@@ -13,7 +13,7 @@ import { type DenseOptions, denseMovements } from '../support/dense-movements.ts
  * Before the windows were indexed, every rule scanned the whole window for every movement: the
  * work grew with the square of the batch (16,000 movements cost minutes of CPU).
  */
-function workOf(o: DenseOptions): { events: number; work: number; alerts: string[] } {
+function workOf(o: DenseOptions): { events: number; work: number; alerts: string[]; tags: number } {
   const config = new FraudConfig();
   let reads = 0;
   const counted = (list: Activity[]): Activity[] =>
@@ -32,7 +32,7 @@ function workOf(o: DenseOptions): { events: number; work: number; alerts: string
   const events = denseMovements(o);
   const before = windowWork.items;
   const changes = evaluateBatch(events, windows, config, { lookBackMs: config.maxWindowMs(), takeoverWindowMs: config.takeoverWindowMs() }, events[0]!.occurredAt);
-  return { events: events.length, work: reads + windowWork.items - before, alerts: [...changes.newAlerts.values()].map((a) => a.rule).sort() };
+  return { events: events.length, work: reads + windowWork.items - before, alerts: [...changes.newAlerts.values()].map((a) => a.rule).sort(), tags: changes.newTags.length };
 }
 
 describe('anomaly projector on dense windows', () => {
@@ -48,5 +48,17 @@ describe('anomaly projector on dense windows', () => {
     // Linear: 8 times the movements, about 8 times the work (quadratic would be 64 times).
     expect(large.work / small.work).toBeLessThan(10);
     expect(large.work / large.events).toBeLessThan(30);
+  });
+
+  it('carries a bounded number of flow tags per transfer when large sums go round a ring again and again', () => {
+    // Every transfer used to pass on every live tag of its sender, and tags were never used up: a ring of
+    // four passing 1,000.00 wrote 12,425 tags for 100 transfers and 697,200 for 400, then the bulk insert
+    // failed (RangeError: Invalid string length) and the projector could not get past that batch.
+    const shape = { accounts: 4, amount: '1000.00', deposit: '1000000.00', ring: true } as const;
+    const small = workOf({ ...shape, transfers: 100 });
+    const large = workOf({ ...shape, transfers: 400 });
+    expect(large.alerts).toContain('round_trip');
+    expect(large.tags / large.events).toBeLessThan(70);
+    expect(large.tags / small.tags).toBeLessThan(5);
   });
 });

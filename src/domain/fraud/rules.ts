@@ -155,13 +155,16 @@ export interface FlowResult {
  * a later transfer onwards carrying most of it (minCarriedRatio) passes the tag on, up to maxHops;
  * a transfer that lands back at the origin within the window closes the loop.
  */
+/** At most this many tags travel on with one transfer (the most recent paths): the work per movement stays bounded. */
+const MAX_TAGS_FORWARDED = 64;
+
 export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowResult {
   const m = input.movement;
   if (m.kind !== 'transfer_out' || m.counterpartyId === null) return { detection: null, forward: [] };
   const to = m.counterpartyId;
   const t = ms(m.occurredAt);
   const from = t - hours(p.windowHours);
-  const forward: FlowTag[] = [];
+  const onward = new Map<string, FlowTag>();
   let detection: Detection | null = null;
   const live = input.tags.filter((tag) => ms(tag.startedAt) >= from).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.tagId < b.tagId ? -1 : 1));
   const mine = evidence([m])[0]!;
@@ -183,15 +186,19 @@ export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowR
       continue;
     }
     if (tag.path.length >= p.maxHops || tag.path.includes(to)) continue;
-    forward.push({
+    // One tag per origin and path, the latest (live is in time order): money going round the same
+    // ring again must not multiply the tags it carries.
+    const path = [...tag.path, to];
+    onward.set(path.join('>'), {
       tagId: `${m.eventId}/${tag.tagId}`,
       originId: tag.originId,
-      path: [...tag.path, to],
+      path,
       amount: D.min(tag.amount, m.amount),
       startedAt: tag.startedAt,
       evidence: [...tag.evidence, mine],
     });
   }
+  const forward = [...onward.values()].slice(-MAX_TAGS_FORWARDED);
   if (m.amount.gte(p.minAmount)) {
     forward.push({ tagId: m.eventId, originId: m.accountId, path: [m.accountId, to], amount: m.amount, startedAt: m.occurredAt, evidence: [mine] });
   }
