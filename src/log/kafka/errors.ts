@@ -5,19 +5,25 @@ const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRA
 /** 47 INVALID_PRODUCER_EPOCH, 90 PRODUCER_FENCED (newer brokers; kafkajs 2.2 does not name it). */
 const FENCING_CODES = new Set([47, 90]);
 
-/** Walks an error and its causes (kafkajs wraps retried errors) looking for a fencing error. */
-export function isFencing(err: unknown): boolean {
+/** An error and its causes, each once (kafkajs wraps retried errors; a cycle ends the walk). */
+function* causes(err: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
   let e: unknown = err;
-  while (isRecord(e) || e instanceof Error) {
-    if (seen.has(e)) break;
+  while ((isRecord(e) || e instanceof Error) && !seen.has(e)) {
     seen.add(e);
     const r = e as unknown as Record<string, unknown>;
+    yield r;
+    e = r.cause ?? r.originalError ?? r.retriableError;
+  }
+}
+
+/** Whether the error or one of its causes says another writer took the transactionalId. */
+export function isFencing(err: unknown): boolean {
+  for (const r of causes(err)) {
     if (typeof r.type === 'string' && FENCING_TYPES.has(r.type)) return true;
     if (typeof r.code === 'number' && FENCING_CODES.has(r.code)) return true;
     if (typeof r.name === 'string' && /ProducerFenced/i.test(r.name)) return true;
     if (typeof r.message === 'string' && /producer.*fenced|fenced.*producer|producer's epoch|INVALID_PRODUCER_EPOCH/i.test(r.message)) return true;
-    e = r.cause ?? r.originalError ?? r.retriableError;
   }
   return false;
 }
@@ -25,17 +31,9 @@ export function isFencing(err: unknown): boolean {
 /** Kafka errors that pass once the cluster settles (a leader being elected, metadata being refreshed). */
 const SETTLING_TYPES = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
 
-/** Walks an error and its causes for one the broker says will pass: a retry a moment later may succeed. */
+/** Whether the error or one of its causes is one the broker says will pass: a retry a moment later may succeed. */
 export function isSettling(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  let e: unknown = err;
-  while (isRecord(e) || e instanceof Error) {
-    if (seen.has(e)) break;
-    seen.add(e);
-    const r = e as unknown as Record<string, unknown>;
-    if (typeof r.type === 'string' && SETTLING_TYPES.has(r.type)) return true;
-    e = r.cause ?? r.originalError ?? r.retriableError;
-  }
+  for (const r of causes(err)) if (typeof r.type === 'string' && SETTLING_TYPES.has(r.type)) return true;
   return false;
 }
 
