@@ -70,7 +70,7 @@ export class PgliteThread implements PgliteClient {
    * its memory goes with it (in a thread, ~130 MB of it stayed resident in the serving process).
    */
   static async create(dir: string, settings: readonly string[]): Promise<void> {
-    const child = fork(fileURLToPath(INITDB.url), INITDB.options.argv?.map(String) ?? [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(INITDB.url), INITDB.options.argv ?? [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<PgliteReady>((resolve, reject) => {
       child.once('message', (m: PgliteReady) => resolve(m));
       child.once('error', reject);
