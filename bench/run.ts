@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../test/support/pg.ts';
@@ -82,6 +82,46 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds used so far by every process whose command name is `name` (postgres backends, the broker's java). */
+function cpuSecondsOf(name: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === name) total += cpuSeconds(Number(pid));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+/** Busy and total CPU seconds of the whole machine so far, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: (total - fields[3]! - (fields[4] ?? 0)) / 100, total: total / 100 };
+}
+
+/** Where the CPU went during a load window: ms per transfer of each part, and the machine's busy share. */
+function cpuSplit() {
+  const start = { service: 0, postgres: cpuSecondsOf('postgres'), broker: cpuSecondsOf('java'), load: process.cpuUsage(), machine: machineCpu() };
+  return (servicePid: number | undefined, serviceStart: number, transfers: number): string => {
+    const per = (seconds: number) => ((seconds * 1000) / Math.max(1, transfers)).toFixed(3);
+    const load = process.cpuUsage(start.load);
+    const m = machineCpu();
+    const parts = [
+      `service ${per(cpuSeconds(servicePid) - serviceStart)}`,
+      `PostgreSQL ${per(cpuSecondsOf('postgres') - start.postgres)}`,
+      `load generator ${per((load.user + load.system) / 1e6)}`,
+    ];
+    const broker = cpuSecondsOf('java') - start.broker;
+    if (broker > 0.5) parts.push(`broker ${per(broker)}`);
+    const busy = ((m.busy - start.machine.busy) / Math.max(0.01, m.total - start.machine.total)) * 100;
+    return `CPU ms/transfer: ${parts.join(', ')}; machine ${busy.toFixed(0)}% busy`;
+  };
 }
 
 /** Resident memory of a process in MiB, from /proc (Linux; 0 elsewhere). */
@@ -166,9 +206,11 @@ async function benchHttp(mode: Mode) {
     const headers = { authorization: `Bearer ${TOKEN}` };
     await runLoad({ port, concurrency, seconds: 2, next: pick(ids), headers }); // warm-up
     const cpu0 = cpuSeconds(server.pid);
+    const split = cpuSplit();
     const { result, maxEvents, maxSeconds } = await sampleLag(port, runLoad({ port, concurrency, seconds, next: pick(ids), headers }));
     const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, result.ok);
-    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs, idleRss, loadedRss: rssMiB(server.pid) };
+    const cpu = split(server.pid, cpu0, result.ok);
+    return { mode, concurrency, ...result, lagEvents: maxEvents, lagSeconds: maxSeconds, cpuMs, cpu, idleRss, loadedRss: rssMiB(server.pid) };
   } finally {
     await stopService(server);
     for (const c of cleanups.reverse()) await c();
@@ -189,6 +231,7 @@ async function main() {
     console.log(
       `HTTP transfers [${r.mode}, roles ${values.roles}] c=${r.concurrency}: ${r.rate} transfers/s = ${share}% of bare over ${r.seconds}s (${r.ok} ok, ${r.errors} errors) latency ms p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max}; projector lag max ${r.lagEvents} events / ${r.lagSeconds.toFixed(2)} s; service CPU ${r.cpuMs.toFixed(3)} ms/transfer; RSS idle ${r.idleRss} MiB ${idleAim(r.mode, r.idleRss)}, after the load ${r.loadedRss} MiB`,
     );
+    console.log(`  ${r.cpu}`);
   }
   for (const mode of values['skip-engine'] ? [] : modes) {
     const log = mode === 'embedded' ? 'pglite' : mode;
