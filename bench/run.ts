@@ -59,10 +59,20 @@ const idleAim = (mode: Mode, mib: number): string => {
   return `(${Math.round((mib * 2 ** 20) / 1e6)} MB; aim ≤ ${aim} MB: ${mib * 2 ** 20 <= aim * 1e6 ? 'met' : 'NOT met'})`;
 };
 
-/** The service as its own process, as `npm start` runs it (the build in dist/), optionally under --cpu-prof. */
+/**
+ * The service as its own process, started by the measured checkout's own `npm start` script (its node
+ * flags and NODE_OPTIONS included, so an A/B with --root measures each side as it starts) through
+ * `sh -c`, as npm runs it; the script `exec`s node, so the child's pid is the service's. --profile adds
+ * --cpu-prof through NODE_OPTIONS.
+ */
 function spawnService(env: Record<string, string>): ChildProcess {
-  const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  return spawn(process.execPath, [...prof, 'dist/cli/main.js', 'serve'], { cwd: SERVICE_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const start = (JSON.parse(readFileSync(path.join(SERVICE_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  if (!/\bexec node\b/.test(start)) throw new Error(`npm start of ${SERVICE_ROOT} does not exec node: ${start}`);
+  const prof = values.profile ? ` --cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` : '';
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''}${prof}`.trim();
+  const binPath = `${path.join(SERVICE_ROOT, 'node_modules/.bin')}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
+  const childEnv = { ...process.env, ...env, PATH: binPath, NODE_OPTIONS: nodeOptions };
+  return spawn('sh', ['-c', start], { cwd: SERVICE_ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A profiled service must exit by itself (SIGTERM, a clean shutdown) for its profile to be written. */
