@@ -94,17 +94,29 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds used so far by every process whose command name is `name` (postgres backends, the broker's java). */
-function cpuSecondsOf(name: string): number {
-  let total = 0;
+/**
+ * CPU seconds used so far per pid, for every process whose command name is `name` and whose command line
+ * passes `keep` (postgres: this run's database's backends and the server's own background processes, not
+ * other databases' backends; the broker's java).
+ */
+function cpuByPid(name: string, keep: (cmdline: string) => boolean = () => true): Map<number, number> {
+  const seconds = new Map<number, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === name) total += cpuSeconds(Number(pid));
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+      if (keep(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))) seconds.set(Number(pid), cpuSeconds(Number(pid)));
     } catch {
       // the process ended between the listing and the read
     }
   }
+  return seconds;
+}
+
+/** CPU seconds the processes alive at the end used since `start` (those born meanwhile count whole; those gone are lost). */
+function cpuSince(start: Map<number, number>, end: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of end) total += s - (start.get(pid) ?? 0);
   return total;
 }
 
@@ -116,19 +128,22 @@ function machineCpu(): { busy: number; total: number } {
 }
 
 /** Where the CPU went during a load window: ms per transfer of each part, and the machine's busy share. */
-function cpuSplit() {
-  const start = { service: 0, postgres: cpuSecondsOf('postgres'), broker: cpuSecondsOf('java'), load: process.cpuUsage(), machine: machineCpu() };
+function cpuSplit(database: string | null, broker: boolean) {
+  // A client backend's command line names its database and client ("postgres: 15/main: user db 127.0.0.1(port) …").
+  const ours = (cmdline: string) => (database ? cmdline.includes(` ${database} `) : false) || !/\(\d+\)|\[local\]/.test(cmdline);
+  const postgres = () => cpuByPid('postgres', ours);
+  const brokers = () => (broker ? cpuByPid('java') : new Map<number, number>());
+  const start = { postgres: postgres(), broker: brokers(), load: process.cpuUsage(), machine: machineCpu() };
   return (servicePid: number | undefined, serviceStart: number, transfers: number): string => {
     const per = (seconds: number) => ((seconds * 1000) / Math.max(1, transfers)).toFixed(3);
     const load = process.cpuUsage(start.load);
     const m = machineCpu();
     const parts = [
       `service ${per(cpuSeconds(servicePid) - serviceStart)}`,
-      `PostgreSQL ${per(cpuSecondsOf('postgres') - start.postgres)}`,
+      `PostgreSQL ${per(cpuSince(start.postgres, postgres()))}`,
       `load generator ${per((load.user + load.system) / 1e6)}`,
     ];
-    const broker = cpuSecondsOf('java') - start.broker;
-    if (broker > 0.5) parts.push(`broker ${per(broker)}`);
+    if (broker) parts.push(`broker ${per(cpuSince(start.broker, brokers()))}`);
     const busy = ((m.busy - start.machine.busy) / Math.max(0.01, m.total - start.machine.total)) * 100;
     return `CPU ms/transfer: ${parts.join(', ')}; machine ${busy.toFixed(0)}% busy`;
   };
@@ -189,8 +204,10 @@ async function benchBare(): Promise<LoadResult> {
 async function benchHttp(mode: Mode) {
   const cleanups: Array<() => Promise<void> | void> = [];
   let env: Record<string, string>;
+  let database: string | null = null;
   if (mode === 'postgres' || mode === 'kafka') {
     const db = await createTestDatabase('ledger_bench');
+    database = new URL(db.url).pathname.slice(1);
     cleanups.push(db.drop);
     env = { DATABASE_URL: db.url };
     if (mode === 'kafka') env = { ...env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', KAFKA_TOPIC: `ledger.bench${Date.now()}.events` };
@@ -216,7 +233,7 @@ async function benchHttp(mode: Mode) {
     const headers = { authorization: `Bearer ${TOKEN}` };
     await runLoad({ port, concurrency, seconds: 2, next: pick(ids), headers }); // warm-up
     const cpu0 = cpuSeconds(server.pid);
-    const split = cpuSplit();
+    const split = cpuSplit(database, mode === 'kafka');
     const { result, maxEvents, maxSeconds } = await sampleLag(port, runLoad({ port, concurrency, seconds, next: pick(ids), headers }));
     const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, result.ok);
     const cpu = split(server.pid, cpu0, result.ok);
