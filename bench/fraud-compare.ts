@@ -6,7 +6,7 @@
  * into a fresh PostgreSQL database (or PGlite), then every anomaly table is hashed.
  *
  *   npx tsx bench/fraud-compare.ts [--root DIR] [--backend postgres|pglite] [--batch 2000] [--shapes demo,mobile-money,one-shot,pair,ring4,ring5]
- *                                  [--mode plain|small-cache|fail|rebuild]
+ *                                  [--mode plain|small-cache|fail|rebuild] [--stats]
  *
  * --mode small-cache: a cache of 20 accounts and 500 movements (evictions all along); fail: every
  * third batch is first applied in a transaction that then fails (as a crash after the projector's
@@ -15,12 +15,13 @@
  * The build's own options (cache limits) are passed as a third argument, which main ignores.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.ts';
-import { generatePopulation } from '../src/demo/fraud-population.ts';
+import { type Op, generatePopulation } from '../src/demo/fraud-population.ts';
 import { FraudConfig } from '../src/domain/fraud/config.ts';
 import type { StoredEvent } from '../src/log/envelope.ts';
 import type { Projection } from '../src/projections/projection.ts';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '2000' },
     shapes: { type: 'string', default: 'demo,mobile-money,one-shot,pair,ring4,ring5' },
     mode: { type: 'string', default: 'plain' },
+    /** PostgreSQL only: the backends' CPU and the top statements (pg_stat_statements of the scratch database). */
+    stats: { type: 'boolean', default: false },
   },
 });
 
@@ -62,6 +65,8 @@ function shape(name: string): StoredEvent[] {
       return withUuids(eventsOf(simulateMobileMoney({ seed: 1, customers: 300 }).ops));
     case 'one-shot':
       return withUuids(eventsOf(simulateOneShot({ seed: 1, senders: 1500, fraudRate: 0.15 }).ops));
+    case 'spread':
+      return spread(10_000, 40_000);
     case 'pair':
       return denseMovements({ accounts: 2, transfers: 2000, amount: '1.00', deposit: '100000.00' });
     case 'ring4':
@@ -71,6 +76,56 @@ function shape(name: string): StoredEvent[] {
     default:
       throw new Error(`unknown shape ${name}`);
   }
+}
+
+/** The log of bench/projectors.ts: accounts opened and funded, then transfers of 0.01 spread over all of them. */
+function spread(accounts: number, total: number): StoredEvent[] {
+  const ops: Op[] = [];
+  const at = Date.parse('2025-01-01T00:00:00.000Z');
+  const ids = Array.from({ length: accounts }, (_, i) => `acct-${i}`);
+  for (const id of ids) ops.push({ kind: 'open', account: id, ownerId: null, at } as unknown as Op);
+  for (const id of ids) ops.push({ kind: 'deposit', account: id, amount: '1000000.00', channel: null, at } as unknown as Op);
+  for (let i = 0; i < (total - 2 * accounts) / 2; i++) {
+    const a = (i * 7919) % accounts;
+    const b = (a + 1 + (i % (accounts - 1))) % accounts;
+    ops.push({ kind: 'transfer', account: ids[a]!, to: ids[b]!, amount: '0.01', at: at + 10 * i } as unknown as Op);
+  }
+  return withUuids(eventsOf(ops));
+}
+
+/** CPU of the database's backends (ms, from /proc: PostgreSQL on this machine), by pid. */
+async function backendCpu(db: Db): Promise<Map<number, number>> {
+  const rows = (await db.execute(sql`select pid from pg_stat_activity where datname = current_database()`)) as unknown as Array<{ pid: number }>;
+  const tick = 1000 / 100;
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) * tick);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function resetStatements(db: Db): Promise<boolean> {
+  try {
+    await db.execute(sql`create extension if not exists pg_stat_statements`);
+    await db.execute(sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function topStatements(db: Db): Promise<string[]> {
+  const rows = (await db.execute(
+    sql`select calls::int, round(total_exec_time)::int as ms, rows::int, (shared_blks_hit + shared_blks_read)::int as blks, round(wal_bytes / 1024)::int as wal,
+               left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 70) as q from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time desc limit 8`,
+  )) as unknown as Array<{ calls: number; ms: number; rows: number; blks: number; wal: number; q: string }>;
+  return rows.map((r) => `${String(r.calls).padStart(5)} calls ${String(r.ms).padStart(6)} ms ${String(r.rows).padStart(7)} rows ${String(r.blks).padStart(8)} buffers ${String(r.wal).padStart(7)} KiB WAL  ${r.q}`);
 }
 
 async function replay(db: Db, projection: Projection, events: StoredEvent[], batch: number, fail: boolean): Promise<void> {
@@ -108,6 +163,8 @@ for (const name of values.shapes.split(',')) {
   const { database, cleanup } = await openTestDatabase(values.backend as Backend);
   try {
     const projection = anomalyProjection(new FraudConfig(), undefined, limits);
+    const stats = values.stats && values.backend === 'postgres' && (await resetStatements(database.db));
+    const pg0 = stats ? await backendCpu(database.db) : new Map<number, number>();
     const cpu0 = process.cpuUsage();
     await replay(database.db, projection, events, batch, values.mode === 'fail');
     if (values.mode === 'rebuild') {
@@ -116,6 +173,12 @@ for (const name of values.shapes.split(',')) {
     }
     const cpu = process.cpuUsage(cpu0);
     console.log(`${name}: ${events.length} events, ${(((cpu.user + cpu.system) / 1000 / events.length) * 1000).toFixed(0)} CPU ms per 1,000 events (this process)`);
+    if (stats) {
+      let pg = 0;
+      for (const [pid, ms] of await backendCpu(database.db)) pg += ms - (pg0.get(pid) ?? 0);
+      console.log(`${name}: PostgreSQL backends ${((pg / events.length) * 1000).toFixed(0)} CPU ms per 1,000 events`);
+      for (const line of await topStatements(database.db)) console.log(`  ${line}`);
+    }
     for (const line of await hashes(database.db)) console.log(`  ${name} ${line}`);
   } finally {
     await cleanup();

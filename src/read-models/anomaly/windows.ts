@@ -1,4 +1,4 @@
-import { type AnyColumn, type SQL, and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, and, asc, gte, inArray, sql } from 'drizzle-orm';
 import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
@@ -242,13 +242,16 @@ async function loadRecent(tx: Tx, accountIds: string[], since: string, cache: Ac
   return recent;
 }
 
+/** The predicate of fraud_activity_owner_cash_time_idx, as literals (a partial index serves only a query that implies it). */
+const OWNER_CASH = sql`${fraudActivity.ownerId} is not null and ${fraudActivity.channel} is not null and ${fraudActivity.kind} in ('deposit', 'withdrawal')`;
+
 async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promise<Map<string, Activity[]>> {
   const ownerCash = new Map<string, Activity[]>();
   if (!owners.size) return ownerCash;
   const rows = await tx
     .select()
     .from(fraudActivity)
-    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), inArray(fraudActivity.kind, ['deposit', 'withdrawal']), isNotNull(fraudActivity.channel)))
+    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), OWNER_CASH))
     .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
   for (const o of owners) ownerCash.set(o, []);
   for (const r of rows) pushTo(ownerCash, r.ownerId!, activityOf(r));
