@@ -22,7 +22,7 @@ export type AlertsRaised = (alerts: ReadonlyArray<{ rule: string; severity: stri
  * Exactly once is the runner's job: it locks the checkpoint and applies only a batch past it. That
  * matters here more than anywhere, since the counterparty totals are additive.
  */
-export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised, cacheLimits: CacheLimits = DEFAULT_CACHE_LIMITS): Projection {
+export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised, cacheLimits: CacheLimits = DEFAULT_CACHE_LIMITS): Projection & { readonly cache: AccountCache } {
   const cache = new AccountCache('anomaly', cacheLimits);
   const horizons: Horizons = {
     lookBackMs: config.maxWindowMs(),
@@ -30,6 +30,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised, 
     takeoverWindowMs: config.takeoverWindowMs(),
   };
   return {
+    cache,
     name: 'anomaly',
     tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
     // The alert reactor drains the outbox; a replay's outbox is never drained.
