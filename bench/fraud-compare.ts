@@ -8,11 +8,12 @@
  *   npx tsx bench/fraud-compare.ts [--root DIR] [--backend postgres|pglite] [--batch 2000] [--shapes demo,mobile-money,one-shot,pair,ring4,ring5]
  *                                  [--mode plain|small-cache|fail|rebuild] [--stats]
  *
- * --mode small-cache: a cache of 20 accounts and 500 movements (evictions all along); fail: every
+ * --mode small-cache: a cache of 20 accounts and 500 movements (evictions all along); no-cache: none; fail: every
  * third batch is first applied in a transaction that then fails (as a crash after the projector's
  * writes would), then applied for real; rebuild: after the replay the projection is reset and the
  * log replayed again by the same projection object (a rebuild in a running process).
- * The build's own options (cache limits) are passed as a third argument, which main ignores.
+ * The build's own options (cache limits) are passed as a third argument, which main ignores. With
+ * `node --expose-gc --import tsx` it also prints the heap used after each replay (the cache's size).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -156,7 +157,7 @@ async function hashes(db: Db): Promise<string[]> {
 }
 
 const batch = Number(values.batch);
-const limits = values.mode === 'small-cache' ? { maxAccounts: 20, maxItems: 500 } : undefined;
+const limits = values.mode === 'small-cache' ? { maxAccounts: 20, maxItems: 500 } : values.mode === 'no-cache' ? { maxAccounts: 0, maxItems: 0 } : undefined;
 console.log(`root ${root}, ${values.backend}, batch ${batch}, mode ${values.mode}`);
 for (const name of values.shapes.split(',')) {
   const events = shape(name);
@@ -180,6 +181,12 @@ for (const name of values.shapes.split(',')) {
       for (const line of await topStatements(database.db)) console.log(`  ${line}`);
     }
     for (const line of await hashes(database.db)) console.log(`  ${name} ${line}`);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      const { cache } = projection as { cache?: { size: unknown } };
+      console.log(`${name}: heap used after the replay ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB (cache ${JSON.stringify(cache?.size ?? null)})`);
+    }
   } finally {
     await cleanup();
   }
