@@ -1,4 +1,4 @@
-import { type SQL, and, desc, eq, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import { type SQL, and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { type Db, rowsOf } from '../../db/client.ts';
 import { accounts, alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
@@ -172,7 +172,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
 
     /** Movements at or above the large-transaction threshold of their currency (or minAmount), newest first. */
     async largeTransactions(q: { from?: string; to?: string; currency?: string; minAmount?: string; limit: number; cursor?: { occurredAt: string; eventId: string } }) {
-      const where: SQL[] = [ne(fraudActivity.kind, 'transfer_in')];
+      // As a literal: the predicate of the partial index fraud_activity_outgoing_time_idx.
+      const where: SQL[] = [sql`${fraudActivity.kind} <> 'transfer_in'`];
       if (q.from) where.push(gte(fraudActivity.occurredAt, q.from));
       if (q.to) where.push(lt(fraudActivity.occurredAt, q.to));
       if (q.currency) {

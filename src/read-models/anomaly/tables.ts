@@ -97,10 +97,15 @@ export const fraudActivity = pgTable(
     occurredAt: text('occurred_at').notNull(),
     position: bigint('position', { mode: 'number' }).notNull(),
   },
+  // Partial where the reads are (write cost: every movement enters each index it matches): the owner's
+  // cash-like movements for per-owner structuring (windows.ts, loadOwnerCash), the movements other than
+  // transfers in for the large-transactions list (queries.ts). Their queries repeat the predicates as literals.
   (t) => [
     index('fraud_activity_account_time_idx').on(t.accountId, t.occurredAt),
-    index('fraud_activity_owner_time_idx').on(t.ownerId, t.occurredAt),
-    index('fraud_activity_time_idx').on(t.occurredAt),
+    index('fraud_activity_owner_cash_time_idx')
+      .on(t.ownerId, t.occurredAt)
+      .where(sql`${t.ownerId} is not null and ${t.channel} is not null and ${t.kind} in ('deposit', 'withdrawal')`),
+    index('fraud_activity_outgoing_time_idx').on(t.occurredAt).where(sql`${t.kind} <> 'transfer_in'`),
   ],
 );
 

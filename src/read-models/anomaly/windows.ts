@@ -1,8 +1,9 @@
-import { type AnyColumn, type SQL, and, asc, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, and, asc, gte, inArray, sql } from 'drizzle-orm';
 import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
 import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId, decodeBaseline } from '../../domain/fraud/index.ts';
+import type { AccountCache } from './account-cache.ts';
 import type { Touched } from './touched.ts';
 
 /**
@@ -69,19 +70,28 @@ export function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
   else map.set(key, [item]);
 }
 
-/** Step 2: the windows of everything the batch touches, in one query per table. */
-export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons): Promise<Windows> {
+/** What a batch read through the cache: the accounts whose windows and profiles it may hand back afterwards. */
+export interface Loaded {
+  /** Account → how far back its window is complete, and its length when loaded (what follows was appended by the batch). */
+  windows: Map<string, { since: string; length: number }>;
+  /** Accounts whose profile was looked up. */
+  profiles: Set<string>;
+}
+
+/** Step 2: the windows of everything the batch touches, in one query per table (less what the cache holds). */
+export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons, cache: AccountCache | null = null): Promise<{ windows: Windows; loaded: Loaded }> {
+  const loaded: Loaded = { windows: new Map(), profiles: new Set() };
   const since = iso(Date.parse(touched.firstAt) - horizons.lookBackMs);
-  const { profiles, risk } = await loadProfiles(tx, [...touched.accountIds]);
+  const { profiles, risk } = await loadProfiles(tx, [...touched.accountIds], cache, loaded);
   const owners = cashOwners(touched, profiles);
-  const recent = await loadRecent(tx, [...new Set(touched.movements.map((m) => m.event.data.accountId))], since);
+  const recent = await loadRecent(tx, [...new Set(touched.movements.map((m) => m.event.data.accountId))], since, cache, loaded);
   const payers = recentPayers(touched, recent, iso(Date.parse(touched.firstAt) - horizons.takeoverWindowMs));
   const extra = [...new Set([...payers].map(([payer]) => payer))].filter((id) => !recent.has(id));
-  for (const [id, acts] of await loadRecent(tx, extra, iso(Date.parse(touched.firstAt) - 2 * horizons.takeoverWindowMs))) recent.set(id, acts);
-  const more = await loadProfiles(tx, extra.filter((id) => !profiles.has(id)));
+  for (const [id, acts] of await loadRecent(tx, extra, iso(Date.parse(touched.firstAt) - 2 * horizons.takeoverWindowMs), cache, loaded)) recent.set(id, acts);
+  const more = await loadProfiles(tx, extra.filter((id) => !profiles.has(id)), cache, loaded);
   for (const [id, p] of more.profiles) profiles.set(id, p);
   for (const [id, r] of more.risk) risk.set(id, r);
-  return {
+  const windows: Windows = {
     profiles,
     recent,
     ownerCash: await loadOwnerCash(tx, owners, since),
@@ -92,6 +102,24 @@ export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons):
     risk,
     firstContact: await loadFirstContact(tx, payers),
   };
+  return { windows, loaded };
+}
+
+/**
+ * After the batch's writes: the cache takes the profiles and windows the batch read, as the batch
+ * left them (what it wrote), and drops movements older than any later batch reads back.
+ */
+export function keepWindows(cache: AccountCache, windows: Windows, loaded: Loaded, touched: Touched, horizons: Horizons, written: { profiles: Iterable<string>; activity: Iterable<string> }): void {
+  // Rows the batch wrote for accounts it did not read would leave a stale copy in the cache.
+  for (const id of written.profiles) if (!loaded.profiles.has(id)) throw new Error(`anomaly cache: profile of ${id} written but not read`);
+  for (const id of written.activity) if (!loaded.windows.has(id)) throw new Error(`anomaly cache: activity of ${id} written but its window not read`);
+  for (const id of loaded.profiles) {
+    const profile = windows.profiles.get(id) ?? null;
+    cache.putProfile(id, profile, profile ? (windows.risk.get(id) ?? { score: 0, at: null, factors: null }) : undefined);
+  }
+  const keepFrom = iso(Date.parse(touched.firstAt) - Math.max(horizons.lookBackMs, 2 * horizons.takeoverWindowMs));
+  for (const [id, { since, length }] of loaded.windows) cache.putRecent(id, windows.recent.get(id) ?? [], since, length, keepFrom);
+  cache.trim();
 }
 
 /**
@@ -143,11 +171,21 @@ async function loadOpenAlerts(tx: Tx, accountIds: string[]): Promise<Map<string,
   return open;
 }
 
-async function loadProfiles(tx: Tx, ids: string[]): Promise<{ profiles: Map<string, AccountProfile>; risk: Map<string, AccountRisk> }> {
+async function loadProfiles(tx: Tx, ids: string[], cache: AccountCache | null, loaded: Loaded): Promise<{ profiles: Map<string, AccountProfile>; risk: Map<string, AccountRisk> }> {
   const profiles = new Map<string, AccountProfile>();
   const risk = new Map<string, AccountRisk>();
-  if (!ids.length) return { profiles, risk };
-  for (const r of await tx.select().from(fraudAccounts).where(anyOf(fraudAccounts.accountId, ids))) {
+  const missing: string[] = [];
+  for (const id of ids) {
+    loaded.profiles.add(id);
+    const hit = cache?.profile(id);
+    if (hit === undefined) missing.push(id);
+    else if (hit.profile) {
+      profiles.set(id, hit.profile);
+      risk.set(id, hit.risk!);
+    }
+  }
+  if (!missing.length) return { profiles, risk };
+  for (const r of await tx.select().from(fraudAccounts).where(anyOf(fraudAccounts.accountId, missing))) {
     profiles.set(r.accountId, {
       accountId: r.accountId,
       ownerId: r.ownerId,
@@ -180,17 +218,32 @@ function activityOf(row: ActivityRow): Activity {
   return { ...row };
 }
 
-async function loadRecent(tx: Tx, accountIds: string[], since: string): Promise<Map<string, Activity[]>> {
+/** The windows of `accountIds` since `since` (accounts without movements there are left out, as the table gives none). */
+async function loadRecent(tx: Tx, accountIds: string[], since: string, cache: AccountCache | null, loaded: Loaded): Promise<Map<string, Activity[]>> {
   const recent = new Map<string, Activity[]>();
-  if (!accountIds.length) return recent;
+  const missing: string[] = [];
+  for (const id of accountIds) {
+    const hit = cache?.recent(id, since);
+    if (hit === undefined) {
+      missing.push(id);
+      continue;
+    }
+    loaded.windows.set(id, { since: hit.since, length: hit.list.length });
+    if (hit.list.length) recent.set(id, hit.list);
+  }
+  if (!missing.length) return recent;
   const rows = await tx
     .select()
     .from(fraudActivity)
-    .where(and(anyOf(fraudActivity.accountId, accountIds), gte(fraudActivity.occurredAt, since)))
+    .where(and(anyOf(fraudActivity.accountId, missing), gte(fraudActivity.occurredAt, since)))
     .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
   for (const r of rows) pushTo(recent, r.accountId, activityOf(r));
+  for (const id of missing) loaded.windows.set(id, { since, length: recent.get(id)?.length ?? 0 });
   return recent;
 }
+
+/** The predicate of fraud_activity_owner_cash_time_idx, as literals (a partial index serves only a query that implies it). */
+const OWNER_CASH = sql`${fraudActivity.ownerId} is not null and ${fraudActivity.channel} is not null and ${fraudActivity.kind} in ('deposit', 'withdrawal')`;
 
 async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promise<Map<string, Activity[]>> {
   const ownerCash = new Map<string, Activity[]>();
@@ -198,7 +251,7 @@ async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promis
   const rows = await tx
     .select()
     .from(fraudActivity)
-    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), inArray(fraudActivity.kind, ['deposit', 'withdrawal']), isNotNull(fraudActivity.channel)))
+    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), OWNER_CASH))
     .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
   for (const o of owners) ownerCash.set(o, []);
   for (const r of rows) pushTo(ownerCash, r.ownerId!, activityOf(r));
