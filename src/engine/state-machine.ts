@@ -4,7 +4,7 @@ import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { DECIDERS, type StateAccess, deciderForCommand, deciderForEvent, deciderNamed, decisionContext, evolveDecided, initialStateOf } from '../domain/registry.ts';
 import { type AppError, idempotencyConflict } from '../errors.ts';
 import { REFUSALS_STREAM } from '../domain/refusal/index.ts';
-import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, canonicalJson, chainHash } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
 import { IdempotencyIndex, type IndexedEvent, type LogPosition, type Remembered } from './idempotency-index.ts';
 import type { EngineSnapshot } from './snapshot.ts';
@@ -194,9 +194,11 @@ export class LedgerStateMachine {
     }
     assert(decided.length > 0, () => `${command.type} was accepted but produced no event`);
     const access = this.stagedAccess(staged);
+    // Every event of the command carries the same metadata: its canonical JSON is written once for all of their hashes.
+    const metadataJson = canonicalJson(ctx);
     const events = decided.map((d) => {
       evolveDecided(access, d);
-      return this.envelope(staged, d, ctx, now);
+      return this.envelope(staged, d, ctx, now, metadataJson);
     });
     return { kind: 'accepted', events };
   }
@@ -232,13 +234,13 @@ export class LedgerStateMachine {
   }
 
   /** The event in its envelope, chained to the previous event of its partition (as staged). */
-  private envelope(staged: Staged, { streamId, event }: Decided, ctx: CommandContext, now: string): NewEvent {
+  private envelope(staged: Staged, { streamId, event }: Decided, ctx: CommandContext, now: string, metadataJson?: string): NewEvent {
     const stream = staged.streams[deciderForEvent(event.type).name].get(streamId);
     assert(stream, () => `${event.type} was not staged on ${streamId}`);
     const partition = partitionOf(streamId, this.partitions);
     const prevHash = staged.heads.get(partition) ?? this.headUnder(staged, partition);
     const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
-    const hash = chainHash(prevHash, body);
+    const hash = chainHash(prevHash, body, metadataJson);
     staged.heads.set(partition, hash);
     return { ...body, prevHash, hash } as NewEvent;
   }
