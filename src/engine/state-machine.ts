@@ -4,7 +4,7 @@ import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { DECIDERS, type StateAccess, deciderForCommand, deciderForEvent, deciderNamed, decisionContext, evolveDecided, initialStateOf } from '../domain/registry.ts';
 import { type AppError, idempotencyConflict } from '../errors.ts';
 import { REFUSALS_STREAM } from '../domain/refusal/index.ts';
-import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, canonicalJson, chainHash } from '../log/envelope.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, canonicalJson, chainEvent } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
 import { IdempotencyIndex, type IndexedEvent, type LogPosition, type Remembered } from './idempotency-index.ts';
 import type { EngineSnapshot } from './snapshot.ts';
@@ -240,9 +240,9 @@ export class LedgerStateMachine {
     const partition = partitionOf(streamId, this.partitions);
     const prevHash = staged.heads.get(partition) ?? this.headUnder(staged, partition);
     const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
-    const hash = chainHash(prevHash, body, metadataJson);
-    staged.heads.set(partition, hash);
-    return { ...body, prevHash, hash } as NewEvent;
+    const chained = chainEvent(prevHash, body, metadataJson);
+    staged.heads.set(partition, chained.hash);
+    return chained as NewEvent;
   }
 
   /**

@@ -145,13 +145,49 @@ const HASHED_FIELDS = ['data', 'eventId', 'metadata', 'occurredAt', 'partition',
  * once for every event of a command.
  */
 export function chainHash(prevHash: string, event: Hashable, metadataJson: string = canonicalJson(event.metadata)): string {
+  return hashOver(prevHash, event, canonicalJson(event.data), metadataJson);
+}
+
+function hashOver(prevHash: string, event: Hashable, dataJson: string, metadataJson: string): string {
   let body = '{';
   for (const field of HASHED_FIELDS) {
     const v = event[field];
     if (v === undefined) continue;
-    body += `${body.length > 1 ? ',' : ''}"${field}":${field === 'metadata' ? metadataJson : canonicalJson(v)}`;
+    body += `${body.length > 1 ? ',' : ''}"${field}":${field === 'data' ? dataJson : field === 'metadata' ? metadataJson : canonicalJson(v)}`;
   }
   return sha256HexOf(`${prevHash}\n${body}}`);
+}
+
+/** The JSON of an event's data and metadata, as a log writes them. */
+export interface ContentJson {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * Where chainEvent keeps the canonical JSON the hash covered, for the logs' encoders: a
+ * non-enumerable property, so copies of the event ({ ...e, position }), JSON and comparisons never
+ * see it (a WeakMap of every event in flight tripled the engine's GC time).
+ */
+const CONTENT_JSON = Symbol('contentJson');
+
+/**
+ * The event chained to `prevHash`: its hash, and the canonical JSON of its data and metadata kept
+ * beside it (contentJson) for the log to write as they are. Events are never changed once chained.
+ */
+export function chainEvent<B extends Hashable>(prevHash: string, body: B, metadataJson: string = canonicalJson(body.metadata)): B & { prevHash: string; hash: string } {
+  const content = { data: canonicalJson(body.data), metadata: metadataJson };
+  const event = { ...body, prevHash, hash: hashOver(prevHash, body, content.data, content.metadata) };
+  Object.defineProperty(event, CONTENT_JSON, { value: content });
+  return event;
+}
+
+/**
+ * The JSON of an event's data and metadata to store: the bytes its hash covered when chainEvent
+ * built it, else (events built elsewhere) JSON.stringify's. Key order means nothing to a reader.
+ */
+export function contentJson(e: NewEvent): ContentJson {
+  return (e as { [CONTENT_JSON]?: ContentJson })[CONTENT_JSON] ?? { data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) };
 }
 
 /** SHA-256 in one call where Node has it (20.12+), the streaming API before. */

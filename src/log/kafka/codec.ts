@@ -1,27 +1,14 @@
 import type { IHeaders } from 'kafkajs';
-import { type NewEvent, type StoredEvent, storedEvent } from '../envelope.ts';
+import { type NewEvent, type StoredEvent, contentJson, storedEvent } from '../envelope.ts';
 
 /** Version of the JSON value (and `schema-version` header) this code writes; see docs/event-schema.md. */
 export const EVENT_SCHEMA_VERSION = 1;
 
 /** An event as a record of the topic: key = stream (account) id, value = versioned JSON, headers for tools. */
 export function encodeEvent(e: NewEvent): { key: string; value: Buffer; headers: IHeaders } {
-  const value = {
-    schemaVersion: EVENT_SCHEMA_VERSION,
-    eventId: e.eventId,
-    type: e.type,
-    streamId: e.streamId,
-    streamVersion: e.streamVersion,
-    partition: e.partition,
-    occurredAt: e.occurredAt,
-    data: e.data,
-    metadata: e.metadata,
-    prevHash: e.prevHash,
-    hash: e.hash,
-  };
   return {
     key: e.streamId,
-    value: Buffer.from(JSON.stringify(value)),
+    value: Buffer.from(valueJson(e)),
     headers: {
       'schema-version': String(EVENT_SCHEMA_VERSION),
       'content-type': 'application/json',
@@ -32,6 +19,20 @@ export function encodeEvent(e: NewEvent): { key: string; value: Buffer; headers:
       'command-id': e.metadata.commandId,
     },
   };
+}
+
+/**
+ * The value, written by hand: data and metadata are the JSON the hash chain already wrote
+ * (contentJson), so nothing is serialized twice. The same fields and order as JSON.stringify of
+ * the value object; key order inside data and metadata means nothing to a reader.
+ */
+function valueJson(e: NewEvent): string {
+  const { data, metadata } = contentJson(e);
+  return (
+    `{"schemaVersion":${EVENT_SCHEMA_VERSION},"eventId":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"streamId":${JSON.stringify(e.streamId)},` +
+    `"streamVersion":${JSON.stringify(e.streamVersion)},"partition":${JSON.stringify(e.partition)},"occurredAt":${JSON.stringify(e.occurredAt)},` +
+    `"data":${data},"metadata":${metadata},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`
+  );
 }
 
 /** The StoredEvent in a record of the topic (docs/event-schema.md). */
