@@ -38,6 +38,7 @@ it('chainEvent chains the same hash as chainHash and keeps the canonical JSON it
 it('a record in the new layout and one in the old layout read back to the same event, whose hash verifies', () => {
   const e = transferEvent(GENESIS_HASH);
   const record = encodeEvent(e);
+  expect(record.headers).toEqual({ 'schema-version': String(EVENT_SCHEMA_VERSION), 'event-type': 'TransferDebited' });
   expect(JSON.parse(record.value.toString('utf8'))).toEqual(JSON.parse(oldValue(e).toString('utf8')));
   const fromNew = decodeEvent(record.value, 41, 0);
   const fromOld = decodeEvent(oldValue(e), 41, 0);

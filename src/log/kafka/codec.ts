@@ -4,20 +4,21 @@ import { type NewEvent, type StoredEvent, contentJson, storedEvent } from '../en
 /** Version of the JSON value (and `schema-version` header) this code writes; see docs/event-schema.md. */
 export const EVENT_SCHEMA_VERSION = 1;
 
-/** An event as a record of the topic: key = stream (account) id, value = versioned JSON, headers for tools. */
+const SCHEMA_VERSION_HEADER = String(EVENT_SCHEMA_VERSION);
+
+/**
+ * An event as a record of the topic: key = stream (account) id, value = versioned JSON, and two
+ * headers for tools that route or filter without parsing the value: `schema-version` and
+ * `event-type`. Records written before 2026-11-28 also carry `content-type`, `event-id`,
+ * `stream-id` (= the key), `stream-version` and `command-id`, copies of value fields: kafkajs
+ * encodes each header into a buffer of its own (~5 % of the writer's CPU for seven), and no reader
+ * of the ledger reads headers, so records of either layout read the same.
+ */
 export function encodeEvent(e: NewEvent): { key: string; value: Buffer; headers: IHeaders } {
   return {
     key: e.streamId,
     value: Buffer.from(valueJson(e)),
-    headers: {
-      'schema-version': String(EVENT_SCHEMA_VERSION),
-      'content-type': 'application/json',
-      'event-type': e.type,
-      'event-id': e.eventId,
-      'stream-id': e.streamId,
-      'stream-version': String(e.streamVersion),
-      'command-id': e.metadata.commandId,
-    },
+    headers: { 'schema-version': SCHEMA_VERSION_HEADER, 'event-type': e.type },
   };
 }
 
