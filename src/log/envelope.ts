@@ -113,11 +113,32 @@ function canonicalObject(record: Record<string, unknown>): string {
   return `${out}}`;
 }
 
-/** Own enumerable keys in UTF-16 code unit order (sort() without a comparator, as `<` orders strings); most come sorted already. */
-function sortedKeys(record: object): string[] {
+/**
+ * Own enumerable keys in UTF-16 code unit order (sort() without a comparator, as `<` orders
+ * strings). Most come sorted already; the sorted order of the last few key lists that did not is
+ * remembered (the data of one event type keeps one key order), so those are compared, not sorted.
+ * The arrays returned are read, never changed.
+ */
+function sortedKeys(record: object): readonly string[] {
   const keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
-  return keys;
+  let i = 1;
+  while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
+  if (i >= keys.length) return keys;
+  for (let slot = 0; slot < seenOrders.length; slot++) if (sameKeys(seenOrders[slot]!.keys, keys)) return seenOrders[slot]!.sorted;
+  const sorted = [...keys].sort();
+  seenOrders[nextOrderSlot] = { keys, sorted };
+  nextOrderSlot = (nextOrderSlot + 1) % SEEN_ORDERS_MAX;
+  return sorted;
+}
+
+const SEEN_ORDERS_MAX = 16;
+const seenOrders: Array<{ keys: readonly string[]; sorted: readonly string[] }> = [];
+let nextOrderSlot = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Object keys as JSON strings, remembered: the same few dozen field names come back in every event. */
