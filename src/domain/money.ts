@@ -55,5 +55,6 @@ export function parseNonNegative(text: string, currency: string): { ok: true; va
 export function formatAmount(value: Dec | string, currency: string): string {
   const d = typeof value === 'string' ? new Dec(value) : value;
   const s = d.toFixed(minorUnits(currency));
-  return s === '-0' || /^-0\.0+$/.test(s) ? s.slice(1) : s;
+  // Only a negative zero ("-0", "-0.00") loses its sign; the test runs on negative amounts alone.
+  return s.charCodeAt(0) === 45 && (s === '-0' || /^-0\.0+$/.test(s)) ? s.slice(1) : s;
 }

@@ -1,10 +1,10 @@
 import { assert } from '../assert.ts';
-import type { AggregateName, AggregateStates, Decided, DomainCommand, StateView } from '../domain/decider.ts';
+import type { AggregateName, AggregateStates, Decided, DecisionContext, DomainCommand, StateView } from '../domain/decider.ts';
 import { DomainError, type DomainErrorCode } from '../domain/errors.ts';
 import { DECIDERS, type StateAccess, deciderForCommand, deciderForEvent, deciderNamed, decisionContext, evolveDecided, initialStateOf } from '../domain/registry.ts';
 import { type AppError, idempotencyConflict } from '../errors.ts';
 import { REFUSALS_STREAM } from '../domain/refusal/index.ts';
-import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, chainHash } from '../log/envelope.ts';
+import { type EventMetadata, GENESIS_HASH, type NewEvent, type StoredEvent, canonicalJson, chainEvent } from '../log/envelope.ts';
 import { partitionOf } from '../log/event-log.ts';
 import { IdempotencyIndex, type IndexedEvent, type LogPosition, type Remembered } from './idempotency-index.ts';
 import type { EngineSnapshot } from './snapshot.ts';
@@ -55,6 +55,15 @@ interface Staged {
   seen: Map<string, number>;
   /** What the batches decided before this one and not yet committed staged, oldest first: this batch is decided on top of them (emptied at commit). */
   under: readonly Staged[];
+}
+
+/** A batch being decided: its staging, and the view, state access and decision context every command of it shares. */
+interface Deciding {
+  staged: Staged;
+  now: string;
+  view: StateView;
+  access: StateAccess;
+  context: DecisionContext;
 }
 
 /** A command the engine submits by itself when a deadline passes, under a command id every writer derives the same way. */
@@ -132,10 +141,11 @@ export class LedgerStateMachine {
    */
   prepare(batch: readonly Submitted[], now: string, on: readonly PreparedBatch[] = []): PreparedBatch {
     const staged: Staged = { streams: emptyStreams(), heads: new Map(), seen: new Map(), under: on.map((p) => p.staged) };
+    const deciding: Deciding = { staged, now, view: this.viewOf(staged), access: this.stagedAccess(staged), context: decisionContext(now) };
     const outcomes: Outcome[] = [];
     const events: NewEvent[] = [];
     for (const [index, submitted] of batch.entries()) {
-      const outcome = this.decideOne(submitted, batch, staged, now);
+      const outcome = this.decideOne(submitted, batch, deciding);
       staged.seen.set(submitted.ctx.commandId, staged.seen.get(submitted.ctx.commandId) ?? index);
       if (outcome.kind === 'accepted' || outcome.kind === 'refused') events.push(...(outcome.events ?? []));
       outcomes.push(outcome);
@@ -179,7 +189,8 @@ export class LedgerStateMachine {
     return this.index.size;
   }
 
-  private decideOne({ command, ctx }: Submitted, batch: readonly Submitted[], staged: Staged, now: string): Outcome {
+  private decideOne({ command, ctx }: Submitted, batch: readonly Submitted[], deciding: Deciding): Outcome {
+    const { staged, now } = deciding;
     const prior = this.index.get(ctx.commandId);
     if (prior) return this.answerPrior(prior, ctx);
     const leader = staged.seen.get(ctx.commandId);
@@ -187,16 +198,18 @@ export class LedgerStateMachine {
 
     let decided: Decided[];
     try {
-      decided = deciderForCommand(command.type).decide(command, this.viewOf(staged), decisionContext(now));
+      decided = deciderForCommand(command.type).decide(command, deciding.view, deciding.context);
     } catch (err) {
-      if (err instanceof DomainError) return this.refusal(command, ctx, err, staged, now);
+      if (err instanceof DomainError) return this.refusal(command, ctx, err, deciding);
       throw err;
     }
     assert(decided.length > 0, () => `${command.type} was accepted but produced no event`);
-    const access = this.stagedAccess(staged);
+    const { access } = deciding;
+    // Every event of the command carries the same metadata: its canonical JSON is written once for all of their hashes.
+    const metadataJson = canonicalJson(ctx);
     const events = decided.map((d) => {
       evolveDecided(access, d);
-      return this.envelope(staged, d, ctx, now);
+      return this.envelope(staged, d, ctx, now, metadataJson);
     });
     return { kind: 'accepted', events };
   }
@@ -209,13 +222,13 @@ export class LedgerStateMachine {
   }
 
   /** A business refusal is recorded (CommandRefused, in the refusals stream); conflicts and refusals that time may change are not. */
-  private refusal(command: DomainCommand, ctx: CommandContext, error: DomainError, staged: Staged, now: string): Outcome {
+  private refusal(command: DomainCommand, ctx: CommandContext, error: DomainError, { staged, now, access }: Deciding): Outcome {
     if (!isDurableRefusal(error)) return { kind: 'refused', error };
     const decided: Decided = {
       streamId: REFUSALS_STREAM,
       event: { type: 'CommandRefused', data: { commandType: command.type, code: error.code, message: error.message, field: error.field ?? null } },
     };
-    evolveDecided(this.stagedAccess(staged), decided);
+    evolveDecided(access, decided);
     return { kind: 'refused', error, events: [this.envelope(staged, decided, ctx, now)] };
   }
 
@@ -232,15 +245,15 @@ export class LedgerStateMachine {
   }
 
   /** The event in its envelope, chained to the previous event of its partition (as staged). */
-  private envelope(staged: Staged, { streamId, event }: Decided, ctx: CommandContext, now: string): NewEvent {
+  private envelope(staged: Staged, { streamId, event }: Decided, ctx: CommandContext, now: string, metadataJson?: string): NewEvent {
     const stream = staged.streams[deciderForEvent(event.type).name].get(streamId);
     assert(stream, () => `${event.type} was not staged on ${streamId}`);
     const partition = partitionOf(streamId, this.partitions);
     const prevHash = staged.heads.get(partition) ?? this.headUnder(staged, partition);
     const body = { eventId: this.options.newId(), type: event.type, streamId, streamVersion: stream.version, partition, occurredAt: now, data: event.data, metadata: ctx };
-    const hash = chainHash(prevHash, body);
-    staged.heads.set(partition, hash);
-    return { ...body, prevHash, hash } as NewEvent;
+    const chained = chainEvent(prevHash, body, metadataJson);
+    staged.heads.set(partition, chained.hash);
+    return chained as NewEvent;
   }
 
   /**

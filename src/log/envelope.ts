@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Role } from '../auth/roles.ts';
 import { assert } from '../assert.ts';
 import type { AccountEvent } from '../domain/account/events.ts';
@@ -75,48 +75,148 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** JSON with object keys sorted at every level: the same value always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  // Written out with loops (this runs for every event the writer chains): the same bytes as mapping
-  // and joining. An element JSON cannot write (undefined) joins as nothing, a key with it is left out.
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + ((canonicalJson(value[i]) as string | undefined) ?? '');
-    return `${out}]`;
+  // Written out by hand (this runs for every event the writer chains): the same bytes as mapping,
+  // sorting and joining (test/unit/canonical-json.test.ts holds it to that definition). A primitive
+  // is what JSON.stringify makes of it; an element JSON cannot write (undefined) joins as nothing,
+  // a key with it is left out.
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // JSON.stringify writes a finite number as String does (-0 as 0), the others as null.
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? canonicalArray(value) : canonicalObject(value as Record<string, unknown>);
+    default:
+      return JSON.stringify(value);
   }
-  const record = value as Record<string, unknown>;
-  // sort() without a comparator orders strings by UTF-16 code units, as `<` does.
-  const keys = Object.keys(record).sort();
+}
+
+function canonicalArray(value: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + ((canonicalJson(value[i]) as string | undefined) ?? '');
+  return `${out}]`;
+}
+
+function canonicalObject(record: Record<string, unknown>): string {
+  const keys = sortedKeys(record);
   let out = '{';
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const v = record[key];
     if (v === undefined) continue;
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    out += `${out.length > 1 ? ',' : ''}${quotedKey(key)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
 }
 
+/**
+ * Own enumerable keys in UTF-16 code unit order (sort() without a comparator, as `<` orders
+ * strings). Most come sorted already; the sorted order of the last few key lists that did not is
+ * remembered (the data of one event type keeps one key order), so those are compared, not sorted.
+ * The arrays returned are read, never changed.
+ */
+function sortedKeys(record: object): readonly string[] {
+  const keys = Object.keys(record);
+  let i = 1;
+  while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
+  if (i >= keys.length) return keys;
+  for (let slot = 0; slot < seenOrders.length; slot++) if (sameKeys(seenOrders[slot]!.keys, keys)) return seenOrders[slot]!.sorted;
+  const sorted = [...keys].sort();
+  seenOrders[nextOrderSlot] = { keys, sorted };
+  nextOrderSlot = (nextOrderSlot + 1) % SEEN_ORDERS_MAX;
+  return sorted;
+}
+
+const SEEN_ORDERS_MAX = 16;
+const seenOrders: Array<{ keys: readonly string[]; sorted: readonly string[] }> = [];
+let nextOrderSlot = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Object keys as JSON strings, remembered: the same few dozen field names come back in every event. */
+const QUOTED_KEYS_MAX = 4096;
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 type Hashable = Pick<Envelope, 'eventId' | 'streamId' | 'streamVersion' | 'partition' | 'occurredAt' | 'metadata'> & { type: string; data: unknown };
+
+/** The fields the hash covers, in canonical (sorted) order. */
+const HASHED_FIELDS = ['data', 'eventId', 'metadata', 'occurredAt', 'partition', 'streamId', 'streamVersion', 'type'] as const satisfies ReadonlyArray<keyof Hashable>;
 
 /**
  * The hash chain: each event's hash covers its content and the previous event's hash in the same
  * partition. The position is not covered (Kafka assigns offsets after the write), the order is.
+ * The content is canonicalJson of the object of HASHED_FIELDS, written here field by field (its
+ * keys are known and sorted) so that `metadataJson`, canonicalJson(event.metadata), can be written
+ * once for every event of a command.
  */
-export function chainHash(prevHash: string, event: Hashable): string {
-  const body = canonicalJson({
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    partition: event.partition,
-    occurredAt: event.occurredAt,
-    data: event.data,
-    metadata: event.metadata,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+export function chainHash(prevHash: string, event: Hashable, metadataJson: string = canonicalJson(event.metadata)): string {
+  return hashOver(prevHash, event, canonicalJson(event.data), metadataJson);
 }
 
+function hashOver(prevHash: string, event: Hashable, dataJson: string, metadataJson: string): string {
+  let body = '{';
+  for (const field of HASHED_FIELDS) {
+    const v = event[field];
+    if (v === undefined) continue;
+    body += `${body.length > 1 ? ',' : ''}"${field}":${field === 'data' ? dataJson : field === 'metadata' ? metadataJson : canonicalJson(v)}`;
+  }
+  return sha256HexOf(`${prevHash}\n${body}}`);
+}
+
+/** The JSON of an event's data and metadata, as a log writes them. */
+export interface ContentJson {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * Where chainEvent keeps the canonical JSON the hash covered, for the logs' encoders: a
+ * non-enumerable property, so copies of the event ({ ...e, position }), JSON and comparisons never
+ * see it (a WeakMap of every event in flight tripled the engine's GC time).
+ */
+const CONTENT_JSON = Symbol('contentJson');
+
+/**
+ * The event chained to `prevHash`: its hash, and the canonical JSON of its data and metadata kept
+ * beside it (contentJson) for the log to write as they are. Events are never changed once chained.
+ */
+export function chainEvent<B extends Hashable>(prevHash: string, body: B, metadataJson: string = canonicalJson(body.metadata)): B & { prevHash: string; hash: string } {
+  const content = { data: canonicalJson(body.data), metadata: metadataJson };
+  const event = { ...body, prevHash, hash: hashOver(prevHash, body, content.data, content.metadata) };
+  Object.defineProperty(event, CONTENT_JSON, { value: content });
+  return event;
+}
+
+/**
+ * The JSON of an event's data and metadata to store: the bytes its hash covered when chainEvent
+ * built it, else (events built elsewhere) JSON.stringify's. Key order means nothing to a reader.
+ */
+export function contentJson(e: NewEvent): ContentJson {
+  return (e as { [CONTENT_JSON]?: ContentJson })[CONTENT_JSON] ?? { data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) };
+}
+
+/** SHA-256 in one call where Node has it (20.12+), the streaming API before. */
+const sha256HexOf: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256HexOf(text);
 }
 
 /** An event of the account aggregate: `e.type` and `e.data` narrow to the account's events. */

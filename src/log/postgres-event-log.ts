@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events } from '../db/schema.ts';
-import { type NewEvent, type StoredEvent, storedEvent } from './envelope.ts';
+import { type NewEvent, type StoredEvent, contentJson, storedEvent } from './envelope.ts';
 import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
 import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
@@ -84,7 +84,7 @@ export class PostgresEventLog implements EventLog {
       // One statement, so one round trip and atomic on its own: the rows go in as one JSON parameter,
       // and only if this writer's epoch is still current. FOR SHARE makes a new writer's epoch bump
       // wait for this append, and every append after the bump sees the new epoch.
-      const json = JSON.stringify(stored.map(toJsonRow));
+      const json = rowsJson(batch, first);
       const inserted = rowsOf<{ n: number }>(
         await this.database.db.execute(sql`
           with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
@@ -175,20 +175,21 @@ export class PostgresEventLog implements EventLog {
 
 type Row = typeof events.$inferSelect;
 
-function toJsonRow(e: StoredEvent): Record<string, unknown> {
-  return {
-    partition: e.partition,
-    position: e.position,
-    event_id: e.eventId,
-    type: e.type,
-    stream_id: e.streamId,
-    stream_version: e.streamVersion,
-    occurred_at: e.occurredAt,
-    data: e.data,
-    metadata: e.metadata,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-  };
+/**
+ * The batch as the JSON array jsonb_to_recordset reads, written by hand: data and metadata are the
+ * JSON the hash chain already wrote (contentJson), so nothing is serialized twice.
+ */
+function rowsJson(batch: readonly NewEvent[], first: number): string {
+  let out = '[';
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i]!;
+    const { data, metadata } = contentJson(e);
+    out +=
+      `${i > 0 ? ',' : ''}{"partition":0,"position":${first + i},"event_id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},` +
+      `"stream_id":${JSON.stringify(e.streamId)},"stream_version":${JSON.stringify(e.streamVersion)},"occurred_at":${JSON.stringify(e.occurredAt)},` +
+      `"data":${data},"metadata":${metadata},"prev_hash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
+  }
+  return `${out}]`;
 }
 
 function fromRow(r: Row): StoredEvent {

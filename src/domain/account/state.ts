@@ -86,7 +86,10 @@ function withHeld(account: ExistingAccount, heldAfter: string): ExistingAccount 
  * stores it, in the second phase of issue 12; absent means no holds.)
  */
 export function availableBalance(a: { status: AccountStatus; balance: Dec; overdraftLimit: Dec; held: Dec }): Dec {
-  return a.status === 'open' ? a.balance.minus(a.held).plus(a.overdraftLimit) : new Dec(0);
+  if (a.status !== 'open') return new Dec(0);
+  // Most accounts hold nothing and have no overdraft: no Decimal to make then.
+  const free = a.held.isZero() ? a.balance : a.balance.minus(a.held);
+  return a.overdraftLimit.isZero() ? free : free.plus(a.overdraftLimit);
 }
 
 type EncodedAccount = [id: string, status: AccountStatus, currency: string, balance: string, overdraftLimit: string, ownerId: string | null, held: string];

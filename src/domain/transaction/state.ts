@@ -54,7 +54,8 @@ export function deriveTransaction(event: DomainEvent, get: (id: string) => Trans
     const before = get(d.transactionId);
     if (before.status === 'recorded') return [];
     const reversed = before.status === 'reversed_first' ? before.reversed : '0';
-    assert(new Dec(reversed).lte(d.amount), () => `transaction ${d.transactionId} reversed beyond its amount`);
+    // Nothing reversed yet (every new movement) needs no Decimal: amounts are positive.
+    assert(reversed === '0' || new Dec(reversed).lte(d.amount), () => `transaction ${d.transactionId} reversed beyond its amount`);
     return [[d.transactionId, { status: 'recorded', id: d.transactionId, kind, payer, payee, currency: d.currency, amount: d.amount, reversed }]];
   };
   switch (event.type) {
