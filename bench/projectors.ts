@@ -7,9 +7,11 @@
  *
  * Profile one projection with `node --cpu-prof --import tsx bench/projectors.ts --only ledger`.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../src/app/storage.ts';
+import type { Database } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { FraudConfig } from '../src/domain/fraud/config.ts';
@@ -66,6 +68,7 @@ async function main() {
     const only = values.only ? new Set(values.only.split(',')) : null;
     for (const projection of projections(models)) {
       if (only && !only.has(projection.name)) continue;
+      const pg0 = await backendCpuMs(database);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       await new ProjectionRunner(database.db, storage.log, projection, { batchSize: Number(values.batch) }).catchUp();
@@ -73,10 +76,31 @@ async function main() {
       const cpu = process.cpuUsage(cpu0);
       // CPU of this process (the projector's side; PostgreSQL's own work is in its server): steadier than events/s on a loaded machine.
       const cpuPer1000 = ((cpu.user + cpu.system) / 1000 / total) * 1000;
-      console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s, ${cpuPer1000.toFixed(1)} CPU ms per 1,000 events)`);
+      const pg = pg0 === null ? null : ((await backendCpuMs(database))! - pg0) / (total / 1000);
+      const pgText = pg === null ? '' : `, PostgreSQL ${pg.toFixed(1)}`;
+      console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s, CPU ms per 1,000 events: bench ${cpuPer1000.toFixed(1)}${pgText})`);
     }
     await storage.close();
   });
+}
+
+/**
+ * CPU ms so far of this database's server backends (user + system, from /proc: Linux, server on this
+ * machine), or null when that cannot be read (PGlite, another host). Backends that ended are not counted.
+ */
+async function backendCpuMs(database: Database): Promise<number | null> {
+  if (!database.sql) return null;
+  const rows = await database.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks * 10; // USER_HZ = 100
 }
 
 runMain(main);
