@@ -3,14 +3,14 @@
  * (PostgreSQL or in-memory PGlite), then catches every projection up from position -1 into empty
  * tables, one after the other, and prints events/s per projection.
  *
- *   npx tsx bench/projectors.ts [--log postgres|pglite] [--events 200000] [--accounts 10000] [--batch 2000] [--only ledger,audit]
+ *   npx tsx bench/projectors.ts [--log postgres|pglite] [--events 200000] [--accounts 10000] [--batch N (default: what `ledger rebuild` takes, 5,000 on a server, 2,000 on PGlite)] [--only ledger,audit]
  *
  * Profile one projection with `node --cpu-prof --import tsx bench/projectors.ts --only ledger`.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { openStorage } from '../src/app/storage.ts';
+import { SERVER_BATCH, openStorage } from '../src/app/storage.ts';
 import type { Database } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
@@ -24,12 +24,14 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200000' },
     log: { type: 'string', default: 'postgres' },
     accounts: { type: 'string', default: '10000' },
-    batch: { type: 'string', default: '2000' },
+    batch: { type: 'string' },
     only: { type: 'string', default: '' },
   },
 });
 const targetEvents = Number(values.events);
 const accountCount = Number(values.accounts);
+// As storage.catchUp (ledger rebuild, tools): the batch a real catch-up takes.
+const batchSize = values.batch ? Number(values.batch) : values.log === 'pglite' ? 2000 : SERVER_BATCH;
 
 let seq = 0;
 const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: 'h'.repeat(64), correlationId: 'bench', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: '127.0.0.1', userAgent: 'bench', requestId: null } });
@@ -55,7 +57,7 @@ async function writeLog(engine: LedgerEngine): Promise<void> {
 }
 
 async function main() {
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${values.batch}`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${batchSize}`);
   await withScratchDatabase(values.log, 'ledger_bench_projectors', async (database) => {
     const storage = await openStorage(loadEnv({}), { database });
     const engine = new LedgerEngine(storage.log, {});
@@ -71,7 +73,7 @@ async function main() {
       const pg0 = await backendCpuMs(database);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      await new ProjectionRunner(database.db, storage.log, projection, { batchSize: Number(values.batch) }).catchUp();
+      await new ProjectionRunner(database.db, storage.log, projection, { batchSize }).catchUp();
       const secs = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       // CPU of this process (the projector's side; PostgreSQL's own work is in its server): steadier than events/s on a loaded machine.
