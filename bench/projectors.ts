@@ -3,13 +3,15 @@
  * (PostgreSQL or in-memory PGlite), then catches every projection up from position -1 into empty
  * tables, one after the other, and prints events/s per projection.
  *
- *   npx tsx bench/projectors.ts [--log postgres|pglite] [--events 200000] [--accounts 10000] [--batch 2000] [--only ledger,audit]
+ *   npx tsx bench/projectors.ts [--log postgres|pglite] [--events 200000] [--accounts 10000] [--batch N (default: what `ledger rebuild` takes, 5,000 on a server, 2,000 on PGlite)] [--only ledger,audit]
  *
  * Profile one projection with `node --cpu-prof --import tsx bench/projectors.ts --only ledger`.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { openStorage } from '../src/app/storage.ts';
+import { SERVER_BATCH, openStorage } from '../src/app/storage.ts';
+import type { Database } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { type CommandContext, LedgerEngine } from '../src/engine/ledger-engine.ts';
 import { FraudConfig } from '../src/domain/fraud/config.ts';
@@ -22,12 +24,14 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200000' },
     log: { type: 'string', default: 'postgres' },
     accounts: { type: 'string', default: '10000' },
-    batch: { type: 'string', default: '2000' },
+    batch: { type: 'string' },
     only: { type: 'string', default: '' },
   },
 });
 const targetEvents = Number(values.events);
 const accountCount = Number(values.accounts);
+// As storage.catchUp (ledger rebuild, tools): the batch a real catch-up takes.
+const batchSize = values.batch ? Number(values.batch) : values.log === 'pglite' ? 2000 : SERVER_BATCH;
 
 let seq = 0;
 const ctx = (): CommandContext => ({ commandId: `bench-${++seq}`, requestHash: 'h'.repeat(64), correlationId: 'bench', causationId: null, actor: 'bench', actorRole: 'admin', origin: { ip: '127.0.0.1', userAgent: 'bench', requestId: null } });
@@ -53,7 +57,7 @@ async function writeLog(engine: LedgerEngine): Promise<void> {
 }
 
 async function main() {
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${values.batch}`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; log: ${values.log}; ${targetEvents} events, batch ${batchSize}`);
   await withScratchDatabase(values.log, 'ledger_bench_projectors', async (database) => {
     const storage = await openStorage(loadEnv({}), { database });
     const engine = new LedgerEngine(storage.log, {});
@@ -66,17 +70,39 @@ async function main() {
     const only = values.only ? new Set(values.only.split(',')) : null;
     for (const projection of projections(models)) {
       if (only && !only.has(projection.name)) continue;
+      const pg0 = await backendCpuMs(database);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      await new ProjectionRunner(database.db, storage.log, projection, { batchSize: Number(values.batch) }).catchUp();
+      await new ProjectionRunner(database.db, storage.log, projection, { batchSize }).catchUp();
       const secs = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       // CPU of this process (the projector's side; PostgreSQL's own work is in its server): steadier than events/s on a loaded machine.
       const cpuPer1000 = ((cpu.user + cpu.system) / 1000 / total) * 1000;
-      console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s, ${cpuPer1000.toFixed(1)} CPU ms per 1,000 events)`);
+      const pg = pg0 === null ? null : ((await backendCpuMs(database))! - pg0) / (total / 1000);
+      const pgText = pg === null ? '' : `, PostgreSQL ${pg.toFixed(1)}`;
+      console.log(`catch-up ${projection.name.padEnd(15)} ${String(Math.round(total / secs)).padStart(7)} events/s (${total} events in ${secs.toFixed(1)} s, CPU ms per 1,000 events: bench ${cpuPer1000.toFixed(1)}${pgText})`);
     }
     await storage.close();
   });
+}
+
+/**
+ * CPU ms so far of this database's server backends (user + system, from /proc: Linux, server on this
+ * machine), or null when that cannot be read (PGlite, another host). Backends that ended are not counted.
+ */
+async function backendCpuMs(database: Database): Promise<number | null> {
+  if (!database.sql) return null;
+  const rows = await database.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks * 10; // USER_HZ = 100
 }
 
 runMain(main);

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/client.ts';
+import { assert } from '../assert.ts';
+import { type Db, type Executor, rowsOf } from '../db/client.ts';
 import { projectionCheckpoints } from '../db/schema.ts';
 import type { StoredEvent } from '../log/envelope.ts';
 import type { Projection } from './projection.ts';
@@ -12,29 +13,31 @@ export async function readCheckpoint(db: Executor, projection: string, partition
   return rows[0]?.position ?? -1;
 }
 
+/** Moves a checkpoint row that lockCheckpoint locked (so it exists) in this transaction. */
 async function writeCheckpoint(tx: Executor, projection: string, partition: number, position: number): Promise<void> {
-  await tx
-    .insert(projectionCheckpoints)
-    .values({ projection, partition, position })
-    .onConflictDoUpdate({
-      target: [projectionCheckpoints.projection, projectionCheckpoints.partition],
-      set: { position, updatedAt: sql`now()` },
-    });
+  await tx.execute(sql`update projection_checkpoints set position = ${position}, updated_at = now() where projection = ${projection} and partition = ${partition}`);
 }
 
 /**
  * Locks a projection's checkpoint row for the rest of the transaction and returns its position.
  * Two runners of one projection (a catch-up beside the live loop, or two processes) then apply a
- * batch one after the other, and the second sees that the checkpoint moved.
+ * batch one after the other, and the second sees that the checkpoint moved. The row exists after the
+ * first batch, so a batch takes this one statement (plus writeCheckpoint's); only the first inserts it.
  */
 async function lockCheckpoint(tx: Executor, projection: string, partition: number): Promise<number> {
-  await tx.insert(projectionCheckpoints).values({ projection, partition, position: -1 }).onConflictDoNothing();
-  const rows = await tx
-    .select({ position: projectionCheckpoints.position })
-    .from(projectionCheckpoints)
-    .where(and(eq(projectionCheckpoints.projection, projection), eq(projectionCheckpoints.partition, partition)))
-    .for('update');
-  return rows[0]?.position ?? -1;
+  const locked = await selectForUpdate(tx, projection, partition);
+  if (locked !== null) return locked;
+  await tx.execute(sql`insert into projection_checkpoints (projection, partition, position) values (${projection}, ${partition}, -1) on conflict do nothing`);
+  const created = await selectForUpdate(tx, projection, partition);
+  assert(created !== null, `checkpoint row of ${projection}/${partition} missing after its insert`);
+  return created;
+}
+
+async function selectForUpdate(tx: Executor, projection: string, partition: number): Promise<number | null> {
+  const rows = rowsOf<{ position: string | number | bigint }>(
+    await tx.execute(sql`select position from projection_checkpoints where projection = ${projection} and partition = ${partition} for update`),
+  );
+  return rows[0] ? Number(rows[0].position) : null;
 }
 
 export interface Applied {

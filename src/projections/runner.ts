@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { StoredEvent } from '../log/envelope.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { applyOnce, readCheckpoint } from './checkpoints.ts';
 import type { Projection, Projector } from './projection.ts';
@@ -24,6 +25,8 @@ export class ProjectionRunner implements Projector {
   private stopped = false;
   private loops: Promise<void>[] = [];
   readonly positions = new Map<number, number>();
+  /** Per partition, the next page read while the current batch is applied. */
+  private readonly ahead = new Map<number, { after: number; page: Promise<StoredEvent[]> }>();
 
   constructor(
     private readonly db: Db,
@@ -58,12 +61,30 @@ export class ProjectionRunner implements Projector {
   }
 
   private async step(partition: number, position: number): Promise<number> {
-    const batch = await this.log.read(partition, position, this.options.batchSize ?? 1000);
+    const size = this.options.batchSize ?? 1000;
+    const batch = await this.read(partition, position, size);
     if (batch.length === 0) return position;
+    // A full page: more is likely waiting, so the next page is read while this one is applied.
+    if (batch.length === size) this.readAhead(partition, batch[batch.length - 1]!.position, size);
     const applied = await applyOnce(this.db, this.projection, partition, batch);
     this.positions.set(partition, applied.position);
     if (applied.count > 0) this.options.onBatch?.(this.projection.name, partition, applied.position, applied.count);
     return applied.position;
+  }
+
+  /** The page after `after`: the one read ahead if it starts there, else read now (a page read ahead for another place is dropped). */
+  private read(partition: number, after: number, size: number): Promise<StoredEvent[]> {
+    const ahead = this.ahead.get(partition);
+    this.ahead.delete(partition);
+    if (ahead && ahead.after === after) return ahead.page;
+    return this.log.read(partition, after, size);
+  }
+
+  /** Starts reading the page after `after`; the log's events never change, so it stays valid until used. */
+  private readAhead(partition: number, after: number, size: number): void {
+    const page = this.log.read(partition, after, size);
+    page.catch(() => {}); // a failed read ahead fails again (and is reported) when step() awaits it, or is never used
+    this.ahead.set(partition, { after, page });
   }
 
   private async run(partition: number): Promise<void> {

@@ -36,9 +36,7 @@ export const glPostings = pgTable(
     currency: text('currency').notNull(),
     occurredAt: text('occurred_at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.eventId, t.line] }),
-    index('gl_postings_account_time_idx').on(t.glAccount, t.occurredAt),
-    index('gl_postings_position_idx').on(t.partition, t.position),
-  ],
+  // No index on (partition, position): reports bound postings by the snapshot's position, which nearly
+  // every row is at or below, so such an index never serves a query and only costs its writes.
+  (t) => [primaryKey({ columns: [t.eventId, t.line] }), index('gl_postings_account_time_idx').on(t.glAccount, t.occurredAt)],
 );
