@@ -5,6 +5,7 @@ import { type EventLog, partitionOf } from '../log/event-log.ts';
 import { kafkaEventLogOptions } from '../log/kafka-config.ts';
 import type { KafkaEventLogOptions } from '../log/kafka-event-log.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
+import { SharedReads } from '../log/shared-reads.ts';
 import { WriterLease } from '../log/writer-lease.ts';
 import type { Projection, Projector } from '../projections/projection.ts';
 import { ProjectionRunner } from '../projections/runner.ts';
@@ -22,6 +23,8 @@ export interface KafkaSetup extends KafkaTopology {
 export interface ProjectorOptions {
   /** Embedded log: after a short batch, wait this long so the next gathers more (default 20 ms on PGlite, 2 ms on a server). */
   coalesceMs?: number;
+  /** Embedded log: events per batch at most (default 1,000 on PGlite, SERVER_BATCH on a server). */
+  batchSize?: number;
   onError?: (err: unknown, projection: string) => void;
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
 }
@@ -34,6 +37,11 @@ export interface Storage {
   readonly kafka: KafkaSetup | null;
   /** Starts a projector fed by this log: a polling runner on the embedded log, a consumer group on Kafka. */
   startProjector(projection: Projection, options?: ProjectorOptions): Promise<Projector>;
+  /**
+   * Starts one projector per projection, as startProjector does; on the embedded log they read through
+   * one SharedReads, so each page of events is read and parsed once for all of them, not once each.
+   */
+  startProjectors(projections: readonly Projection[], options?: ProjectorOptions): Promise<Projector[]>;
   /** Brings projections up to the log's current end from this process, one after the other (tools, rebuild). */
   catchUp(projections: readonly Projection[], onDone?: (projection: string, ms: number) => void): Promise<void>;
   close(): Promise<void>;
@@ -94,24 +102,32 @@ function kafkaSetup(options: KafkaEventLogOptions): KafkaSetup {
 export const SERVER_BATCH = 5000;
 
 function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, close: () => Promise<void>): Storage {
+  /** A projector on Kafka (its consumer group), or a polling runner reading the embedded log through `reads`. */
+  async function startProjector(projection: Projection, reads: EventLog, options: ProjectorOptions): Promise<Projector> {
+    if (kafka) {
+      const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
+      const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...options });
+      await runner.start();
+      return runner;
+    }
+    // PGlite shares one thread with the API: fewer, larger batches there, each short enough not to
+    // stall it. A server takes up to 5,000 events per batch when behind (bulk): ~30% faster catch-up
+    // than 1,000 (bench/projectors.ts --batch, BENCHMARKS.md).
+    const pglite = database.kind === 'pglite';
+    const runner = new ProjectionRunner(database.db, reads, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...options });
+    runner.start();
+    return runner;
+  }
   return {
     database,
     log,
     kafka,
-    async startProjector(projection, options = {}) {
-      if (kafka) {
-        const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
-        const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...options });
-        await runner.start();
-        return runner;
-      }
-      // PGlite shares one thread with the API: fewer, larger batches there, each short enough not to
-      // stall it. A server takes up to 5,000 events per batch when behind (bulk): ~30% faster catch-up
-      // than 1,000 (bench/projectors.ts --batch, BENCHMARKS.md).
-      const pglite = database.kind === 'pglite';
-      const runner = new ProjectionRunner(database.db, log, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...options });
-      runner.start();
-      return runner;
+    startProjector: (projection, options = {}) => startProjector(projection, log, options),
+    async startProjectors(projections, options = {}) {
+      const reads = kafka ? log : new SharedReads(log);
+      const started: Projector[] = [];
+      for (const projection of projections) started.push(await startProjector(projection, reads, options));
+      return started;
     },
     async catchUp(projections, onDone) {
       for (const projection of projections) {

@@ -16,14 +16,12 @@ import type { App } from '../http/context.ts';
 import { type EventLog, LogUnavailableError } from '../log/event-log.ts';
 import { type Metrics, createMetrics, instrumentBus, instrumentLog, projectorLagSource } from '../observability/metrics.ts';
 import type { Projector } from '../projections/projection.ts';
-import { ProjectionRunner } from '../projections/runner.ts';
-import { SharedReads } from '../log/shared-reads.ts';
 import { projectedPositions } from '../read-models/read-model.ts';
 import { type ReadModels, projections, readModels } from '../read-models/registry.ts';
 import { reportContext } from '../reports/report.ts';
 import { loadFraudConfig } from './fraud-config.ts';
 import type { Logger } from './logger.ts';
-import { SERVER_BATCH, type Storage, openStorage } from './storage.ts';
+import { type Storage, openStorage } from './storage.ts';
 /** What a process does: the writer, projectors, HTTP API nodes; `all` (the default) is every one. */
 export type Role = 'engine' | 'projector' | 'api';
 export const ROLES: readonly Role[] = ['engine', 'projector', 'api'];
@@ -224,26 +222,10 @@ async function serveCommandsWhileWriter(engine: LedgerEngine, start: () => Promi
   closers.push(close);
 }
 
-/**
- * One projector per read model, fed by this storage's log. On the embedded log they read through one
- * SharedReads: each page of events is read and parsed once for all of them, not once per projector.
- */
+/** One projector per read model, fed by this storage's log. */
 async function startProjectors(storage: Storage, models: ReadModels, logger: Logger, closers: Closers): Promise<Projector[]> {
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
-  const started: Projector[] = [];
-  const shared = storage.kafka ? null : new SharedReads(storage.log);
-  // As storage.startProjector: PGlite shares this thread with the API, so smaller batches gathered for longer there.
-  const pglite = storage.database.kind === 'pglite';
-  const options = { onError, coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH };
-  for (const projection of projections(models)) {
-    if (!shared) {
-      started.push(await storage.startProjector(projection, { onError }));
-      continue;
-    }
-    const runner = new ProjectionRunner(storage.database.db, shared, projection, options);
-    runner.start();
-    started.push(runner);
-  }
+  const started = await storage.startProjectors(projections(models), { onError });
   closers.push(async () => void (await Promise.all(started.map((p) => p.stop()))));
   return started;
 }

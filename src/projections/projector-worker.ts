@@ -10,9 +10,6 @@ import { SERVER_BATCH, openStorage } from '../app/storage.ts';
 import type { Env } from '../config/env.ts';
 import { projections, readModels } from '../read-models/registry.ts';
 import { readCheckpoint } from './checkpoints.ts';
-import type { Projector } from './projection.ts';
-import { ProjectionRunner } from './runner.ts';
-import { SharedReads } from '../log/shared-reads.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const port = parentPort!;
@@ -39,18 +36,8 @@ async function main(): Promise<void> {
     post({ kind: 'error', name, message: (err as Error).message });
   };
   const onBatch = (name: string, partition: number, position: number) => post({ kind: 'batch', name, partition, position });
-  const started: Projector[] = [];
   // Off the HTTP thread, a batch may gather for longer: fewer transactions, lag still well under 1 s.
-  // On the embedded log the projectors read through one SharedReads: each page is read and parsed once.
-  const options = { onError, onBatch, coalesceMs: COALESCE_MS, batchSize: SERVER_BATCH };
-  const shared = storage.kafka ? null : new SharedReads(storage.log);
-  for (const projection of all) {
-    if (shared) {
-      const runner = new ProjectionRunner(storage.database.db, shared, projection, options);
-      runner.start();
-      started.push(runner);
-    } else started.push(await storage.startProjector(projection, options));
-  }
+  const started = await storage.startProjectors(all, { onError, onBatch, coalesceMs: COALESCE_MS, batchSize: SERVER_BATCH });
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'catchUp') {
       const projector = started.find((p) => p.name === message.name);
