@@ -1,6 +1,5 @@
-import { getRandomValues } from 'node:crypto';
-import { V7Generator } from 'uuidv7';
 import { assert, unreachable } from '../assert.ts';
+import { newId } from '../ids.ts';
 import type { AccountState } from '../domain/account/index.ts';
 import { type BatchItemResult, type ExecuteBatch, batchItemResults } from '../domain/batch/index.ts';
 import type { AggregateName, AggregateStates, DomainCommand } from '../domain/decider.ts';
@@ -95,24 +94,6 @@ interface InFlight {
 type Failed = { error: unknown };
 type Settled = ExecuteResult | Failed;
 
-/**
- * Event ids: UUIDv7 (monotonic within the generator), their random bits drawn 1,024 words at a time
- * (the library's default draws 8 at a time: a crypto call every few events).
- */
-function eventIds(): () => string {
-  const words = new Uint32Array(1024);
-  let next = words.length;
-  const nextUint32 = (): number => {
-    if (next === words.length) {
-      getRandomValues(words);
-      next = 0;
-    }
-    return words[next++]!;
-  };
-  const generator = new V7Generator({ nextUint32 });
-  return () => generator.generate().toString();
-}
-
 /** With nothing in flight on a pipelined log, a queue of at least twice this many commands is split into two batches. */
 const SPLIT_AT = 32;
 
@@ -177,7 +158,7 @@ export class LedgerEngine {
   }
 
   private newMachine(): LedgerStateMachine {
-    return new LedgerStateMachine({ partitions: this.log.partitions, newId: eventIds(), idempotencyMemory: this.options.idempotencyMemory });
+    return new LedgerStateMachine({ partitions: this.log.partitions, newId, idempotencyMemory: this.options.idempotencyMemory });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { newId } from './ids.ts';
+import { newId } from '../ids.ts';
 import type { CommandContext } from '../engine/ledger-engine.ts';
 import { canonicalJson, sha256Hex } from '../log/envelope.ts';
 import type { AppEnv } from './context.ts';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { newId } from '../ids.ts';
+import { newId } from '../../ids.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import type { BatchItem } from '../../domain/batch/commands.ts';
 import { batchItemResults } from '../../domain/batch/results.ts';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { newId } from '../ids.ts';
+import { newId } from '../../ids.ts';
 import { eventOf } from '../../log/envelope.ts';
 import { commandContext } from '../commands.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';

@@ -2,12 +2,12 @@ import { randomFillSync } from 'node:crypto';
 import { V7Generator } from 'uuidv7';
 
 /**
- * Random 32-bit words drawn 256 at a time: the uuidv7 package's own source draws 8 per
- * getRandomValues call, about one call per three ids, and on the request path that call
- * cost more than the rest of the id.
+ * Random 32-bit words drawn 1,024 at a time: the uuidv7 package's own source draws 8 per
+ * getRandomValues call, about one call per three ids, and on the request path (and for every
+ * event the engine writes) that call cost more than the rest of the id.
  */
 class BufferedRandom {
-  private readonly words = new Uint32Array(256);
+  private readonly words = new Uint32Array(1024);
   private next = this.words.length;
 
   nextUint32(): number {
@@ -21,7 +21,7 @@ class BufferedRandom {
 
 const generator = new V7Generator(new BufferedRandom());
 
-/** A new UUIDv7 (time-ordered, monotonic within this process), as the uuidv7 package makes them. */
+/** A new UUIDv7 (time-ordered, monotonic within this process), as the uuidv7 package makes them: request, transaction and event ids. */
 export function newId(): string {
   return generator.generate().toString();
 }
