@@ -1,4 +1,5 @@
 import { type AnyColumn, type SQL, and, asc, gte, inArray, sql } from 'drizzle-orm';
+import { assert } from '../../assert.ts';
 import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
 import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
@@ -111,8 +112,8 @@ export async function loadWindows(tx: Tx, touched: Touched, horizons: Horizons, 
  */
 export function keepWindows(cache: AccountCache, windows: Windows, loaded: Loaded, touched: Touched, horizons: Horizons, written: { profiles: Iterable<string>; activity: Iterable<string> }): void {
   // Rows the batch wrote for accounts it did not read would leave a stale copy in the cache.
-  for (const id of written.profiles) if (!loaded.profiles.has(id)) throw new Error(`anomaly cache: profile of ${id} written but not read`);
-  for (const id of written.activity) if (!loaded.windows.has(id)) throw new Error(`anomaly cache: activity of ${id} written but its window not read`);
+  for (const id of written.profiles) assert(loaded.profiles.has(id), () => `anomaly cache: profile of ${id} written but not read`);
+  for (const id of written.activity) assert(loaded.windows.has(id), () => `anomaly cache: activity of ${id} written but its window not read`);
   for (const id of loaded.profiles) {
     const profile = windows.profiles.get(id) ?? null;
     cache.putProfile(id, profile, profile ? (windows.risk.get(id) ?? { score: 0, at: null, factors: null }) : undefined);
