@@ -5,7 +5,7 @@
  * Short rounds alternate between the setups, because PGlite slows down as its tables grow: both
  * sides then see the same growth. The figure is the total transfers over the total time per setup.
  */
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../src/ids.ts';
 import { type System, startSystem } from '../src/app/system.ts';
 import { silentLogger } from '../src/app/logger.ts';
 import { loadEnv } from '../src/config/env.ts';
@@ -71,8 +71,8 @@ function viaEngine(s: Setup) {
   return async (i: number) => {
     const [from, to] = i % 2 ? [s.a, s.b] : [s.b, s.a];
     await s.system.engine!.execute(
-      { type: 'Transfer', transactionId: uuidv7(), fromAccountId: from, toAccountId: to, amount: '0.01', reference: null, metadata: {} },
-      { commandId: uuidv7(), requestHash: 'bench', correlationId: 'bench', causationId: null, actor: 'key:bench', actorRole: 'teller', origin: { ip: null, userAgent: null, requestId: null } },
+      { type: 'Transfer', transactionId: newId(), fromAccountId: from, toAccountId: to, amount: '0.01', reference: null, metadata: {} },
+      { commandId: newId(), requestHash: 'bench', correlationId: 'bench', causationId: null, actor: 'key:bench', actorRole: 'teller', origin: { ip: null, userAgent: null, requestId: null } },
     );
   };
 }

@@ -5,7 +5,7 @@
  * Usage: npx tsx bench/fraud.ts [pglite|postgres]   (postgres uses TEST_DATABASE_URL or 127.0.0.1:5432)
  */
 import { sql } from 'drizzle-orm';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../src/ids.ts';
 import { silentLogger } from '../src/app/logger.ts';
 import { startSystem } from '../src/app/system.ts';
 import { loadEnv } from '../src/config/env.ts';
@@ -44,11 +44,11 @@ for (const batchSize of [1000, 5000]) {
 }
 
 // (2) 100,000 alerts seeded directly, then the list endpoint under typical filters.
-const accountIds = Array.from({ length: 5000 }, () => uuidv7());
+const accountIds = Array.from({ length: 5000 }, () => newId());
 const base = Date.parse('2025-01-01T00:00:00Z');
 const rows: (typeof alerts.$inferInsert)[] = [];
 for (let i = 0; i < 100_000; i++) {
-  const eventId = uuidv7();
+  const eventId = newId();
   const rule = RULE_IDS[i % RULE_IDS.length]!;
   const acct = accountIds[(i * 7919) % accountIds.length]!;
   const at = new Date(base + i * 60_000).toISOString();

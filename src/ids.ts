@@ -21,7 +21,7 @@ class BufferedRandom {
 
 const generator = new V7Generator(new BufferedRandom());
 
-/** A new UUIDv7 (time-ordered, monotonic within this process), as the uuidv7 package makes them: request, transaction and event ids. */
+/** A new UUIDv7 (time-ordered, monotonic within this process), as the uuidv7 package makes them: every id the service mints (accounts, holds, transactions, cases, events, requests, instances). */
 export function newId(): string {
   return generator.generate().toString();
 }

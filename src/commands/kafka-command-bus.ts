@@ -1,6 +1,6 @@
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
 import { groupJoined } from './group-join.ts';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
@@ -51,7 +51,7 @@ export class KafkaCommandBus implements CommandBus {
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private readonly pending = new Map<string, { resolve: (r: ExecuteResult) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
-  readonly instanceId = `api-${uuidv7()}`;
+  readonly instanceId = `api-${newId()}`;
 
   constructor(
     private readonly topology: KafkaTopology,
@@ -90,7 +90,7 @@ export class KafkaCommandBus implements CommandBus {
 
   async execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (!this.producer) throw new LogUnavailableError('the command bus is not started');
-    const requestId = uuidv7();
+    const requestId = newId();
     const budgetMs = this.timeoutMs + batchAllowanceMs(command);
     const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + budgetMs, command, ctx };
     const result = new Promise<ExecuteResult>((resolve, reject) => {

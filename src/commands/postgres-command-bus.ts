@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import type { CommandContext, EngineCommand, ExecuteResult } from '../engine/ledger-engine.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
@@ -39,7 +39,7 @@ interface Waiting {
  * same Idempotency-Key (the command id travels in the message) answers its first result.
  */
 export class PostgresCommandBus implements CommandBus {
-  readonly instanceId = `api-${uuidv7()}`;
+  readonly instanceId = `api-${newId()}`;
   private readonly pending = new Map<string, Waiting>();
   private readonly fetchReplies = coalesced(() => this.readReplies());
   private unlisten: (() => Promise<void>) | null = null;
@@ -69,7 +69,7 @@ export class PostgresCommandBus implements CommandBus {
 
   async execute(command: EngineCommand, ctx: CommandContext): Promise<ExecuteResult> {
     if (!this.unlisten) throw new LogUnavailableError('the command bus is not started');
-    const requestId = uuidv7();
+    const requestId = newId();
     const waitMs = Math.min(this.timeoutMs + batchAllowanceMs(command), this.maxWaitMs);
     const message: CommandMessage = { v: 1, requestId, replyTo: this.instanceId, deadline: Date.now() + waitMs, command, ctx };
     const answer = new Promise<ExecuteResult>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import { LogUnavailableError } from '../log/event-log.ts';
 import type { CommandBus } from './command-bus.ts';
 import { coalesced } from './coalesced.ts';
@@ -30,7 +30,7 @@ type Claimed = { request_id: string; message: string; live: boolean };
  * for the next writer.
  */
 export class PostgresCommandServer {
-  private readonly instanceId = `writer-${uuidv7()}`;
+  private readonly instanceId = `writer-${newId()}`;
   private readonly claim: () => void;
   private readonly flush: () => void;
   private replies: Array<{ requestId: string; reply: string }> = [];

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../ids.ts';
 import { availableBalance } from '../../domain/account/index.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
@@ -89,7 +89,7 @@ function openAccountRoute(app: App, deps: AccountRouteDeps): void {
       checkOverdraft(body.overdraftLimit, c.get('principal').role, deps.overdraft ?? DEFAULT_OVERDRAFT);
       const ctx = commandContext(c, 'open-account', body);
       const { events, replayed } = await deps.commands.execute(
-        { type: 'OpenAccount', accountId: uuidv7(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
+        { type: 'OpenAccount', accountId: newId(), currency: body.currency, overdraftLimit: body.overdraftLimit ?? '0', ownerId: body.ownerId ?? null, metadata: body.metadata ?? {} },
         ctx,
       );
       const account = openedAccount(eventOf(events, 'AccountOpened'));
@@ -155,7 +155,7 @@ function movementRoutes(app: App, deps: AccountRouteDeps): void {
         const ctx = commandContext(c, kind, { id, ...body });
         const command = {
           accountId: id,
-          transactionId: uuidv7(),
+          transactionId: newId(),
           amount: body.amount,
           reference: body.reference ?? null,
           channel: body.channel ?? null,

@@ -3,6 +3,7 @@ import type { AuditReadModel } from '../../read-models/audit/index.ts';
 import { type AuditCursor, type AuditEntry as AuditEntryView, auditWhere, toAuditEntry } from '../../read-models/audit/queries.ts';
 import type { LedgerReadModel } from '../../read-models/ledger/index.ts';
 import type { EventLog } from '../../log/event-log.ts';
+import { keysetPage } from '../../keyset-page.ts';
 import { parsePeriod } from '../../reports/period.ts';
 import { CHAIN_BREAK_REASONS, ChainVerifier } from '../../verify/verify-ledger.ts';
 import type { App } from '../context.ts';
@@ -94,9 +95,8 @@ export function auditRoutes(app: App, { audit, ledger, log, waitMs }: AuditRoute
       }
       const position = await audit.position(0);
       const rows = await audit.queries.page(auditWhere({ ...period, accountId: q.accountId, actor: q.actor, type: q.type }), after, q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const tail = page[page.length - 1];
-      return c.json({ items: page.map(toAuditEntry), nextCursor: rows.length > q.limit && tail ? `${tail.partition}:${tail.position}` : null, position }, 200);
+      const page = keysetPage(rows, q.limit, (tail) => `${tail.partition}:${tail.position}`);
+      return c.json({ items: page.items.map(toAuditEntry), nextCursor: page.next, position }, 200);
     },
   );
 

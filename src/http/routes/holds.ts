@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../ids.ts';
 import type { CommandBus } from '../../commands/command-bus.ts';
 import { formatAmount } from '../../domain/money.ts';
 import { type StoredEvent, eventOf } from '../../log/envelope.ts';
@@ -38,7 +38,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       const { events, replayed } = await deps.commands.execute(
         {
           type: 'PlaceHold',
-          holdId: uuidv7(),
+          holdId: newId(),
           accountId: body.accountId,
           amount: body.amount,
           counterpartyAccountId: body.counterpartyAccountId ?? null,
@@ -73,7 +73,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       const body = c.req.valid('json');
       const ctx = commandContext(c, `capture:${id}`, body);
       const { events, replayed } = await deps.commands.execute(
-        { type: 'CaptureHold', holdId: id, transactionId: uuidv7(), amount: body.amount ?? null, reference: body.reference ?? null, metadata: body.metadata ?? {} },
+        { type: 'CaptureHold', holdId: id, transactionId: newId(), amount: body.amount ?? null, reference: body.reference ?? null, metadata: body.metadata ?? {} },
         ctx,
       );
       const captured = eventOf(events, 'HoldCaptured');
@@ -154,7 +154,7 @@ export function holdRoutes(app: App, deps: HoldRouteDeps): void {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const ctx = commandContext(c, `reversal:${id}`, body);
-      const { events, replayed } = await deps.commands.execute({ type: 'ReverseTransaction', reversalId: uuidv7(), transactionId: id, amount: body.amount ?? null, reason: body.reason, metadata: body.metadata ?? {} }, ctx);
+      const { events, replayed } = await deps.commands.execute({ type: 'ReverseTransaction', reversalId: newId(), transactionId: id, amount: body.amount ?? null, reason: body.reason, metadata: body.metadata ?? {} }, ctx);
       const debit = events.find((e) => e.type === 'ReversalDebited');
       const credit = events.find((e) => e.type === 'ReversalCredited');
       const leg = (debit ?? credit)!;

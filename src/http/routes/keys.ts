@@ -4,6 +4,7 @@ import type { ApiKeyRecord, KeyStore } from '../../auth/key-store.ts';
 import type { Logger } from '../../app/logger.ts';
 import { ROLES } from '../../auth/roles.ts';
 import type { App } from '../context.ts';
+import { keysetPage } from '../../keyset-page.ts';
 import { ApiProblem } from '../problem.ts';
 import { Id, problemResponses } from '../schemas.ts';
 
@@ -79,8 +80,8 @@ export function keyRoutes(app: App, deps: { keys: KeyStore; logger: Logger }): v
     async (c) => {
       const q = c.req.valid('query');
       const rows = await deps.keys.list(q.limit + 1, q.after ?? null);
-      const page = rows.slice(0, q.limit);
-      return c.json({ items: page.map(wire), nextAfter: rows.length > q.limit ? page[page.length - 1]!.id : null }, 200);
+      const page = keysetPage(rows, q.limit, (k) => k.id);
+      return c.json({ items: page.items.map(wire), nextAfter: page.next }, 200);
     },
   );
 

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, balances, holds } from '../../db/schema.ts';
 import { formatAmount } from '../../domain/money.ts';
+import { keysetPage } from '../../keyset-page.ts';
 import type { Dec } from '../../domain/money.ts';
 
 export interface HoldView {
@@ -51,8 +52,8 @@ export function listingQueries(db: Db) {
         .where(before === null ? eq(holds.accountId, accountId) : and(eq(holds.accountId, accountId), lt(holds.id, before)))
         .orderBy(desc(holds.id))
         .limit(limit + 1);
-      const page = rows.slice(0, limit);
-      return { items: page.map(holdView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      const page = keysetPage(rows, limit, (h) => h.id);
+      return { items: page.items.map(holdView), nextCursor: page.next };
     },
 
     /** Account ids in id order after the cursor, filtered. */
@@ -64,8 +65,8 @@ export function listingQueries(db: Db) {
         after !== null ? gt(accounts.id, after) : undefined,
       );
       const rows = await db.select({ id: accounts.id }).from(accounts).where(where).orderBy(asc(accounts.id)).limit(limit + 1);
-      const page = rows.slice(0, limit).map((r) => r.id);
-      return { ids: page, nextCursor: rows.length > limit ? page[page.length - 1]! : null };
+      const page = keysetPage(rows, limit, (r) => r.id);
+      return { ids: page.items.map((r) => r.id), nextCursor: page.next };
     },
 
     /** An owner's totals per currency: balance, held and account count (closed accounts included, at zero). */

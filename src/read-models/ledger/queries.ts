@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { accounts, balances, journalEntries } from '../../db/schema.ts';
 import { availableBalance } from '../../domain/account/state.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
+import { keysetPage } from '../../keyset-page.ts';
 import { partitionOf } from '../../log/event-log.ts';
 import { listingQueries } from './listing.ts';
 
@@ -85,9 +86,9 @@ export function accountQueries(db: Db, partitions: number) {
         .where(beforeVersion === null ? eq(journalEntries.accountId, accountId) : and(eq(journalEntries.accountId, accountId), lt(journalEntries.streamVersion, beforeVersion)))
         .orderBy(desc(journalEntries.streamVersion))
         .limit(limit + 1);
-      const page = rows.slice(0, limit);
+      const page = keysetPage(rows, limit, (r) => r.streamVersion);
       return {
-        items: page.map((r) => ({
+        items: page.items.map((r) => ({
           transactionId: r.transactionId,
           kind: r.kind,
           amount: fmt(r.amount, r.currency),
@@ -99,7 +100,7 @@ export function accountQueries(db: Db, partitions: number) {
           version: r.streamVersion,
           position: r.position,
         })),
-        nextVersion: rows.length > limit ? page[page.length - 1]!.streamVersion : null,
+        nextVersion: page.next,
       };
     },
 

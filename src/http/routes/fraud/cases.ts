@@ -1,5 +1,5 @@
 import { createRoute, type z } from '@hono/zod-openapi';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../../../ids.ts';
 import type { CaseCommand } from '../../../domain/case/commands.ts';
 import type { StoredEvent } from '../../../log/envelope.ts';
 import { lastOf } from '../../../log/envelope.ts';
@@ -66,7 +66,7 @@ export function caseRoutes(app: App, d: FraudRouteDeps): void {
       const body = c.req.valid('json');
       const alertIds = body.alertIds ?? (await d.queries.liveAlertIdsOfOwner(body.ownerId));
       await knownAlerts(d, alertIds);
-      const caseId = uuidv7();
+      const caseId = newId();
       const command: CaseCommand = { type: 'OpenCase', caseId, ownerId: body.ownerId, alertIds, assignee: body.assignee ?? null, dueAt: body.dueAt ? new Date(body.dueAt).toISOString() : null, note: body.note ?? null };
       const { change, headers } = await run(c, d, 'case-open', body, command);
       return c.json(change, 201, headers);
