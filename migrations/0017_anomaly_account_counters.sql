@@ -48,3 +48,6 @@ ALTER TABLE "fraud_accounts" DROP COLUMN "risk_at";--> statement-breakpoint
 ALTER TABLE "fraud_accounts" DROP COLUMN "risk_factors";--> statement-breakpoint
 -- Hand-written (drizzle has no storage parameters): room on each page for the next version of a row, so the update each batch makes per account that moved stays on its page (HOT).
 ALTER TABLE "fraud_account_counters" SET (fillfactor = 70);
+--> statement-breakpoint
+-- Hand-written: the same for the counterparty totals, which the projector adds to whenever a known pair pays again.
+ALTER TABLE "fraud_counterparties" SET (fillfactor = 80);
