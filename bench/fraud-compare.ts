@@ -205,7 +205,9 @@ for (const name of values.shapes.split(',')) {
   let upgraded: { db: Db; close: () => Promise<void> } | null = null;
   try {
     const projection = anomalyProjection(new FraudConfig(), undefined, limits);
-    const stats = values.stats && values.backend === 'postgres' && (await resetStatements(database.db));
+    const stats = values.stats && values.backend === 'postgres';
+    // pg_stat_statements needs the server's shared_preload_libraries: without it, the backends' CPU only.
+    const statements = stats && (await resetStatements(database.db));
     const pg0 = stats ? await backendCpu(database.db) : new Map<number, number>();
     const cpu0 = process.cpuUsage();
     if (older) upgraded = await upgrade(older, database.db, url!, events, batch);
@@ -220,7 +222,7 @@ for (const name of values.shapes.split(',')) {
       let pg = 0;
       for (const [pid, ms] of await backendCpu(database.db)) pg += ms - (pg0.get(pid) ?? 0);
       console.log(`${name}: PostgreSQL backends ${((pg / events.length) * 1000).toFixed(0)} CPU ms per 1,000 events`);
-      for (const line of await topStatements(database.db)) console.log(`  ${line}`);
+      if (statements) for (const line of await topStatements(database.db)) console.log(`  ${line}`);
     }
     for (const line of await hashes(upgraded?.db ?? database.db)) console.log(`  ${name} ${line}`);
     const gc = (globalThis as { gc?: () => void }).gc;
