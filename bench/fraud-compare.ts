@@ -6,12 +6,15 @@
  * into a fresh PostgreSQL database (or PGlite), then every anomaly table is hashed.
  *
  *   npx tsx bench/fraud-compare.ts [--root DIR] [--backend postgres|pglite] [--batch 2000] [--shapes demo,mobile-money,one-shot,pair,ring4,ring5]
- *                                  [--mode plain|small-cache|fail|rebuild] [--stats]
+ *                                  [--mode plain|small-cache|fail|rebuild] [--stats] [--upgrade-from DIR]
  *
  * --mode small-cache: a cache of 20 accounts and 500 movements (evictions all along); no-cache: none; fail: every
  * third batch is first applied in a transaction that then fails (as a crash after the projector's
  * writes would), then applied for real; rebuild: after the replay the projection is reset and the
  * log replayed again by the same projection object (a rebuild in a running process).
+ * --upgrade-from DIR: the first half of the log (whole batches) is applied by DIR's build into a database migrated
+ * by DIR, then the database is migrated by this root's build, which applies the rest (an upgrade in place, with
+ * data migrations): the hashes must be those of a plain replay.
  * The build's own options (cache limits) are passed as a third argument, which main ignores. With
  * `node --expose-gc --import tsx` it also prints the heap used after each replay (the cache's size).
  */
@@ -41,17 +44,32 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'plain' },
     /** PostgreSQL only: the backends' CPU and the top statements (pg_stat_statements of the scratch database). */
     stats: { type: 'boolean', default: false },
+    'upgrade-from': { type: 'string' },
   },
 });
 
-const root = path.resolve(values.root);
-const from = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(root, file)).href)) as T;
-const { anomalyProjection } = await from<{ anomalyProjection: (config: FraudConfig, onAlerts?: unknown, limits?: unknown) => Projection }>('src/read-models/anomaly/projection.ts');
-const { applyOnce, resetProjection } = await from<{
+interface Build {
+  anomalyProjection: (config: FraudConfig, onAlerts?: unknown, limits?: unknown) => Projection;
   applyOnce: (db: Db, p: Projection, partition: number, events: readonly StoredEvent[]) => Promise<unknown>;
   resetProjection: (db: Db, p: Projection) => Promise<void>;
-}>('src/projections/checkpoints.ts');
-const { openTestDatabase } = await from<{ openTestDatabase: (b: Backend) => Promise<{ database: { db: Db }; cleanup: () => Promise<void> } > }>('test/support/pg.ts');
+  openTestDatabase: (b: Backend) => Promise<{ database: { db: Db }; url: string | null; cleanup: () => Promise<void> }>;
+  openDatabase: (o: { url: string; dataDir: null }) => Promise<{ db: Db; migrate: () => Promise<void>; close: () => Promise<void> }>;
+}
+
+/** The projection, runner step and migrations of the checkout at `dir`. */
+async function build(dir: string): Promise<Build> {
+  const from = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(path.resolve(dir), file)).href)) as T;
+  return {
+    ...(await from<Pick<Build, 'anomalyProjection'>>('src/read-models/anomaly/projection.ts')),
+    ...(await from<Pick<Build, 'applyOnce' | 'resetProjection'>>('src/projections/checkpoints.ts')),
+    ...(await from<Pick<Build, 'openTestDatabase'>>('test/support/pg.ts')),
+    ...(await from<Pick<Build, 'openDatabase'>>('src/db/client.ts')),
+  };
+}
+
+const root = path.resolve(values.root);
+const { anomalyProjection, applyOnce, resetProjection, openTestDatabase, openDatabase } = await build(root);
+const older = values['upgrade-from'] ? await build(values['upgrade-from']) : null;
 
 const TABLES = ['alerts', 'fraud_alert_outbox', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_accounts', 'fraud_cases'];
 
@@ -129,7 +147,7 @@ async function topStatements(db: Db): Promise<string[]> {
   return rows.map((r) => `${String(r.calls).padStart(5)} calls ${String(r.ms).padStart(6)} ms ${String(r.rows).padStart(7)} rows ${String(r.blks).padStart(8)} buffers ${String(r.wal).padStart(7)} KiB WAL  ${r.q}`);
 }
 
-async function replay(db: Db, projection: Projection, events: StoredEvent[], batch: number, fail: boolean): Promise<void> {
+async function replay(db: Db, projection: Projection, events: StoredEvent[], batch: number, fail: boolean, apply = applyOnce): Promise<void> {
   for (let i = 0, n = 0; i < events.length; i += batch, n++) {
     const slice = events.slice(i, i + batch);
     if (fail && n % 3 === 1) {
@@ -142,14 +160,36 @@ async function replay(db: Db, projection: Projection, events: StoredEvent[], bat
           if (!(err instanceof Error) || err.message !== 'injected') throw err;
         });
     }
-    await applyOnce(db, projection, 0, slice);
+    await apply(db, projection, 0, slice);
   }
 }
 
+/** --upgrade-from: the first half by the older build, then this build's migrations and the rest; the database this build opened (to close). */
+async function upgrade(old: Build, db: Db, url: string, events: StoredEvent[], batch: number): Promise<{ db: Db; close: () => Promise<void> }> {
+  const half = Math.floor(events.length / 2 / batch) * batch;
+  await replay(db, old.anomalyProjection(new FraudConfig()), events.slice(0, half), batch, false, old.applyOnce);
+  const upgraded = await openDatabase({ url, dataDir: null });
+  await upgraded.migrate();
+  await replay(upgraded.db, anomalyProjection(new FraudConfig(), undefined, limits), events.slice(half), batch, values.mode === 'fail');
+  return upgraded;
+}
+
+/**
+ * fraud_accounts in the layout before migration 0017 (last movement, baseline and risk in the row, the
+ * baseline and the risk factors as jsonb), rebuilt from fraud_accounts and fraud_account_counters: builds
+ * on either side of that migration hash the same.
+ */
+const ACCOUNTS_JOINED = `(select a.account_id, a.owner_id, a.currency, a.opened_at, c.last_activity_at, a.last_alert_at,
+  jsonb_build_object('movements', c.movements, 'outs', c.outs, 'outLogSum', c.out_log_sum, 'outLogSq', c.out_log_sq, 'drains', c.drains, 'firstAt', c.first_at) as baseline,
+  c.risk_score, c.risk_at, case when c.risk_drain is null then null else jsonb_build_object('drain', c.risk_drain, 'nearlyAll', c.risk_nearly_all, 'passThrough', c.risk_pass_through, 'newCounterparty', c.risk_new_counterparty, 'newPayeeDrain', c.risk_new_payee_drain, 'fanIn', c.risk_fan_in, 'amountRank', c.risk_amount_rank, 'deviation', c.risk_deviation, 'newAccount', c.risk_new_account, 'habitualDrain', c.risk_habitual_drain, 'rules', c.risk_rules, 'takeover', c.risk_takeover) end as risk_factors
+  from fraud_accounts a left join fraud_account_counters c using (account_id))`;
+
 async function hashes(db: Db): Promise<string[]> {
   const out: string[] = [];
+  const split = ((await db.execute(sql`select to_regclass('fraud_account_counters') is not null as split`)) as unknown as Array<{ split: boolean }>)[0]!.split;
   for (const t of TABLES) {
-    const rows = (await db.execute(sql.raw(`select count(*)::int as n, coalesce(string_agg(x::text, E'\\n' order by x::text), '') as body from "${t}" x`))) as unknown as Array<{ n: number; body: string }>;
+    const from = t === 'fraud_accounts' && split ? ACCOUNTS_JOINED : `"${t}"`;
+    const rows = (await db.execute(sql.raw(`select count(*)::int as n, coalesce(string_agg(x::text, E'\\n' order by x::text), '') as body from ${from} x`))) as unknown as Array<{ n: number; body: string }>;
     const r = rows[0]!;
     out.push(`${t} ${r.n} ${createHash('sha256').update(r.body).digest('hex').slice(0, 12)}`);
   }
@@ -161,13 +201,17 @@ const limits = values.mode === 'small-cache' ? { maxAccounts: 20, maxItems: 500 
 console.log(`root ${root}, ${values.backend}, batch ${batch}, mode ${values.mode}`);
 for (const name of values.shapes.split(',')) {
   const events = shape(name);
-  const { database, cleanup } = await openTestDatabase(values.backend as Backend);
+  const { database, url, cleanup } = await (older ?? { openTestDatabase }).openTestDatabase(values.backend as Backend);
+  let upgraded: { db: Db; close: () => Promise<void> } | null = null;
   try {
     const projection = anomalyProjection(new FraudConfig(), undefined, limits);
-    const stats = values.stats && values.backend === 'postgres' && (await resetStatements(database.db));
+    const stats = values.stats && values.backend === 'postgres';
+    // pg_stat_statements needs the server's shared_preload_libraries: without it, the backends' CPU only.
+    const statements = stats && (await resetStatements(database.db));
     const pg0 = stats ? await backendCpu(database.db) : new Map<number, number>();
     const cpu0 = process.cpuUsage();
-    await replay(database.db, projection, events, batch, values.mode === 'fail');
+    if (older) upgraded = await upgrade(older, database.db, url!, events, batch);
+    else await replay(database.db, projection, events, batch, values.mode === 'fail');
     if (values.mode === 'rebuild') {
       await resetProjection(database.db, projection);
       await replay(database.db, projection, events, batch, false);
@@ -178,9 +222,9 @@ for (const name of values.shapes.split(',')) {
       let pg = 0;
       for (const [pid, ms] of await backendCpu(database.db)) pg += ms - (pg0.get(pid) ?? 0);
       console.log(`${name}: PostgreSQL backends ${((pg / events.length) * 1000).toFixed(0)} CPU ms per 1,000 events`);
-      for (const line of await topStatements(database.db)) console.log(`  ${line}`);
+      if (statements) for (const line of await topStatements(database.db)) console.log(`  ${line}`);
     }
-    for (const line of await hashes(database.db)) console.log(`  ${name} ${line}`);
+    for (const line of await hashes(upgraded?.db ?? database.db)) console.log(`  ${name} ${line}`);
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
       gc();
@@ -188,6 +232,7 @@ for (const name of values.shapes.split(',')) {
       console.log(`${name}: heap used after the replay ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB (cache ${JSON.stringify(cache?.size ?? null)})`);
     }
   } finally {
+    await upgraded?.close();
     await cleanup();
   }
 }

@@ -15,7 +15,7 @@ import { BACKENDS, openTestDatabase } from '../support/pg.ts';
  * fails after the projector's writes, another applier moving the checkpoint, a rebuild, evictions),
  * the tables must come out exactly as without the cache.
  */
-const TABLES = ['alerts', 'fraud_alert_outbox', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_accounts'];
+const TABLES = ['alerts', 'fraud_alert_outbox', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_accounts', 'fraud_account_counters'];
 const NO_CACHE: CacheLimits = { maxAccounts: 0, maxItems: 0 };
 const BATCH = 150;
 

@@ -51,8 +51,3 @@ export function outflowPercentile(b: Baseline, z: number): Dec | null {
 
 /** The account has emptied itself before (merchants sweeping the till, people who cash out their pay): doing it again is its habit. */
 export const usuallyDrains = (b: Baseline): boolean => b.drains >= 1;
-
-export function decodeBaseline(json: unknown): Baseline {
-  const o = (json ?? {}) as Partial<Baseline>;
-  return { ...emptyBaseline(), ...o };
-}

@@ -1,6 +1,6 @@
 import { type SQL, and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { type Db, rowsOf } from '../../db/client.ts';
-import { alerts, fraudAccounts, fraudCases } from '../../db/schema.ts';
+import { alerts, fraudAccountCounters, fraudAccounts, fraudCases } from '../../db/schema.ts';
 import { formatAmount } from '../../domain/money.ts';
 
 /** Cases, owners, the counterparty network and alert statistics: what an analyst asks beyond one alert. */
@@ -64,7 +64,13 @@ export function caseQueries(db: Db) {
 
     /** An owner: their accounts with risk, their alerts (highest score first), counts per rule, their cases. */
     async owner(ownerId: string) {
-      const accounts = await db.select().from(fraudAccounts).where(eq(fraudAccounts.ownerId, ownerId)).orderBy(desc(fraudAccounts.riskScore), asc(fraudAccounts.accountId)).limit(200);
+      const accounts = await db
+        .select({ accountId: fraudAccounts.accountId, currency: fraudAccounts.currency, openedAt: fraudAccounts.openedAt, lastActivityAt: fraudAccountCounters.lastActivityAt, riskScore: fraudAccountCounters.riskScore, riskAt: fraudAccountCounters.riskAt })
+        .from(fraudAccounts)
+        .innerJoin(fraudAccountCounters, eq(fraudAccountCounters.accountId, fraudAccounts.accountId))
+        .where(eq(fraudAccounts.ownerId, ownerId))
+        .orderBy(desc(fraudAccountCounters.riskScore), asc(fraudAccounts.accountId))
+        .limit(200);
       if (!accounts.length) return null;
       const alertRows = await db.select().from(alerts).where(eq(alerts.ownerId, ownerId)).orderBy(desc(alerts.score), desc(alerts.raisedAt)).limit(200);
       const cases = await db.select().from(fraudCases).where(eq(fraudCases.ownerId, ownerId)).orderBy(desc(fraudCases.openedAt)).limit(50);
@@ -107,7 +113,11 @@ export function caseQueries(db: Db) {
         frontier = next;
       }
       const ids = [...seen.keys()];
-      const profiles = await db.select({ accountId: fraudAccounts.accountId, ownerId: fraudAccounts.ownerId, riskScore: fraudAccounts.riskScore }).from(fraudAccounts).where(inArray(fraudAccounts.accountId, ids));
+      const profiles = await db
+        .select({ accountId: fraudAccounts.accountId, ownerId: fraudAccounts.ownerId, riskScore: fraudAccountCounters.riskScore })
+        .from(fraudAccounts)
+        .innerJoin(fraudAccountCounters, eq(fraudAccountCounters.accountId, fraudAccounts.accountId))
+        .where(inArray(fraudAccounts.accountId, ids));
       const live = rowsOf<{ account_id: string; n: number }>(
         await db.execute(sql`select account_id, count(*)::int as n from alerts where status in ('open', 'investigating') and account_id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)}) group by account_id`),
       );

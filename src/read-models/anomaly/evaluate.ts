@@ -53,8 +53,10 @@ export interface PairDelta {
 /** What a batch changes in the anomaly read models, gathered in memory for the bulk writes. */
 export interface Changes {
   activity: Array<typeof fraudActivity.$inferInsert>;
-  /** Accounts whose profile (in Windows.profiles) changed. */
+  /** Accounts whose fraud_accounts row (owner, opening, last alerts: in Windows.profiles) changed, or is new. */
   dirtyProfiles: Set<string>;
+  /** Accounts whose fraud_account_counters row (last movement, baseline: in Windows.profiles; risk: in Windows.risk) changed, or is new. */
+  dirtyCounters: Set<string>;
   pairs: Map<string, PairDelta>;
   newTags: Array<typeof fraudFlowTags.$inferInsert>;
   newAlerts: Map<string, typeof alerts.$inferInsert>;
@@ -71,7 +73,7 @@ export interface Changes {
  * movement then joins the windows, so the next one sees it exactly as it would in a later batch.
  */
 export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, config: FraudConfig, horizons: Pick<Horizons, 'lookBackMs' | 'takeoverWindowMs'>, firstAt: string): Changes {
-  const changes: Changes = { activity: [], dirtyProfiles: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), lastAt: firstAt };
+  const changes: Changes = { activity: [], dirtyProfiles: new Set(), dirtyCounters: new Set(), pairs: new Map(), newTags: [], newAlerts: new Map(), joins: new Map(), population: new Map(), lastAt: firstAt };
   for (const stored of batch) {
     if (isAlertEvent(stored) && stored.type === 'AlertStatusChanged') {
       // In log order: evidence after an alert was closed starts a new one.
@@ -87,6 +89,7 @@ export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, c
     if (event.type === 'AccountOpened') {
       windows.profiles.set(event.data.accountId, { accountId: event.data.accountId, ownerId: event.data.ownerId, currency: event.data.currency, openedAt: stored.occurredAt, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() });
       changes.dirtyProfiles.add(event.data.accountId);
+      changes.dirtyCounters.add(event.data.accountId);
     } else {
       const movement = fraudMovement(event);
       if (movement) evaluateMovement(stored, movement, windows, changes, config, horizons);
@@ -97,7 +100,10 @@ export function evaluateBatch(batch: readonly StoredEvent[], windows: Windows, c
 
 function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows, changes: Changes, config: FraudConfig, horizons: Pick<Horizons, 'lookBackMs' | 'takeoverWindowMs'>): void {
   const d = event.data;
-  const profile = w.profiles.get(d.accountId) ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() };
+  const known = w.profiles.get(d.accountId);
+  // An account the projector never saw opened gets a profile now (its row is new).
+  if (!known) changes.dirtyProfiles.add(d.accountId);
+  const profile = known ?? { accountId: d.accountId, ownerId: null, currency: d.currency, openedAt: null, lastActivityAt: null, lastAlertAt: {}, baseline: emptyBaseline() };
   const activity = activityOf(stored, event, profile);
   const from = iso(Date.parse(stored.occurredAt) - horizons.lookBackMs);
   const params = config.forCurrency(d.currency);
@@ -120,7 +126,8 @@ function evaluateMovement(stored: StoredEvent, event: MovementEvent, w: Windows,
   };
   const result = evaluate(input, params);
 
-  const lastAlertAt = { ...profile.lastAlertAt };
+  const lastAlertAt = result.detections.length ? { ...profile.lastAlertAt } : profile.lastAlertAt;
+  if (result.detections.length) changes.dirtyProfiles.add(d.accountId);
   for (const det of result.detections) {
     lastAlertAt[det.rule] = stored.occurredAt;
     raiseOrJoin(det, stored, d.currency, params[det.rule] as unknown as Record<string, unknown>, w, changes);
@@ -206,7 +213,7 @@ function takeoverVictims(detections: readonly Detection[]): string[] {
 
 /**
  * An account's risk: its signals, each the highest any of its movements showed, combined by the risk
- * model (src/domain/fraud/risk.ts). Stored with the profile; only accounts with a profile are scored.
+ * model (src/domain/fraud/risk.ts). Stored with the counters; only accounts with a profile are scored.
  */
 function rememberRisk(accountId: string, factors: RiskFactors, at: string, w: Windows, changes: Changes): void {
   if (!w.profiles.has(accountId)) return;
@@ -218,7 +225,7 @@ function rememberRisk(accountId: string, factors: RiskFactors, at: string, w: Wi
   // before its first movement is loaded) reaches it now, as it does when the row and the movement share a batch.
   const reached = current?.at != null && current.score >= score ? current.at : at;
   w.risk.set(accountId, { score, at: reached, factors: { ...merged } });
-  changes.dirtyProfiles.add(accountId);
+  changes.dirtyCounters.add(accountId);
 }
 
 const sameFactors = (a: Record<string, number>, b: RiskFactors): boolean => Object.entries(b).every(([k, v]) => a[k] === v);
@@ -288,10 +295,10 @@ function recordPair(activity: Activity, counterpartyId: string, w: Windows, chan
   changes.pairs.set(key, delta);
 }
 
-/** The movement joins its account's window (and its owner's cash window), and the account's profile moves on. */
+/** The movement joins its account's window (and its owner's cash window), and the account's counters move on. */
 function rememberMovement(activity: Activity, profile: AccountProfile, w: Windows, changes: Changes): void {
   w.profiles.set(activity.accountId, profile);
-  changes.dirtyProfiles.add(activity.accountId);
+  changes.dirtyCounters.add(activity.accountId);
   pushTo(w.recent, activity.accountId, { ...activity });
   const ownerCash = profile.ownerId !== null ? w.ownerCash.get(profile.ownerId) : undefined;
   if (ownerCash && (activity.kind === 'deposit' || activity.kind === 'withdrawal') && activity.channel !== null) ownerCash.push(activity);

@@ -32,7 +32,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised, 
   return {
     cache,
     name: 'anomaly',
-    tables: ['alerts', 'fraud_accounts', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
+    tables: ['alerts', 'fraud_accounts', 'fraud_account_counters', 'fraud_activity', 'fraud_counterparties', 'fraud_flow_tags', 'fraud_population', 'fraud_cases', 'fraud_alert_outbox'],
     // The alert reactor drains the outbox; a replay's outbox is never drained.
     queues: ['fraud_alert_outbox'],
     apply: async (tx, batch) => {
@@ -45,7 +45,7 @@ export function anomalyProjection(config: FraudConfig, onAlerts?: AlertsRaised, 
         await writeBack(tx, windows, changes, horizons.tagWindowMs);
         await applyStatusChanges(tx, touched.statusChanges);
         await applyCaseEvents(tx, touched.caseEvents);
-        if (kept) keepWindows(kept, windows, loaded, touched, horizons, { profiles: changes.dirtyProfiles, activity: changes.activity.map((a) => a.accountId) });
+        if (kept) keepWindows(kept, windows, loaded, touched, horizons, { profiles: [...changes.dirtyProfiles, ...changes.dirtyCounters], activity: changes.activity.map((a) => a.accountId) });
         if (changes.newAlerts.size) onAlerts?.([...changes.newAlerts.values()].map((a) => ({ rule: a.rule, severity: a.severity })));
       });
     },

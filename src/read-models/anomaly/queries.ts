@@ -1,9 +1,10 @@
 import { type SQL, and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { type Db, rowsOf } from '../../db/client.ts';
-import { accounts, alerts, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
+import { accounts, alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
 import { caseQueries } from './case-queries.ts';
+import { riskFactorsOf } from './counters.ts';
 
 export interface AlertFilter {
   status?: string;
@@ -139,7 +140,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .orderBy(desc(alerts.raisedAt), desc(alerts.id))
         .limit(200);
       const live = rows.filter((r) => r.status !== 'dismissed');
-      const profile = (await db.select({ score: fraudAccounts.riskScore, at: fraudAccounts.riskAt, factors: fraudAccounts.riskFactors }).from(fraudAccounts).where(eq(fraudAccounts.accountId, accountId)))[0];
+      const counters = (await db.select().from(fraudAccountCounters).where(eq(fraudAccountCounters.accountId, accountId)))[0];
+      const profile = counters && { score: counters.riskScore, at: counters.riskAt, factors: riskFactorsOf(counters) };
       const riskScore = profile?.score ?? 0;
       const summary = await db
         .select({

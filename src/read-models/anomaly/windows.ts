@@ -1,10 +1,11 @@
-import { type AnyColumn, type SQL, and, asc, gte, inArray, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { assert } from '../../assert.ts';
 import type { MovementKind } from '../../domain/account/events.ts';
 import type { Tx } from '../../db/client.ts';
-import { alerts, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
-import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId, decodeBaseline } from '../../domain/fraud/index.ts';
+import { alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
+import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId } from '../../domain/fraud/index.ts';
 import type { AccountCache } from './account-cache.ts';
+import { riskFactorsOf } from './counters.ts';
 import type { Touched } from './touched.ts';
 
 /**
@@ -186,17 +187,24 @@ async function loadProfiles(tx: Tx, ids: string[], cache: AccountCache | null, l
     }
   }
   if (!missing.length) return { profiles, risk };
-  for (const r of await tx.select().from(fraudAccounts).where(anyOf(fraudAccounts.accountId, missing))) {
+  const rows = await tx
+    .select({ profile: fraudAccounts, counters: fraudAccountCounters })
+    .from(fraudAccounts)
+    .leftJoin(fraudAccountCounters, eq(fraudAccountCounters.accountId, fraudAccounts.accountId))
+    .where(anyOf(fraudAccounts.accountId, missing));
+  for (const { profile: r, counters: c } of rows) {
+    // Written together with the profile when the account first appears (and by the migration that split them).
+    assert(c !== null, () => `anomaly: fraud_accounts row of ${r.accountId} without its fraud_account_counters row`);
     profiles.set(r.accountId, {
       accountId: r.accountId,
       ownerId: r.ownerId,
       currency: r.currency,
       openedAt: r.openedAt,
-      lastActivityAt: r.lastActivityAt,
+      lastActivityAt: c.lastActivityAt,
       lastAlertAt: r.lastAlertAt as Partial<Record<RuleId, string>>,
-      baseline: decodeBaseline(r.baseline),
+      baseline: { movements: c.movements, outs: c.outs, outLogSum: c.outLogSum, outLogSq: c.outLogSq, drains: c.drains, firstAt: c.firstAt },
     });
-    risk.set(r.accountId, { score: r.riskScore, at: r.riskAt, factors: r.riskFactors });
+    risk.set(r.accountId, { score: c.riskScore, at: c.riskAt, factors: riskFactorsOf(c) });
   }
   return { profiles, risk };
 }

@@ -1,41 +1,20 @@
-import { eq, inArray, lt, sql } from 'drizzle-orm';
+import { eq, getTableColumns, inArray, lt, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
-import { type AlertHistoryEntry, alerts, fraudAccounts, fraudActivity, fraudAlertOutbox, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
+import { type AlertHistoryEntry, alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudAlertOutbox, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
 import type { RaiseAlert } from '../../domain/alert/commands.ts';
 import { formatAmount } from '../../domain/money.ts';
 import type { Evidence } from '../../domain/fraud/activity.ts';
 import type { StoredEvent } from '../../log/envelope.ts';
 import type { AlertStatusChanged } from '../../domain/alert/events.ts';
+import { countersRow } from './counters.ts';
 import type { Changes } from './evaluate.ts';
 import { type Windows, iso } from './windows.ts';
 
 /** Step 4: the batch's changes in bulk, one statement per table. */
 export async function writeBack(tx: Tx, windows: Windows, changes: Changes, tagWindowMs: number): Promise<void> {
   await insertMany(tx, fraudActivity, changes.activity, sql`on conflict do nothing`);
-  const profileRows = [...changes.dirtyProfiles].map((id) => {
-    const p = windows.profiles.get(id)!;
-    const risk = windows.risk.get(id) ?? { score: 0, at: null, factors: null };
-    return {
-      accountId: p.accountId,
-      ownerId: p.ownerId,
-      currency: p.currency,
-      openedAt: p.openedAt,
-      lastActivityAt: p.lastActivityAt,
-      lastAlertAt: p.lastAlertAt as Record<string, string>,
-      baseline: { ...p.baseline },
-      riskScore: risk.score,
-      riskAt: risk.at,
-      riskFactors: risk.factors,
-    };
-  });
-  await insertMany(
-    tx,
-    fraudAccounts,
-    profileRows,
-    sql`on conflict (account_id) do update set owner_id = excluded.owner_id, opened_at = excluded.opened_at, last_activity_at = excluded.last_activity_at, last_alert_at = excluded.last_alert_at,
-        baseline = excluded.baseline, risk_score = excluded.risk_score, risk_at = excluded.risk_at, risk_factors = excluded.risk_factors`,
-  );
+  await writeProfiles(tx, windows, changes);
   const population = [...changes.population].map(([key, count]) => {
     const [currency, kind, bucket] = key.split('|') as [string, string, string];
     return { currency, kind, bucket: Number(bucket), count };
@@ -56,6 +35,29 @@ export async function writeBack(tx: Tx, windows: Windows, changes: Changes, tagW
   await insertMany(tx, fraudAlertOutbox, [...changes.newAlerts.values()].map(outboxRow), sql`on conflict do nothing`);
   await joinAlerts(tx, changes);
 }
+
+/**
+ * The profiles: the row with the last alerts (JSON) only for the accounts where it changed (new, or an
+ * alert raised), the narrow counters row (last movement, baseline, risk) for every account that moved
+ * or whose risk rose.
+ */
+async function writeProfiles(tx: Tx, windows: Windows, changes: Changes): Promise<void> {
+  const profileRows = [...changes.dirtyProfiles].map((id) => {
+    const p = windows.profiles.get(id)!;
+    return { accountId: p.accountId, ownerId: p.ownerId, currency: p.currency, openedAt: p.openedAt, lastAlertAt: p.lastAlertAt as Record<string, string> };
+  });
+  await insertMany(tx, fraudAccounts, profileRows, sql`on conflict (account_id) do update set owner_id = excluded.owner_id, opened_at = excluded.opened_at, last_alert_at = excluded.last_alert_at`);
+  const counterRows = [...changes.dirtyCounters].map((id) => countersRow(windows.profiles.get(id)!, windows.risk.get(id) ?? { score: 0, at: null, factors: null }));
+  await insertMany(tx, fraudAccountCounters, counterRows, sql`on conflict (account_id) do update set ${SET_COUNTERS}`);
+}
+
+/** Every column of fraud_account_counters but the key, from the new row: a row is the account's whole state. */
+const SET_COUNTERS = sql.raw(
+  Object.values(getTableColumns(fraudAccountCounters))
+    .filter((c) => !c.primary)
+    .map((c) => `"${c.name}" = excluded."${c.name}"`)
+    .join(', '),
+);
 
 /** The RaiseAlert the alert reactor will submit for a new alert (src/read-models/anomaly/alert-reactor.ts). */
 function outboxRow(a: typeof alerts.$inferInsert): typeof fraudAlertOutbox.$inferInsert {
