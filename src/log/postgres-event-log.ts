@@ -3,7 +3,8 @@ import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, contentJson, storedEvent } from './envelope.ts';
-import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { assert } from '../assert.ts';
+import { AppendNotWrittenError, type AppendOptions, type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
 import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
@@ -21,6 +22,11 @@ export class PostgresEventLog implements EventLog {
   readonly kind = 'postgres' as const;
   readonly partitions = 1;
   private nextPosition = 0;
+  /** False after a failed append: positions were taken that may not be stored; the next plain append re-reads the tail. */
+  private tailKnown = true;
+  /** Settles when the last append called settled: a plain append starts after it. */
+  private previous: Promise<void> = Promise.resolve();
+  readonly pipeline = 2;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
@@ -72,49 +78,88 @@ export class PostgresEventLog implements EventLog {
   private async readTail(): Promise<void> {
     const last = await this.last(0);
     this.nextPosition = last ? last.position + 1 : 0;
+    this.tailKnown = true;
   }
 
-  async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+  /**
+   * Appends in call order. A plain append starts once every earlier one settled (and re-reads the
+   * tail first if one failed). A pipelined one is sent at once, behind the appends in flight, on the
+   * one connection they share (`ordered`): PostgreSQL runs them in the order sent, and each inserts
+   * only if the event just before its first position is stored — so it commits only after its
+   * predecessor did, and if that one failed it writes nothing (AppendNotWrittenError).
+   */
+  append(batch: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const before = this.previous;
+    const run = options.pipelined ? this.write(batch, true) : before.then(() => this.appendAlone(batch));
+    this.previous = Promise.all([before, run.catch(() => undefined)]).then(() => undefined);
+    return run;
+  }
+
+  private async appendAlone(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+    if (!this.tailKnown) {
+      await this.readTail().catch((err: unknown) => {
+        throw new LogUnavailableError(`append failed: the log's tail cannot be read: ${(err as Error).message}`, { cause: err });
+      });
+    }
+    return this.write(batch, false);
+  }
+
+  /** One statement: the batch at the next positions, if this writer's epoch is current and the predecessor is stored. */
+  private async write(batch: readonly NewEvent[], pipelined: boolean): Promise<StoredEvent[]> {
     const epoch = this.lease.epoch;
     if (epoch === null) throw new WriterFencedError('this log does not hold the writer role');
     if (batch.length === 0) return [];
     const first = this.nextPosition;
-    const stored: StoredEvent[] = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+    // Taken now, before the answer: a pipelined append sent next goes on after this batch.
+    this.nextPosition = first + batch.length;
+    let written: { leased: number; n: number };
     try {
-      // One statement, so one round trip and atomic on its own: the rows go in as one JSON parameter,
-      // and only if this writer's epoch is still current. FOR SHARE makes a new writer's epoch bump
-      // wait for this append, and every append after the bump sees the new epoch.
-      const json = rowsJson(batch, first);
-      const inserted = rowsOf<{ n: number }>(
-        await this.database.db.execute(sql`
-          with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
-          ins as (
-            insert into events (partition, position, event_id, type, stream_id, stream_version, occurred_at, data, metadata, prev_hash, hash)
-            select x.partition, x.position, x.event_id, x.type, x.stream_id, x.stream_version, x.occurred_at, x.data, x.metadata, x.prev_hash, x.hash
-            from jsonb_to_recordset(${json}::jsonb) as x(partition int, position bigint, event_id uuid, type text, stream_id text, stream_version int,
-                 occurred_at text, data jsonb, metadata jsonb, prev_hash text, hash text)
-            where exists (select 1 from lease)
-            returning 1
-          )
-          select count(*)::int as n from ins`),
-      );
-      if ((inserted[0]?.n ?? 0) !== stored.length) throw new WriterFencedError(`writer epoch ${epoch} was fenced by a newer writer`);
-      if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
+      written = await this.insert(batch, first, epoch);
     } catch (err) {
-      if (err instanceof WriterFencedError) {
-        if (this.lease.epoch === epoch) this.lease.epoch = null;
-        throw err;
-      }
+      this.tailKnown = false;
       // One statement that failed on its data wrote nothing: the log is fine, the batch is not.
       if (isDataException(err)) throw new LogRejectedError(`the log refused the batch's data: ${(err as Error).message}`, { cause: err });
-      // The outcome may be unknown (connection lost during COMMIT): re-read the tail before the next append.
-      const last = await this.last(0).catch(() => undefined);
-      if (last !== undefined) this.nextPosition = last ? last.position + 1 : 0;
+      // The outcome may be unknown (connection lost during COMMIT): the tail is re-read before the next plain append.
       throw new LogUnavailableError(`append failed: ${(err as Error).message}`, { cause: err });
     }
-    this.nextPosition = first + stored.length;
-    this.appended.emit('append');
-    return stored;
+    if (written.n === batch.length) {
+      if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
+      this.appended.emit('append');
+      return batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+    }
+    assert(written.n === 0, 'an append stores all of its batch or none of it');
+    this.tailKnown = false;
+    if (written.leased === 0) {
+      if (this.lease.epoch === epoch) this.lease.epoch = null;
+      throw new WriterFencedError(`writer epoch ${epoch} was fenced by a newer writer`);
+    }
+    // The writer still holds the role but the event before `first` is not stored: an append before this one failed.
+    assert(pipelined, 'a plain append starts at the tail it knows, so the event before it is stored');
+    throw new AppendNotWrittenError();
+  }
+
+  /**
+   * The rows go in as one JSON parameter, so one round trip and atomic on its own. FOR SHARE on the
+   * lease makes a new writer's epoch bump wait for this append, and every append after the bump sees
+   * the new epoch. The predecessor check (an index probe) chains pipelined appends: it sees the one
+   * before, sent earlier on the same connection, committed or not there at all.
+   */
+  private async insert(batch: readonly NewEvent[], first: number, epoch: number): Promise<{ leased: number; n: number }> {
+    const rows = rowsOf<{ leased: number; n: number }>(
+      await this.database.ordered.execute(sql`
+        with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
+        ins as (
+          insert into events (partition, position, event_id, type, stream_id, stream_version, occurred_at, data, metadata, prev_hash, hash)
+          select x.partition, x.position, x.event_id, x.type, x.stream_id, x.stream_version, x.occurred_at, x.data, x.metadata, x.prev_hash, x.hash
+          from jsonb_to_recordset(${rowsJson(batch, first)}::jsonb) as x(partition int, position bigint, event_id uuid, type text, stream_id text, stream_version int,
+               occurred_at text, data jsonb, metadata jsonb, prev_hash text, hash text)
+          where exists (select 1 from lease)
+            and (${first}::bigint = 0 or exists (select 1 from events where partition = 0 and position = ${first}::bigint - 1))
+          returning 1
+        )
+        select (select count(*) from lease)::int as leased, (select count(*) from ins)::int as n`),
+    );
+    return rows[0] ?? { leased: 0, n: 0 };
   }
 
   async read(partition: number, after: number, limit: number): Promise<StoredEvent[]> {
