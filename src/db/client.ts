@@ -26,6 +26,12 @@ export interface Database {
   readonly db: Db;
   /** A raw driver for the few places that need a dedicated session (advisory locks). Null on PGlite. */
   readonly sql: postgres.Sql | null;
+  /**
+   * A handle whose statements run one after another in the order they were sent, each without
+   * waiting for the one before it to answer (pipelined): on a server one connection of its own,
+   * on PGlite the database itself (it runs statements in arrival order). The log's appends use it.
+   */
+  readonly ordered: Db;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,24 +45,31 @@ export interface DatabaseOptions {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const sql = postgres(options.url, {
-      max: options.poolSize ?? 10,
-      onnotice: () => {},
-      // Keep numerics as strings: amounts never pass through a JS number.
-      types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
-    });
+    const client = (max: number) =>
+      postgres(options.url!, {
+        max,
+        onnotice: () => {},
+        // Keep numerics as strings: amounts never pass through a JS number.
+        types: { numeric: { to: 1700, from: [1700], serialize: (v: string) => v, parse: (v: string) => v } },
+      });
+    const sql = client(options.poolSize ?? 10);
+    // Opens its connection on first use (only the writer appends).
+    const single = client(1);
     const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Db;
     return {
       kind: 'postgres',
       db,
       sql,
+      ordered: drizzlePostgres(preparing(single), { schema }) as unknown as Db,
       migrate: async () => {
         await sql`select 1`.catch((err: unknown) => {
           throw unreachable(options.url!, err);
         });
         await migrateUnderLock(sql);
       },
-      close: () => sql.end({ timeout: 5 }),
+      close: async () => {
+        await Promise.all([sql.end({ timeout: 5 }), single.end({ timeout: 5 })]);
+      },
     };
   }
   const client: PgliteClient = options.dataDir ? await openOnDisk(options.dataDir) : await PGlite.create();
@@ -65,6 +78,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     db,
     sql: null,
+    ordered: db,
     migrate: () => migratePglite(drizzlePglite({ client: client as unknown as PGlite, schema }), { migrationsFolder: MIGRATIONS_DIR }),
     close: () => client.close(),
   };

@@ -3,7 +3,8 @@ import { type SQL, and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import { type Database, rowsOf } from '../db/client.ts';
 import { events } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, contentJson, storedEvent } from './envelope.ts';
-import { type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { assert } from '../assert.ts';
+import { AppendNotWrittenError, type AppendOptions, type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
 import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
@@ -20,7 +21,13 @@ export type PostgresEventLogOptions = Omit<WriterLeaseOptions, 'id'>;
 export class PostgresEventLog implements EventLog {
   readonly kind = 'postgres' as const;
   readonly partitions = 1;
-  private nextPosition = 0;
+  /** Where the next append goes: after the last append sent; null after a failed one (read again before the next plain append). */
+  private tail: Tail | null = null;
+  /** Settles when the last append called settled: a plain append starts after it. */
+  private previous: Promise<void> = Promise.resolve();
+  /** Resolves once the last append called was sent (with where it ends), or null if it failed before: a pipelined append goes after it. */
+  private sent: Promise<Tail | null> = Promise.resolve(null);
+  readonly pipeline = 2;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
@@ -71,50 +78,106 @@ export class PostgresEventLog implements EventLog {
 
   private async readTail(): Promise<void> {
     const last = await this.last(0);
-    this.nextPosition = last ? last.position + 1 : 0;
+    this.tail = last ? { position: last.position, eventId: last.eventId } : { position: -1, eventId: null };
   }
 
-  async append(batch: readonly NewEvent[]): Promise<StoredEvent[]> {
+  /**
+   * Appends in call order. A plain append starts once every earlier one settled (re-reading the
+   * tail first if one failed). A pipelined one is sent as soon as the append before it was sent,
+   * on the one connection they share (`ordered`), so PostgreSQL runs them in that order; it inserts
+   * only if the last event of that append is stored at the position just before its own: it commits
+   * only after its predecessor did, never without it (AppendNotWrittenError otherwise).
+   */
+  append(batch: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const settledBefore = this.previous;
+    const sentBefore = this.sent;
+    let markSent!: (tail: Tail | null) => void;
+    this.sent = new Promise((resolve) => (markSent = resolve));
+    const run = (async () => {
+      try {
+        const after = options.pipelined ? await sentBefore : await settledBefore.then(() => this.knownTail());
+        if (after === null) throw new AppendNotWrittenError();
+        return await this.write(batch, after, markSent);
+      } finally {
+        markSent(null); // no-op once write() marked it sent
+      }
+    })();
+    this.previous = Promise.all([settledBefore, run.catch(() => undefined)]).then(() => undefined);
+    return run;
+  }
+
+  /** The tail to append after: as the last append left it, or read again after a failed one. */
+  private async knownTail(): Promise<Tail> {
+    if (this.tail === null) {
+      await this.readTail().catch((err: unknown) => {
+        throw new LogUnavailableError(`append failed: the log's tail cannot be read: ${(err as Error).message}`, { cause: err });
+      });
+    }
+    assert(this.tail !== null, 'the tail is known once read');
+    return this.tail;
+  }
+
+  /** One statement: the batch right after `after`, if this writer's epoch is current and `after` is stored. */
+  private async write(batch: readonly NewEvent[], after: Tail, markSent: (tail: Tail) => void): Promise<StoredEvent[]> {
     const epoch = this.lease.epoch;
     if (epoch === null) throw new WriterFencedError('this log does not hold the writer role');
-    if (batch.length === 0) return [];
-    const first = this.nextPosition;
-    const stored: StoredEvent[] = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+    const first = after.position + 1;
+    if (batch.length === 0) {
+      markSent(after);
+      return [];
+    }
+    const written = this.insert(batch, first, after.eventId, epoch);
+    const sent: Tail = { position: first + batch.length - 1, eventId: batch[batch.length - 1]!.eventId };
+    this.tail = sent;
+    markSent(sent);
+    let result: { leased: number; n: number };
     try {
-      // One statement, so one round trip and atomic on its own: the rows go in as one JSON parameter,
-      // and only if this writer's epoch is still current. FOR SHARE makes a new writer's epoch bump
-      // wait for this append, and every append after the bump sees the new epoch.
-      const json = rowsJson(batch, first);
-      const inserted = rowsOf<{ n: number }>(
-        await this.database.db.execute(sql`
-          with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
-          ins as (
-            insert into events (partition, position, event_id, type, stream_id, stream_version, occurred_at, data, metadata, prev_hash, hash)
-            select x.partition, x.position, x.event_id, x.type, x.stream_id, x.stream_version, x.occurred_at, x.data, x.metadata, x.prev_hash, x.hash
-            from jsonb_to_recordset(${json}::jsonb) as x(partition int, position bigint, event_id uuid, type text, stream_id text, stream_version int,
-                 occurred_at text, data jsonb, metadata jsonb, prev_hash text, hash text)
-            where exists (select 1 from lease)
-            returning 1
-          )
-          select count(*)::int as n from ins`),
-      );
-      if ((inserted[0]?.n ?? 0) !== stored.length) throw new WriterFencedError(`writer epoch ${epoch} was fenced by a newer writer`);
-      if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
+      result = await written;
     } catch (err) {
-      if (err instanceof WriterFencedError) {
-        if (this.lease.epoch === epoch) this.lease.epoch = null;
-        throw err;
-      }
+      this.tail = null;
       // One statement that failed on its data wrote nothing: the log is fine, the batch is not.
       if (isDataException(err)) throw new LogRejectedError(`the log refused the batch's data: ${(err as Error).message}`, { cause: err });
-      // The outcome may be unknown (connection lost during COMMIT): re-read the tail before the next append.
-      const last = await this.last(0).catch(() => undefined);
-      if (last !== undefined) this.nextPosition = last ? last.position + 1 : 0;
+      // The outcome may be unknown (connection lost during COMMIT): the tail is read again before the next plain append.
       throw new LogUnavailableError(`append failed: ${(err as Error).message}`, { cause: err });
     }
-    this.nextPosition = first + stored.length;
-    this.appended.emit('append');
-    return stored;
+    if (result.n === batch.length) {
+      if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
+      this.appended.emit('append');
+      return batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+    }
+    assert(result.n === 0, 'an append stores all of its batch or none of it');
+    this.tail = null;
+    if (result.leased === 0) {
+      if (this.lease.epoch === epoch) this.lease.epoch = null;
+      throw new WriterFencedError(`writer epoch ${epoch} was fenced by a newer writer`);
+    }
+    // The writer holds the role but the append before this one is not stored: it failed.
+    throw new AppendNotWrittenError();
+  }
+
+  /**
+   * The rows go in as one JSON parameter, so one round trip and atomic on its own. FOR SHARE on the
+   * lease makes a new writer's epoch bump wait for this append, and every append after the bump sees
+   * the new epoch. The predecessor check (an index probe: the event at the position before, or none
+   * at all before position 0) chains appends: it sees the one sent before on the same connection,
+   * committed or not there at all.
+   */
+  private async insert(batch: readonly NewEvent[], first: number, predecessor: string | null, epoch: number): Promise<{ leased: number; n: number }> {
+    const rows = rowsOf<{ leased: number; n: number }>(
+      await this.database.ordered.execute(sql`
+        with lease as (select 1 from writer_lease where id = 1 and epoch = ${epoch} for share),
+        ins as (
+          insert into events (partition, position, event_id, type, stream_id, stream_version, occurred_at, data, metadata, prev_hash, hash)
+          select x.partition, x.position, x.event_id, x.type, x.stream_id, x.stream_version, x.occurred_at, x.data, x.metadata, x.prev_hash, x.hash
+          from jsonb_to_recordset(${rowsJson(batch, first)}::jsonb) as x(partition int, position bigint, event_id uuid, type text, stream_id text, stream_version int,
+               occurred_at text, data jsonb, metadata jsonb, prev_hash text, hash text)
+          where exists (select 1 from lease)
+            and ${predecessor}::uuid is not distinct from (select event_id from events where partition = 0 and position = ${first - 1}::bigint)
+          returning 1
+        )
+        select (select count(*) from lease)::int as leased, (select count(*) from ins)::int as n`),
+    );
+    return rows[0] ?? { leased: 0, n: 0 };
   }
 
   async read(partition: number, after: number, limit: number): Promise<StoredEvent[]> {
@@ -174,6 +237,12 @@ export class PostgresEventLog implements EventLog {
 }
 
 type Row = typeof events.$inferSelect;
+
+/** The last event stored (or sent) in the partition: position -1 and no id when it is empty. */
+interface Tail {
+  position: number;
+  eventId: string | null;
+}
 
 /**
  * The batch as the JSON array jsonb_to_recordset reads, written by hand: data and metadata are the
