@@ -2,6 +2,7 @@ import { type SQL, and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm
 import { type Db, rowsOf } from '../../db/client.ts';
 import { alerts, fraudAccountCounters, fraudAccounts, fraudCases } from '../../db/schema.ts';
 import { formatAmount } from '../../domain/money.ts';
+import { keysetPage } from '../../keyset-page.ts';
 
 /** Cases, owners, the counterparty network and alert statistics: what an analyst asks beyond one alert. */
 
@@ -39,9 +40,8 @@ export function caseQueries(db: Db) {
       if (f.assignee) where.push(eq(fraudCases.assignee, f.assignee));
       if (f.cursor) where.push(sql`(${fraudCases.openedAt}, ${fraudCases.id}) < (${f.cursor.openedAt}, ${f.cursor.id})`);
       const rows = await db.select().from(fraudCases).where(where.length ? and(...where) : undefined).orderBy(desc(fraudCases.openedAt), desc(fraudCases.id)).limit(f.limit + 1);
-      const items = rows.slice(0, f.limit);
-      const last = items[items.length - 1];
-      return { items: items.map(caseView), nextCursor: rows.length > f.limit && last ? Buffer.from(JSON.stringify([last.openedAt, last.id])).toString('base64url') : null };
+      const page = keysetPage(rows, f.limit, (last) => Buffer.from(JSON.stringify([last.openedAt, last.id])).toString('base64url'));
+      return { items: page.items.map(caseView), nextCursor: page.next };
     },
 
     async caseById(id: string): Promise<CaseView | null> {

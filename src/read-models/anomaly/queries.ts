@@ -3,6 +3,7 @@ import { type Db, rowsOf } from '../../db/client.ts';
 import { accounts, alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudCounterparties, transactions } from '../../db/schema.ts';
 import type { FraudConfig } from '../../domain/fraud/config.ts';
 import { Dec, formatAmount } from '../../domain/money.ts';
+import { keysetPage } from '../../keyset-page.ts';
 import { caseQueries } from './case-queries.ts';
 import { riskFactorsOf } from './counters.ts';
 
@@ -87,8 +88,8 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .where(where.length ? and(...where) : undefined)
         .orderBy(...(byScore ? [desc(alerts.score)] : []), desc(alerts.raisedAt), desc(alerts.id))
         .limit(f.limit + 1);
-      const page = pageOf(rows, f.limit, (last) => [byScore ? `${last.score}/${last.raisedAt}` : last.raisedAt, last.id]);
-      return { items: page.items.map(alertView), nextCursor: page.nextCursor };
+      const page = keysetPage(rows, f.limit, (last) => encodeCursor([byScore ? `${last.score}/${last.raisedAt}` : last.raisedAt, last.id]));
+      return { items: page.items.map(alertView), nextCursor: page.next };
     },
 
     async alert(id: string): Promise<AlertView | null> {
@@ -197,7 +198,7 @@ export function fraudQueries(db: Db, config: FraudConfig) {
         .where(and(...where))
         .orderBy(desc(fraudActivity.occurredAt), desc(fraudActivity.eventId))
         .limit(q.limit + 1);
-      const page = pageOf(rows, q.limit, (last) => [last.occurredAt, last.eventId]);
+      const page = keysetPage(rows, q.limit, (last) => encodeCursor([last.occurredAt, last.eventId]));
       return {
         items: page.items.map((r) => ({
           eventId: r.eventId,
@@ -211,7 +212,7 @@ export function fraudQueries(db: Db, config: FraudConfig) {
           occurredAt: r.occurredAt,
           position: r.position,
         })),
-        nextCursor: page.nextCursor,
+        nextCursor: page.next,
       };
     },
 
@@ -275,9 +276,3 @@ function countBy(xs: string[]): Record<string, number> {
  * Keyset pagination: the query fetched limit + 1 rows; the page is the first `limit`, and when there
  * were more, the cursor continues after the last row of the page (the sort key the query orders by).
  */
-function pageOf<T>(rows: T[], limit: number, keyOf: (last: T) => string[]): { items: T[]; nextCursor: string | null } {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
-}
-
