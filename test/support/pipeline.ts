@@ -11,7 +11,7 @@ import { commandContext, depositCommand, openAccountCommand } from './commands.t
  * nothing acknowledged is lost, nothing unacknowledged is reported done, and retries land once.
  */
 
-/** The log, counting the appends in flight, with a hook that runs when a pipelined append has started. */
+/** The log, counting the appends in flight, with a hook that runs when a pipelined append has started behind one still in flight. */
 export class WatchedLog implements EventLog {
   readonly kind: EventLog['kind'];
   readonly partitions: number;
@@ -19,7 +19,7 @@ export class WatchedLog implements EventLog {
   inFlight = 0;
   mostInFlight = 0;
   onPipelined: (() => void) | null = null;
-  /** How many pipelined appends start before onPipelined runs. */
+  /** How many pipelined appends start, with the one ahead still in flight, before onPipelined runs. */
   pipelinedBefore = 0;
   constructor(private readonly inner: EventLog) {
     this.kind = inner.kind;
@@ -35,7 +35,8 @@ export class WatchedLog implements EventLog {
     this.inFlight++;
     this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
     const appending = this.inner.append(events, options);
-    if (options?.pipelined && this.onPipelined && this.pipelinedBefore-- <= 0) {
+    // Only while the append ahead is still in flight here too (its answer may already have come back).
+    if (options?.pipelined && this.onPipelined && this.inFlight >= 2 && this.pipelinedBefore-- <= 0) {
       const hook = this.onPipelined;
       this.onPipelined = null;
       hook();
