@@ -9,7 +9,15 @@ import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
-export type PostgresEventLogOptions = Omit<WriterLeaseOptions, 'id'>;
+export interface PostgresEventLogOptions extends Omit<WriterLeaseOptions, 'id'> {
+  /**
+   * Appends in flight at once (default: 2 on a server, 1 on PGlite). Pipelining pays where the
+   * database works in another process while the engine decides the next batch; PGlite's one WASM
+   * thread is already the embedded mode's limit, and there the smaller batches only cost CPU
+   * (BENCHMARKS.md, "Pipelined appends on PostgreSQL").
+   */
+  pipeline?: number;
+}
 
 /**
  * The log as an append-only PostgreSQL table, on PGlite (embedded default) or on a server.
@@ -27,7 +35,7 @@ export class PostgresEventLog implements EventLog {
   private previous: Promise<void> = Promise.resolve();
   /** Resolves once the last append called was sent (with where it ends), or null if it failed before: a pipelined append goes after it. */
   private sent: Promise<Tail | null> = Promise.resolve(null);
-  readonly pipeline = 2;
+  readonly pipeline: number;
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
@@ -39,7 +47,10 @@ export class PostgresEventLog implements EventLog {
     private readonly database: Database,
     options: PostgresEventLogOptions = {},
   ) {
-    this.lease = new WriterLease(database, { ...options, id: 1 });
+    const { pipeline, ...lease } = options;
+    this.pipeline = pipeline ?? (database.kind === 'postgres' ? 2 : 1);
+    assert(Number.isInteger(this.pipeline) && this.pipeline >= 1, 'at least one append in flight');
+    this.lease = new WriterLease(database, { ...lease, id: 1 });
     this.leaseMs = this.lease.leaseMs;
     this.appended.setMaxListeners(0);
   }

@@ -81,7 +81,7 @@ describe.each(BACKENDS)('pipelined appends on the PostgreSQL log on %s', (backen
   afterEach(async () => cleanup());
 
   const writer = async () => {
-    const log = await new PostgresEventLog(database).start();
+    const log = await new PostgresEventLog(database, { pipeline: 2 }).start();
     await log.acquireWriter();
     return log;
   };
