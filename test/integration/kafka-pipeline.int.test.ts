@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import type { LedgerEngine } from '../../src/engine/ledger-engine.ts';
 import type { StoredEvent } from '../../src/log/envelope.ts';
 import { LogUnavailableError } from '../../src/log/event-log.ts';
 import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
-import { commandContext } from '../support/commands.ts';
 import { PROJECT_ROOT, ensureKafka, kafkaScript, uniqueTopic } from '../support/kafka.ts';
-import { WatchedLog, burst, checkAnswers, readAll, settleAll, startEngine, transfer } from '../support/pipeline.ts';
+import { WatchedLog, burst, checkAnswers, fencedWithTwoInFlight, readAll, settleAll, startEngine } from '../support/pipeline.ts';
 
 /**
  * Pipelined appends on a real broker: the engine decides a batch on top of the one in flight and
@@ -103,27 +102,6 @@ describe.skipIf(!available)('pipelined Kafka appends: two batches in flight', ()
     await burst(engine, ['warm']);
     const rivalLog = await openLog(topic);
     closing.push(() => rivalLog.close());
-    let fencing: Promise<void> | null = null;
-    let fencedInFlight = 0;
-    log.pipelinedBefore = 5;
-    log.onPipelined = () => {
-      fencedInFlight = log.inFlight;
-      fencing = rivalLog.acquireWriter();
-    };
-    const keys = Array.from({ length: 600 }, (_, i) => `fence-${i}`);
-    const results = await burst(engine, keys);
-    expect(fencedInFlight).toBe(2);
-    await fencing;
-    expect(engine.isFenced).toBe(true);
-    const counts = checkAnswers(keys, results, await everything(topic));
-    console.log(`fenced with two batches in flight: ${counts.acked} acknowledged, ${counts.unknown} failed but landed, ${counts.notWritten} failed and not written`);
-    expect(counts.acked + counts.unknown + counts.notWritten).toBe(keys.length);
-    // The fenced writer refuses everything from now on; the rival, started on the log, finishes the work.
-    await expect(engine.execute(transfer('late'), commandContext('late'))).rejects.toBeInstanceOf(LogUnavailableError);
-    const rival = new LedgerEngine(rivalLog, { expiryIntervalMs: 0 });
-    await rival.start();
-    engine.stop();
-    await settleAll(rival, keys.filter((_, i) => !results[i]!.ok), ['warm', ...keys], () => openLog(topic));
-    rival.stop();
+    await fencedWithTwoInFlight(log, engine, rivalLog, () => openLog(topic));
   }, 180_000);
 });

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import { type EngineCommand, LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import type { EngineCommand, LedgerEngine } from '../../src/engine/ledger-engine.ts';
 import { LogUnavailableError } from '../../src/log/event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
 import { verifyChain } from '../../src/verify/verify-ledger.ts';
 import { commandContext } from '../support/commands.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
-import { WatchedLog, burst, checkAnswers, readAll, settleAll, startEngine, transfer } from '../support/pipeline.ts';
+import { WatchedLog, burst, checkAnswers, fencedWithTwoInFlight, readAll, settleAll, startEngine, transfer } from '../support/pipeline.ts';
 
 /**
  * Pipelined appends on the PostgreSQL log (PGlite and a server): the engine decides a batch on top
@@ -75,26 +75,7 @@ describe.each(BACKENDS)('pipelined appends on the PostgreSQL log on %s: two batc
   it('writer fenced with two batches in flight: the rival sees every acknowledged command, the fenced writer acknowledges nothing more', async () => {
     const { log, engine } = await watched();
     await burst(engine, ['warm']);
-    const rivalLog = await openLog();
-    let fencing: Promise<void> | null = null;
-    let fencedInFlight = 0;
-    log.pipelinedBefore = 5;
-    log.onPipelined = () => {
-      fencedInFlight = log.inFlight;
-      fencing = rivalLog.acquireWriter();
-    };
-    const keys = Array.from({ length: 600 }, (_, i) => `fence-${i}`);
-    const results = await burst(engine, keys);
-    expect(fencedInFlight).toBe(2);
-    await fencing;
-    expect(engine.isFenced).toBe(true);
-    const counts = checkAnswers(keys, results, await readAll(log));
-    expect(counts.acked + counts.unknown + counts.notWritten).toBe(keys.length);
-    await expect(engine.execute(transfer('late'), commandContext('late'))).rejects.toBeInstanceOf(LogUnavailableError);
-    const rival = await startRival(rivalLog);
-    engine.stop();
-    await settleAll(rival, keys.filter((_, i) => !results[i]!.ok), ['warm', ...keys], openLog);
-    rival.stop();
+    await fencedWithTwoInFlight(log, engine, await openLog(), openLog);
   }, 120_000);
 
   it.skipIf(backend !== 'postgres')('the connection cut with two batches in flight (every backend of the database terminated): nothing acknowledged lost, retries land once', async () => {
@@ -137,10 +118,4 @@ async function cutWhileBlocked(database: Database): Promise<void> {
   } finally {
     locker.release();
   }
-}
-
-async function startRival(log: PostgresEventLog): Promise<LedgerEngine> {
-  const rival = new LedgerEngine(log, { expiryIntervalMs: 0 });
-  await rival.start();
-  return rival;
 }

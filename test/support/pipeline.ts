@@ -144,3 +144,34 @@ export async function settleAll(engine: LedgerEngine, unanswered: string[], all:
     await log.close();
   }
 }
+
+/**
+ * The writer fenced by a rival (`rivalLog.acquireWriter()`) while two of its batches are in flight:
+ * every acknowledged command is in the log, the fenced writer refuses from then on, and a rival engine
+ * on the log lands every key not acknowledged exactly once. `log` is the engine's watched log, already warm ('warm' landed).
+ */
+export async function fencedWithTwoInFlight(log: WatchedLog, engine: LedgerEngine, rivalLog: EventLog, openLog: () => Promise<EventLog>): Promise<void> {
+  let fencing: Promise<void> | null = null;
+  let fencedInFlight = 0;
+  log.pipelinedBefore = 5;
+  log.onPipelined = () => {
+    fencedInFlight = log.inFlight;
+    fencing = rivalLog.acquireWriter();
+  };
+  const keys = Array.from({ length: 600 }, (_, i) => `fence-${i}`);
+  const results = await burst(engine, keys);
+  expect(fencedInFlight).toBe(2);
+  await fencing;
+  expect(engine.isFenced).toBe(true);
+  const reader = await openLog();
+  const counts = checkAnswers(keys, results, await readAll(reader).finally(() => reader.close()));
+  console.log(`fenced with two batches in flight: ${counts.acked} acknowledged, ${counts.unknown} failed but landed, ${counts.notWritten} failed and not written`);
+  expect(counts.acked + counts.unknown + counts.notWritten).toBe(keys.length);
+  // The fenced writer refuses everything from now on; the rival, started on the log, finishes the work.
+  await expect(engine.execute(transfer('late'), commandContext('late'))).rejects.toBeInstanceOf(LogUnavailableError);
+  const rival = new LedgerEngine(rivalLog, { expiryIntervalMs: 0 });
+  await rival.start();
+  engine.stop();
+  await settleAll(rival, keys.filter((_, i) => !results[i]!.ok), ['warm', ...keys], openLog);
+  rival.stop();
+}
