@@ -411,7 +411,7 @@ export class LedgerEngine {
 
   /**
    * The commit loop. A batch is decided and its append started (stage); on a log that pipelines
-   * (Kafka: `pipeline` 2), the next batch is decided on top of the one in flight and its append
+   * (Kafka, and PostgreSQL on a server: `pipeline` 2), the next batch is decided on top of the one in flight and its append
    * sent while that one commits. Batches finish strictly in order: each is applied to the state
    * and answered only once its own append is durable. If an append fails, the batches decided on
    * top of it were not written (the log aborts them): their commands go back to the head of the

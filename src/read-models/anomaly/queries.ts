@@ -271,8 +271,3 @@ function countBy(xs: string[]): Record<string, number> {
   for (const x of xs) out[x] = (out[x] ?? 0) + 1;
   return out;
 }
-
-/**
- * Keyset pagination: the query fetched limit + 1 rows; the page is the first `limit`, and when there
- * were more, the cursor continues after the last row of the page (the sort key the query orders by).
- */
