@@ -7,7 +7,17 @@ import { customerAccount } from './chart.ts';
 import { postingsOf } from './postings.ts';
 import { glAccounts, glPostings } from './tables.ts';
 
-/** gl_accounts and gl_postings: every movement as balanced postings, by the rules of postings.ts. */
+/**
+ * gl_accounts and gl_postings: every movement as balanced postings, by the rules of postings.ts.
+ *
+ * A customer account's row comes from its AccountOpened (with the owner), never from a posting: every
+ * posting to `customer:<id>` is an event of account <id>'s own stream, so it comes after that
+ * account's AccountOpened in the same partition — applied earlier in the same batch, or committed with
+ * an earlier checkpoint (a rebuild empties both together). Postings add only the system accounts they
+ * name (a few per currency), as `on conflict do nothing`: no memory of what is committed is needed, and
+ * the customer rows that a batch re-sent for accounts that already existed (~2 per transfer, most of
+ * the statement's bytes) are no longer sent.
+ */
 export const generalLedgerProjection: Projection = {
   name: 'general-ledger',
   tables: ['gl_accounts', 'gl_postings'],
@@ -23,7 +33,7 @@ export const generalLedgerProjection: Projection = {
       const entry = postingsOf(event);
       if (!entry) continue;
       entry.postings.forEach((p, line) => {
-        if (!accounts.has(p.account.code)) accounts.set(p.account.code, { ...p.account, ownerId: null });
+        if (p.account.kind !== 'customer' && !accounts.has(p.account.code)) accounts.set(p.account.code, { ...p.account, ownerId: null });
         rows.push({
           eventId: entry.eventId,
           line,
@@ -39,7 +49,6 @@ export const generalLedgerProjection: Projection = {
         });
       });
     }
-    // A customer account's row comes from its AccountOpened (with the owner); postings never overwrite it.
     await insertMany(tx, glAccounts, [...accounts.values()], sql`on conflict (code) do nothing`);
     await insertMany(tx, glPostings, rows, sql`on conflict (event_id, line) do nothing`);
   },
