@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { assert } from '../../assert.ts';
 import { insertMany } from '../../db/bulk.ts';
 import type { Tx } from '../../db/client.ts';
 import type { StoredEvent } from '../../log/envelope.ts';
@@ -43,19 +44,28 @@ export const generalLedgerProjection: Projection = {
 };
 
 /**
- * gl_postings rows, one per line of each entry (its `line` the line's index). Sent as one JSON item
- * per entry, [eventId, type, transactionId, partition, position, occurredAt, [[account, side, amount,
- * currency], …]], expanded by the server: what a posting's lines share (a third of the row's text)
- * travels and is parsed once per entry instead of once per line.
+ * gl_postings rows: every entry is one debit line (line 0) and one credit line (line 1) of one amount
+ * (`pair` in postings.ts), sent as one JSON item per entry, [eventId, type, transactionId, partition,
+ * position, occurredAt, amount, currency, debit account, credit account], and expanded into its two
+ * lines by the server: what the lines share travels and is parsed once, half the bytes of a row per
+ * line. PostgreSQL's CPU for the statement stays as it was (a cross join with two constant rows; a
+ * nested array of lines, expanded by jsonb_array_elements per entry, cost it 17 % more).
  */
 async function insertPostings(tx: Tx, entries: readonly JournalEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const json = JSON.stringify(
-    entries.map((e) => [e.eventId, e.eventType, e.transactionId, e.partition, e.position, e.occurredAt, e.postings.map((p) => [p.account.code, p.side, p.amount, p.currency])]),
-  );
+  const json = JSON.stringify(entries.map(pairRow));
   await tx.execute(sql`
     insert into gl_postings (event_id, line, event_type, transaction_id, partition, position, gl_account, side, amount, currency, occurred_at)
-    select (r->>0)::uuid, (l.n - 1)::integer, r->>1, r->>2, (r->>3)::integer, (r->>4)::bigint, l.p->>0, l.p->>1, (l.p->>2)::numeric, l.p->>3, r->>5
-    from jsonb_array_elements(${json}::jsonb) as r cross join lateral jsonb_array_elements(r->6) with ordinality as l(p, n)
+    select (r->>0)::uuid, l.line, r->>1, r->>2, (r->>3)::integer, (r->>4)::bigint, r->>(8 + l.line), l.side, (r->>6)::numeric, r->>7, r->>5
+    from jsonb_array_elements(${json}::jsonb) as r cross join (values (0, 'debit'), (1, 'credit')) as l(line, side)
     on conflict (event_id, line) do nothing`);
+}
+
+function pairRow(e: JournalEntry): unknown[] {
+  const [debit, credit] = e.postings;
+  assert(
+    e.postings.length === 2 && debit!.side === 'debit' && credit!.side === 'credit' && debit!.amount.eq(credit!.amount) && debit!.currency === credit!.currency,
+    `postings of ${e.eventId} are not one debit and one credit line`,
+  );
+  return [e.eventId, e.eventType, e.transactionId, e.partition, e.position, e.occurredAt, debit!.amount, debit!.currency, debit!.account.code, credit!.account.code];
 }
