@@ -59,7 +59,22 @@ function trialBalance(log: readonly StoredEvent[]): Map<string, { currency: stri
   return accounts;
 }
 
+/**
+ * Every posting to a customer account is an event of that account's stream, after its AccountOpened in
+ * the same partition: what lets the projection take customer GL accounts from AccountOpened alone.
+ */
+function checkCustomerAccountsOpenedFirst(log: readonly StoredEvent[]): void {
+  const opened = new Set<string>();
+  for (const event of log) {
+    if (event.type === 'AccountOpened') opened.add(`${event.partition}/customer:${event.data.accountId}`);
+    for (const p of postingsOf(event)?.postings ?? []) {
+      if (p.account.kind === 'customer') expect(opened.has(`${event.partition}/${p.account.code}`), `${event.type} to ${p.account.code}`).toBe(true);
+    }
+  }
+}
+
 function checkGeneralLedger(m: Machine, log: readonly StoredEvent[]): void {
+  checkCustomerAccountsOpenedFirst(log);
   const tb = trialBalance(log);
   const perCurrency = new Map<string, { debits: Dec; credits: Dec }>();
   for (const row of tb.values()) {
