@@ -6,7 +6,7 @@
  * into a fresh PostgreSQL database (or PGlite), then every anomaly table is hashed.
  *
  *   npx tsx bench/fraud-compare.ts [--root DIR] [--backend postgres|pglite] [--batch 2000] [--shapes demo,mobile-money,one-shot,pair,ring4,ring5]
- *                                  [--mode plain|small-cache|fail|rebuild] [--stats] [--upgrade-from DIR]
+ *                                  [--mode plain|small-cache|fail|rebuild] [--stats] [--upgrade-from DIR] [--spread-events 40000]
  *
  * --mode small-cache: a cache of 20 accounts and 500 movements (evictions all along); no-cache: none; fail: every
  * third batch is first applied in a transaction that then fails (as a crash after the projector's
@@ -45,6 +45,8 @@ const { values } = parseArgs({
     /** PostgreSQL only: the backends' CPU and the top statements (pg_stat_statements of the scratch database). */
     stats: { type: 'boolean', default: false },
     'upgrade-from': { type: 'string' },
+    /** Events of the spread shape (10,000 accounts): past ~90,000 its windows outgrow the cache's default limits. */
+    'spread-events': { type: 'string', default: '40000' },
   },
 });
 
@@ -85,7 +87,7 @@ function shape(name: string): StoredEvent[] {
     case 'one-shot':
       return withUuids(eventsOf(simulateOneShot({ seed: 1, senders: 1500, fraudRate: 0.15 }).ops));
     case 'spread':
-      return spread(10_000, 40_000);
+      return spread(10_000, Number(values['spread-events']));
     case 'pair':
       return denseMovements({ accounts: 2, transfers: 2000, amount: '1.00', deposit: '100000.00' });
     case 'ring4':

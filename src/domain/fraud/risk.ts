@@ -76,10 +76,13 @@ export const emptyRiskFactors = (): RiskFactors => ({
   takeover: 0,
 });
 
+/** The signals' names, in the order riskFactors gives them. */
+export const RISK_FACTOR_KEYS: ReadonlyArray<keyof RiskFactors> = Object.keys(emptyRiskFactors()) as Array<keyof RiskFactors>;
+
 /** Each signal at the higher of what the account showed so far (`current`, as stored) and this movement. */
 export function maxFactors(current: Readonly<Record<string, number>> | null, f: RiskFactors): RiskFactors {
   const out = { ...f };
-  for (const k of Object.keys(out) as Array<keyof RiskFactors>) out[k] = Math.max(current?.[k] ?? 0, f[k]);
+  for (const k of RISK_FACTOR_KEYS) out[k] = Math.max(current?.[k] ?? 0, f[k]);
   return out;
 }
 

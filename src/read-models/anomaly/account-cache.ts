@@ -148,12 +148,18 @@ export class AccountCache {
     e.counted = kept.length;
   }
 
-  /** Evicts the least recently used accounts beyond the limits. */
+  /**
+   * Evicts beyond the limits, least recently used first: whole accounts beyond maxAccounts, then only
+   * the windows (the movements maxItems counts) while there are too many movements. A profile is one
+   * small row: kept, a later batch reads back just the window.
+   */
   trim(): void {
     for (const [id, e] of this.entries) {
-      if (this.entries.size <= this.limits.maxAccounts && this.items <= this.limits.maxItems) break;
-      this.items -= e.counted;
-      this.entries.delete(id);
+      if (this.entries.size > this.limits.maxAccounts) {
+        this.items -= e.counted;
+        this.entries.delete(id);
+      } else if (this.items > this.limits.maxItems) this.dropRecent(e);
+      else break;
     }
   }
 

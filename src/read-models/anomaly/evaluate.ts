@@ -7,6 +7,7 @@ import {
   type Detection,
   type Evidence,
   type FraudConfig,
+  RISK_FACTOR_KEYS,
   type RiskFactors,
   type RuleInput,
   alertIdOf,
@@ -228,7 +229,7 @@ function rememberRisk(accountId: string, factors: RiskFactors, at: string, w: Wi
   changes.dirtyCounters.add(accountId);
 }
 
-const sameFactors = (a: Record<string, number>, b: RiskFactors): boolean => Object.entries(b).every(([k, v]) => a[k] === v);
+const sameFactors = (a: Record<string, number>, b: RiskFactors): boolean => RISK_FACTOR_KEYS.every((k) => a[k] === b[k]);
 
 /** The movement as the rules see it. */
 function activityOf(stored: StoredEvent, event: MovementEvent, profile: AccountProfile): Activity {

@@ -1,9 +1,10 @@
-import { type AnyColumn, type SQL, and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { assert } from '../../assert.ts';
 import type { MovementKind } from '../../domain/account/events.ts';
-import type { Tx } from '../../db/client.ts';
+import { type Tx, rowsOf } from '../../db/client.ts';
 import { alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
 import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId } from '../../domain/fraud/index.ts';
+import { Dec } from '../../domain/money.ts';
 import type { AccountCache } from './account-cache.ts';
 import { riskFactorsOf } from './counters.ts';
 import type { Touched } from './touched.ts';
@@ -221,10 +222,49 @@ function cashOwners(touched: Touched, profiles: Map<string, AccountProfile>): Se
   return owners;
 }
 
-type ActivityRow = typeof fraudActivity.$inferSelect;
+/** A fraud_activity row as ACTIVITY_COLUMNS selects it: numerics as text, the position as the driver gives an int8. */
+interface ActivityRow {
+  event_id: string;
+  transaction_id: string;
+  account_id: string;
+  owner_id: string | null;
+  kind: Activity['kind'];
+  amount: string;
+  currency: string;
+  balance_after: string;
+  counterparty_id: string | null;
+  channel: string | null;
+  occurred_at: string;
+  position: string | number | bigint;
+}
 
-function activityOf(row: ActivityRow): Activity {
-  return { ...row };
+/**
+ * The window loads read tens of rows per event on a catch-up that misses the cache: selected raw and
+ * mapped here, not through drizzle's generic per-column row mapping (a sixth of the projector's CPU then).
+ */
+const ACTIVITY_COLUMNS = sql.raw(
+  'event_id, transaction_id, account_id, owner_id, kind, amount::text as amount, currency, balance_after::text as balance_after, counterparty_id, channel, occurred_at, position',
+);
+
+function activityOf(r: ActivityRow): Activity {
+  return {
+    eventId: r.event_id,
+    transactionId: r.transaction_id,
+    accountId: r.account_id,
+    ownerId: r.owner_id,
+    kind: r.kind,
+    amount: new Dec(r.amount),
+    currency: r.currency,
+    balanceAfter: new Dec(r.balance_after),
+    counterpartyId: r.counterparty_id,
+    channel: r.channel,
+    occurredAt: r.occurred_at,
+    position: Number(r.position),
+  };
+}
+
+async function selectActivity(tx: Tx, where: SQL): Promise<ActivityRow[]> {
+  return rowsOf<ActivityRow>(await tx.execute(sql`select ${ACTIVITY_COLUMNS} from ${fraudActivity} where ${where} order by occurred_at, position`));
 }
 
 /** The windows of `accountIds` since `since` (accounts without movements there are left out, as the table gives none). */
@@ -241,12 +281,8 @@ async function loadRecent(tx: Tx, accountIds: string[], since: string, cache: Ac
     if (hit.list.length) recent.set(id, hit.list);
   }
   if (!missing.length) return recent;
-  const rows = await tx
-    .select()
-    .from(fraudActivity)
-    .where(and(anyOf(fraudActivity.accountId, missing), gte(fraudActivity.occurredAt, since)))
-    .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
-  for (const r of rows) pushTo(recent, r.accountId, activityOf(r));
+  const rows = await selectActivity(tx, and(anyOf(fraudActivity.accountId, missing), gte(fraudActivity.occurredAt, since))!);
+  for (const r of rows) pushTo(recent, r.account_id, activityOf(r));
   for (const id of missing) loaded.windows.set(id, { since, length: recent.get(id)?.length ?? 0 });
   return recent;
 }
@@ -257,13 +293,9 @@ const OWNER_CASH = sql`${fraudActivity.ownerId} is not null and ${fraudActivity.
 async function loadOwnerCash(tx: Tx, owners: Set<string>, since: string): Promise<Map<string, Activity[]>> {
   const ownerCash = new Map<string, Activity[]>();
   if (!owners.size) return ownerCash;
-  const rows = await tx
-    .select()
-    .from(fraudActivity)
-    .where(and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), OWNER_CASH))
-    .orderBy(asc(fraudActivity.occurredAt), asc(fraudActivity.position));
+  const rows = await selectActivity(tx, and(anyOf(fraudActivity.ownerId, [...owners]), gte(fraudActivity.occurredAt, since), OWNER_CASH)!);
   for (const o of owners) ownerCash.set(o, []);
-  for (const r of rows) pushTo(ownerCash, r.ownerId!, activityOf(r));
+  for (const r of rows) pushTo(ownerCash, r.owner_id!, activityOf(r));
   return ownerCash;
 }
 
