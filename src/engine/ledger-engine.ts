@@ -578,12 +578,20 @@ export class LedgerEngine {
   /** Answers each request: its own events, its leader's, its first result read back from the log, its refusal, or the append's failure. */
   private async answer(batch: Pending[], outcomes: readonly Outcome[], results: ReadonlyArray<StoredEvent[] | null>, failure: Failed | null): Promise<void> {
     const settled: Settled[] = [];
-    for (const [i, outcome] of outcomes.entries()) settled.push(await this.settle(outcome, results[i] ?? null, settled, failure));
+    for (let i = 0; i < outcomes.length; i++) {
+      const outcome = outcomes[i]!;
+      // Only a replay reads the log: every other answer is known now (no promise per command).
+      settled.push(outcome.kind === 'replay' ? await this.replayed(outcome.at) : this.settle(outcome, results[i] ?? null, settled, failure));
+    }
     settled.forEach((s, i) => ('error' in s ? batch[i]!.reject(s.error) : batch[i]!.resolve(s)));
   }
 
-  private async settle(outcome: Outcome, own: StoredEvent[] | null, earlier: readonly Settled[], failure: Failed | null): Promise<Settled> {
-    if (outcome.kind === 'replay') return this.readApplied(outcome.at).then((events) => ({ events, replayed: true }), (error: unknown) => ({ error }));
+  /** A key applied before answers its first result, read back from the log. */
+  private replayed(at: readonly LogPosition[]): Promise<Settled> {
+    return this.readApplied(at).then((events) => ({ events, replayed: true }), (error: unknown) => ({ error }));
+  }
+
+  private settle(outcome: Exclude<Outcome, { kind: 'replay' }>, own: StoredEvent[] | null, earlier: readonly Settled[], failure: Failed | null): Settled {
     if (failure) return failure;
     switch (outcome.kind) {
       case 'accepted':

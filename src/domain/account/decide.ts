@@ -13,22 +13,26 @@ import type { AccountState, ExistingAccount } from './state.ts';
  * one listed there is the refusal.
  */
 export function decide(command: AccountCommand, view: StateView): Decided<AccountEvent>[] {
-  const account = (id: string): AccountState => view.get('account', id);
   switch (command.type) {
     case 'OpenAccount':
-      return [openAccount(command, account(command.accountId))];
+      return [openAccount(command, account(view, command.accountId))];
     case 'Deposit':
     case 'Withdraw':
-      return [cashMovement(command, mustExist(account(command.accountId), command.accountId))];
+      return [cashMovement(command, mustExist(account(view, command.accountId), command.accountId))];
     case 'FreezeAccount':
     case 'UnfreezeAccount':
     case 'CloseAccount':
-      return [statusChange(command, mustExist(account(command.accountId), command.accountId))];
+      return [statusChange(command, mustExist(account(view, command.accountId), command.accountId))];
     case 'Transfer':
-      return transfer(command, account(command.fromAccountId), account(command.toAccountId));
+      return transfer(command, account(view, command.fromAccountId), account(view, command.toAccountId));
     default:
       return unreachable(command, 'account command');
   }
+}
+
+/** An account's state as the view sees it (a module function: no closure per decision). */
+function account(view: StateView, id: string): AccountState {
+  return view.get('account', id);
 }
 
 function openAccount(command: Extract<AccountCommand, { type: 'OpenAccount' }>, state: AccountState): Decided<AccountEvent> {

@@ -50,23 +50,15 @@ function isSource(event: DomainEvent): event is Source {
 export function deriveTransaction(event: DomainEvent, get: (id: string) => TransactionState): Array<[string, TransactionState]> {
   if (!isSource(event)) return [];
   const d = event.data;
-  const record = (kind: TransactionKind, payer: string | null, payee: string | null): Array<[string, TransactionState]> => {
-    const before = get(d.transactionId);
-    if (before.status === 'recorded') return [];
-    const reversed = before.status === 'reversed_first' ? before.reversed : '0';
-    // Nothing reversed yet (every new movement) needs no Decimal: amounts are positive.
-    assert(reversed === '0' || new Dec(reversed).lte(d.amount), () => `transaction ${d.transactionId} reversed beyond its amount`);
-    return [[d.transactionId, { status: 'recorded', id: d.transactionId, kind, payer, payee, currency: d.currency, amount: d.amount, reversed }]];
-  };
   switch (event.type) {
     case 'FundsDeposited':
-      return record('deposit', null, d.accountId);
+      return record(d, get, 'deposit', null, d.accountId);
     case 'FundsWithdrawn':
-      return record('withdrawal', d.accountId, null);
+      return record(d, get, 'withdrawal', d.accountId, null);
     case 'TransferDebited':
-      return record('transfer', d.accountId, event.data.counterpartyAccountId);
+      return record(d, get, 'transfer', d.accountId, event.data.counterpartyAccountId);
     case 'HoldCaptureDebited':
-      return record('capture', d.accountId, event.data.counterpartyAccountId);
+      return record(d, get, 'capture', d.accountId, event.data.counterpartyAccountId);
     case 'ReversalDebited':
     case 'ReversalCredited': {
       if (event.type === 'ReversalCredited' && event.data.counterpartyAccountId !== null) return [];
@@ -80,6 +72,16 @@ export function deriveTransaction(event: DomainEvent, get: (id: string) => Trans
     default:
       return unreachable(event, 'transaction source');
   }
+}
+
+/** The transaction a movement records, unless its id is recorded already (the first keeps it). */
+function record(d: Source['data'], get: (id: string) => TransactionState, kind: TransactionKind, payer: string | null, payee: string | null): Array<[string, TransactionState]> {
+  const before = get(d.transactionId);
+  if (before.status === 'recorded') return [];
+  const reversed = before.status === 'reversed_first' ? before.reversed : '0';
+  // Nothing reversed yet (every new movement) needs no Decimal: amounts are positive.
+  assert(reversed === '0' || new Dec(reversed).lte(d.amount), () => `transaction ${d.transactionId} reversed beyond its amount`);
+  return [[d.transactionId, { status: 'recorded', id: d.transactionId, kind, payer, payee, currency: d.currency, amount: d.amount, reversed }]];
 }
 
 type Encoded = [id: string, kind: TransactionKind, payer: string | null, payee: string | null, currency: string, amount: string, reversed: string] | [id: string, reversed: string];
