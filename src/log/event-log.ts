@@ -50,6 +50,13 @@ export interface EventLog {
   /** Resolves when the partition may hold events after `after` (or when the timeout passes). */
   waitFor(partition: number, after: number, timeoutMs: number): Promise<void>;
 
+  /**
+   * Calls `listener` with the events of each append this instance made, once they are durable, as
+   * append returns them (logs that can: the PostgreSQL log). In-process readers take them from
+   * memory instead of reading back what was written milliseconds before. Returns the unsubscribe.
+   */
+  onAppended?(listener: (events: readonly StoredEvent[]) => void): () => void;
+
   close(): Promise<void>;
 }
 

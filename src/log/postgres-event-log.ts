@@ -37,6 +37,8 @@ export class PostgresEventLog implements EventLog {
   private sent: Promise<Tail | null> = Promise.resolve(null);
   readonly pipeline: number;
   private readonly appended = new EventEmitter();
+  /** The last position an append of this instance stored: waitFor needs no query to see past it. */
+  private stored = -1;
   private unlisten: (() => Promise<void>) | null = null;
   private closed = false;
 
@@ -153,8 +155,15 @@ export class PostgresEventLog implements EventLog {
     }
     if (result.n === batch.length) {
       if (this.database.sql) void this.database.sql`select pg_notify(${NOTIFY_CHANNEL}, '0')`.catch(() => {});
+      const stored = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+      this.stored = Math.max(this.stored, sent.position);
+      try {
+        this.appended.emit('stored', stored);
+      } catch {
+        // The append is durable whatever a listener does; a listener's fault must not fail it.
+      }
       this.appended.emit('append');
-      return batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
+      return stored;
     }
     assert(result.n === 0, 'an append stores all of its batch or none of it');
     this.tail = null;
@@ -218,7 +227,7 @@ export class PostgresEventLog implements EventLog {
    */
   async waitFor(partition: number, after: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const moved = async () => ((await this.last(partition))?.position ?? -1) > after;
+    const moved = async () => (partition === 0 && this.stored > after) || ((await this.last(partition))?.position ?? -1) > after;
     if (await moved()) return;
     for (;;) {
       const remaining = deadline - Date.now();
@@ -226,6 +235,11 @@ export class PostgresEventLog implements EventLog {
       await this.wakeup(remaining);
       if (this.closed || Date.now() >= deadline || (await moved())) return;
     }
+  }
+
+  onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {
+    this.appended.on('stored', listener);
+    return () => this.appended.off('stored', listener);
   }
 
   private wakeup(timeoutMs: number): Promise<void> {
