@@ -50,4 +50,54 @@ describe.each(BACKENDS)('shared reads of the embedded log on %s', (backend) => {
       await cleanup();
     }
   });
+
+  it('serve what an append of this process stored from memory, equal to the stored events, and join pages read while behind', async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    try {
+      const log = await new PostgresEventLog(database).start();
+      const engine = new LedgerEngine(log);
+      await engine.start();
+      await engine.execute(openAccountCommand('a'), commandContext());
+      for (let i = 0; i < 20; i++) await engine.execute(depositCommand('a', '1'), commandContext());
+      // A reader that starts behind: 21 commands appended before it, 10 after.
+      const { log: inner, reads } = counting(log);
+      const shared = new SharedReads(inner);
+      for (let i = 0; i < 10; i++) await engine.execute(depositCommand('a', '2', 'cash'), commandContext());
+      const end = (await log.last(0))!.position;
+
+      // From the start: the log is read until its pages reach what was appended since, then memory serves.
+      const replayed: unknown[] = [];
+      let position = -1;
+      while (position < end) {
+        const page = await shared.read(0, position, 8);
+        expect(page.length).toBeGreaterThan(0);
+        replayed.push(...page);
+        position = page[page.length - 1]!.position;
+      }
+      // Exactly the stored events, field for field (what was appended and what a replay reads back agree).
+      expect(replayed).toEqual(await log.read(0, -1, 1000));
+      const readsWhileBehind = reads();
+      expect(readsWhileBehind).toBeLessThan(Math.ceil((end + 1) / 8));
+
+      // Caught up: the next appends are served without reading the log, and waitFor returns at once.
+      await engine.execute(depositCommand('a', '3'), commandContext());
+      const waited = Date.now();
+      await shared.waitFor(0, end, 30_000);
+      expect(Date.now() - waited).toBeLessThan(10_000);
+      const next = await shared.read(0, end, 100);
+      expect(next).toEqual(await log.read(0, end, 100));
+      expect(next.map((e) => e.type)).toContain('FundsDeposited');
+      expect(reads()).toBe(readsWhileBehind);
+
+      // Closed: appends no longer reach it (the log is asked again).
+      await shared.close();
+      await engine.execute(depositCommand('a', '4'), commandContext());
+      const after = next[next.length - 1]!.position;
+      expect(await shared.read(0, after, 100)).toEqual(await log.read(0, after, 100));
+      expect(reads()).toBe(readsWhileBehind + 1);
+      await log.close();
+    } finally {
+      await cleanup();
+    }
+  });
 });
