@@ -17,15 +17,21 @@ function counting(log: EventLog): { log: EventLog; reads: () => number } {
   return { log: wrapped, reads: () => reads };
 }
 
+/** A database whose log holds an opened account and `deposits` deposits, with the engine that wrote them. */
+async function fundedLog(backend: (typeof BACKENDS)[number], deposits: number) {
+  const opened = await openTestDatabase(backend);
+  const log = await new PostgresEventLog(opened.database).start();
+  const engine = new LedgerEngine(log);
+  await engine.start();
+  await engine.execute(openAccountCommand('a'), commandContext());
+  for (let i = 0; i < deposits; i++) await engine.execute(depositCommand('a', '1'), commandContext());
+  return { ...opened, log, engine };
+}
+
 describe.each(BACKENDS)('shared reads of the embedded log on %s', (backend) => {
   it('give every reader the same events as the log, reading each page from the database once', async () => {
-    const { database, cleanup } = await openTestDatabase(backend);
+    const { log, cleanup } = await fundedLog(backend, 60);
     try {
-      const log = await new PostgresEventLog(database).start();
-      const engine = new LedgerEngine(log);
-      await engine.start();
-      await engine.execute(openAccountCommand('a'), commandContext());
-      for (let i = 0; i < 60; i++) await engine.execute(depositCommand('a', '1'), commandContext());
       const { log: inner, reads } = counting(log);
       const shared = new SharedReads(inner);
       const ids = (events: ReadonlyArray<{ eventId: string }>) => events.map((e) => e.eventId);
@@ -52,13 +58,8 @@ describe.each(BACKENDS)('shared reads of the embedded log on %s', (backend) => {
   });
 
   it('serve what an append of this process stored from memory, equal to the stored events, and join pages read while behind', async () => {
-    const { database, cleanup } = await openTestDatabase(backend);
+    const { log, engine, cleanup } = await fundedLog(backend, 20);
     try {
-      const log = await new PostgresEventLog(database).start();
-      const engine = new LedgerEngine(log);
-      await engine.start();
-      await engine.execute(openAccountCommand('a'), commandContext());
-      for (let i = 0; i < 20; i++) await engine.execute(depositCommand('a', '1'), commandContext());
       // A reader that starts behind: 21 commands appended before it, 10 after.
       const { log: inner, reads } = counting(log);
       const shared = new SharedReads(inner);
