@@ -124,7 +124,7 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
     kafka,
     startProjector: (projection, options = {}) => startProjector(projection, log, options),
     async startProjectors(projections, options = {}) {
-      const reads = kafka ? log : new SharedReads(log);
+      const reads = kafka ? log : new SharedReads(log, { appends: database.kind === 'postgres' });
       const started: Projector[] = [];
       for (const projection of projections) started.push(await startProjector(projection, reads, options));
       return started;

@@ -14,10 +14,11 @@ const FRESH_KEEP = 10_000;
  * contiguous tail is kept, so a projector far behind reads from the database as before. Appending
  * is refused: this is a reader's view.
  *
- * When the writer appends through the same log in this process (`onAppended`), what it stored
- * extends the tail too, so projectors that keep up read nothing back from the database. While the
- * tail is behind them (projectors catching up), those events wait in a short `fresh` run of their own
- * and join the tail once the pages read from the log reach them.
+ * When the writer appends through the same log in this process (`onAppended`; on a PostgreSQL
+ * server, see the constructor), what it stored extends the tail too, so projectors that keep up
+ * read nothing back from the database. While the tail is behind them (projectors catching up),
+ * those events wait in a short `fresh` run of their own and join the tail once the pages read from
+ * the log reach them.
  */
 export class SharedReads implements EventLog {
   readonly kind = 'postgres' as const;
@@ -26,8 +27,15 @@ export class SharedReads implements EventLog {
   private readonly pending = new Map<string, Promise<StoredEvent[]>>();
   private readonly unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly log: EventLog) {
-    this.unsubscribe = log.onAppended?.((events) => this.appended(events));
+  /**
+   * `appends: false` leaves out the writer's appends and reads only from the log: on PGlite the
+   * projectors fed from memory were 5–12 % slower (BENCHMARKS.md, "Projectors fed the writer's appends").
+   */
+  constructor(
+    private readonly log: EventLog,
+    options: { appends?: boolean } = {},
+  ) {
+    this.unsubscribe = options.appends === false ? undefined : log.onAppended?.((events) => this.appended(events));
   }
 
   get partitions(): number {

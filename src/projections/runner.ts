@@ -8,8 +8,9 @@ export interface RunnerOptions {
   batchSize?: number;
   idleWaitMs?: number;
   /**
-   * After a short batch, wait this long before reading again so the next batch gathers more events:
-   * fewer, larger transactions (PGlite shares one thread with the API, so this matters most there).
+   * After an empty read, once the log has moved, wait this long before reading again so the next
+   * batch gathers more events: fewer, larger transactions (PGlite shares one thread with the API, so
+   * this matters most there).
    */
   coalesceMs?: number;
   onError?: (err: unknown, projection: string) => void;
