@@ -54,10 +54,7 @@ export class SharedReads implements EventLog {
     const kept = slice(this.tails.get(partition), after, limit);
     if (kept) return kept;
     const fresh = slice(this.fresh.get(partition), after, limit);
-    if (fresh) {
-      this.join(partition);
-      return fresh;
-    }
+    if (fresh) return fresh;
     const key = `${partition}:${after}:${limit}`;
     let page = this.pending.get(key);
     if (!page) {
@@ -72,14 +69,14 @@ export class SharedReads implements EventLog {
   private keep(partition: number, page: readonly StoredEvent[]): void {
     if (page.length === 0 || !contiguous(page)) return;
     const tail = this.tails.get(partition);
-    const last = tail?.length ? tail[tail.length - 1]!.position : null;
-    if (last !== null && page[0]!.position <= last) return; // already kept (a shared read landed twice)
-    if (!tail || last === null || page[0]!.position !== last + 1) this.tails.set(partition, page.slice(-KEEP));
+    const last = lastPosition(tail);
+    if (tail?.length && page[0]!.position <= last) return; // already kept (a shared read landed twice)
+    if (!tail?.length || page[0]!.position !== last + 1) this.tails.set(partition, page.slice(-KEEP));
     else extend(tail, page, 2 * KEEP, KEEP);
     this.join(partition);
   }
 
-  /** The fresh run onto the tail, once the tail reaches it: from then on appends extend the tail. */
+  /** The fresh run onto the tail, once the tail reaches it (only keep() moves the tail towards it): from then on appends extend the tail. */
   private join(partition: number): void {
     const tail = this.tails.get(partition);
     const fresh = this.fresh.get(partition);
