@@ -9,6 +9,15 @@ import { Decimal } from 'decimal.js';
 export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
 export type Dec = InstanceType<typeof Dec>;
 
+/**
+ * A Dec for a value that is kept (the anomaly projector's cached windows hold two per movement):
+ * parsing grows its digit array by pushes, so V8 leaves room for 17 digits where an amount needs 2
+ * or 3 (~120 bytes spare a value); copying a Dec slices the array to its length.
+ */
+export function compactDec(text: string): Dec {
+  return new Dec(new Dec(text));
+}
+
 /** ISO 4217 minor units of the currencies the ledger accepts. */
 export const CURRENCY_MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
   AED: 2, AUD: 2, BHD: 3, BRL: 2, CAD: 2, CHF: 2, CLP: 0, CNY: 2, CZK: 2, DKK: 2, EUR: 2, GBP: 2,

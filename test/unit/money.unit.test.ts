@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Dec, formatAmount, minorUnits, parseAmount } from '../../src/domain/money.ts';
+import { Dec, compactDec, formatAmount, minorUnits, parseAmount } from '../../src/domain/money.ts';
 
 describe('money', () => {
   it('knows ISO 4217 minor units', () => {
@@ -62,6 +62,16 @@ describe('money', () => {
         const text = (new Dec(minor.toString()).div(100)).toFixed(2);
         const parsed = parseAmount(text, 'USD');
         return parsed.ok && formatAmount(parsed.value, 'USD') === text;
+      }),
+    );
+  });
+
+  it('keeps the exact value and sign in a compact Dec (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 18 }), (digits, scale) => {
+        const text = new Dec(digits.toString()).div(new Dec(10).pow(scale)).toFixed(scale);
+        const kept = compactDec(text);
+        return kept instanceof Dec && kept.equals(new Dec(text)) && kept.toFixed(scale) === text;
       }),
     );
   });

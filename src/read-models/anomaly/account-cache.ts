@@ -24,11 +24,15 @@ export interface CacheLimits {
 }
 
 /**
- * Measured (bench/fraud-compare.ts with --expose-gc): 10,000 accounts holding 30,000 movements took
- * 60 MiB of heap (their windows' indexes included: ~2 KiB per movement in windows this short), 542
- * accounts with 5,209 movements 5–12 MiB. These limits keep it to ~80 MiB at most.
+ * Measured (bench/fraud-compare.ts --shapes spread --spread-events 100000 with --expose-gc, heap after
+ * the replay against the same replay without a cache): 10,000 accounts holding 90,000 movements take
+ * 86 MiB, their windows' indexes included (a movement ~260 B with its amounts kept compact, its index
+ * ~440 B in windows of ~9; an index also has ~2.6 KiB of its own). So these limits keep it under
+ * ~95 MiB. 100,000 movements rather than 40,000 (64 MiB at 40,000 before the compact amounts): a
+ * catch-up whose windows outgrew 40,000 read them back batch after batch (~130 CPU ms per 1,000
+ * events against ~90 held; BENCHMARKS.md, "Anomaly cache").
  */
-export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxAccounts: 10_000, maxItems: 40_000 };
+export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxAccounts: 10_000, maxItems: 100_000 };
 
 /**
  * The profiles and activity windows of the accounts the anomaly projector touched lately, kept in

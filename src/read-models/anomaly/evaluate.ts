@@ -22,7 +22,7 @@ import {
   updateBaseline,
 } from '../../domain/fraud/index.ts';
 import { indexOf } from '../../domain/fraud/window.ts';
-import { Dec } from '../../domain/money.ts';
+import { Dec, compactDec } from '../../domain/money.ts';
 import { type StoredEvent, isAccountEvent, isAlertEvent } from '../../log/envelope.ts';
 import { fraudMovement } from './movements.ts';
 import { type Horizons, type Windows, iso, openKey, pairKey, pushTo } from './windows.ts';
@@ -240,9 +240,9 @@ function activityOf(stored: StoredEvent, event: MovementEvent, profile: AccountP
     accountId: d.accountId,
     ownerId: profile.ownerId,
     kind: movementKind(event),
-    amount: new Dec(d.amount),
+    amount: compactDec(d.amount),
     currency: d.currency,
-    balanceAfter: new Dec(d.balanceAfter),
+    balanceAfter: compactDec(d.balanceAfter),
     counterpartyId: event.type === 'TransferDebited' || event.type === 'TransferCredited' ? event.data.counterpartyAccountId : null,
     channel: event.type === 'FundsDeposited' || event.type === 'FundsWithdrawn' ? event.data.channel : null,
     occurredAt: stored.occurredAt,

@@ -4,7 +4,7 @@ import type { MovementKind } from '../../domain/account/events.ts';
 import { type Tx, rowsOf } from '../../db/client.ts';
 import { alerts, fraudAccountCounters, fraudAccounts, fraudActivity, fraudCounterparties, fraudFlowTags, fraudPopulation } from '../../db/schema.ts';
 import { type AccountProfile, type Activity, AmountDistribution, type FlowTag, type RuleId } from '../../domain/fraud/index.ts';
-import { Dec } from '../../domain/money.ts';
+import { compactDec } from '../../domain/money.ts';
 import type { AccountCache } from './account-cache.ts';
 import { riskFactorsOf } from './counters.ts';
 import type { Touched } from './touched.ts';
@@ -253,9 +253,9 @@ function activityOf(r: ActivityRow): Activity {
     accountId: r.account_id,
     ownerId: r.owner_id,
     kind: r.kind,
-    amount: new Dec(r.amount),
+    amount: compactDec(r.amount),
     currency: r.currency,
-    balanceAfter: new Dec(r.balance_after),
+    balanceAfter: compactDec(r.balance_after),
     counterpartyId: r.counterparty_id,
     channel: r.channel,
     occurredAt: r.occurred_at,
