@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/client.ts';
 import { type EventLog, partitionOf } from '../log/event-log.ts';
 import { kafkaEventLogOptions } from '../log/kafka-config.ts';
 import type { KafkaEventLogOptions } from '../log/kafka-event-log.ts';
+import type { KafkaLogSink } from '../log/kafka/logs.ts';
 import { PostgresEventLog } from '../log/postgres-event-log.ts';
 import { SharedReads } from '../log/shared-reads.ts';
 import { WriterLease } from '../log/writer-lease.ts';
@@ -18,6 +19,8 @@ export interface KafkaSetup extends KafkaTopology {
   topic: string;
   /** Names the commands/replies topics and the consumer groups, so several ledgers can share a cluster. */
   prefix: string;
+  /** Where the projectors' kafkajs lines go. */
+  logger: KafkaLogSink | undefined;
 }
 
 export interface ProjectorOptions {
@@ -50,6 +53,8 @@ export interface Storage {
 export interface StorageOptions {
   /** Use this (already open) database instead of opening one from the environment; close() leaves it open. */
   database?: Database;
+  /** Where kafkajs's own lines go (the service's logger), on Kafka. */
+  logger?: KafkaLogSink;
 }
 
 /**
@@ -64,12 +69,12 @@ export async function openStorage(env: Env, options: StorageOptions = {}): Promi
   try {
     database ??= await openDatabase({ url: env.DATABASE_URL ?? null, dataDir: embeddedOnDisk ? env.LEDGER_DATA_DIR : null });
     await database.migrate();
-    const kafkaOptions = kafkaEventLogOptions(env);
+    const kafkaOptions = withLogger(kafkaEventLogOptions(env), options.logger);
     const lease = { leaseMs: env.LEDGER_WRITER_LEASE_MS, exclusive: embeddedOnDisk };
     const log = kafkaOptions
       ? await openKafkaLog(kafkaOptions, new WriterLease(database, { ...lease, id: kafkaLeaseId(kafkaOptions.topic ?? 'ledger.events') }))
       : await new PostgresEventLog(database, lease).start();
-    return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions) : null, async () => {
+    return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions, options.logger) : null, async () => {
       await log.close();
       if (!options.database) await database!.close();
       releaseLock?.();
@@ -86,16 +91,20 @@ async function openKafkaLog(options: KafkaEventLogOptions, lease: WriterLease): 
   return new KafkaEventLog(options, lease).start();
 }
 
+function withLogger(options: KafkaEventLogOptions | null, logger: KafkaLogSink | undefined): KafkaEventLogOptions | null {
+  return options && logger ? { ...options, logger } : options;
+}
+
 /** A Kafka log's row in writer_lease: one per topic (row 1 is the PostgreSQL log's). */
 function kafkaLeaseId(topic: string): number {
   return 2 + partitionOf(topic, 2_000_000_000);
 }
 
 /** `<prefix>.events` → `<prefix>.commands` / `<prefix>.replies`, and consumer groups named after the prefix. */
-function kafkaSetup(options: KafkaEventLogOptions): KafkaSetup {
+function kafkaSetup(options: KafkaEventLogOptions, logger: KafkaLogSink | undefined): KafkaSetup {
   const topic = options.topic ?? 'ledger.events';
   const prefix = topic.replace(/\.events$/, '');
-  return { brokers: options.brokers, topic, prefix, replicationFactor: options.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies` };
+  return { brokers: options.brokers, topic, prefix, replicationFactor: options.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies`, logger };
 }
 
 /** Events per projector batch on a PostgreSQL server. */
@@ -106,7 +115,7 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
   async function startProjector(projection: Projection, reads: EventLog, options: ProjectorOptions): Promise<Projector> {
     if (kafka) {
       const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
-      const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...options });
+      const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...(kafka.logger ? { logger: kafka.logger } : {}), ...options });
       await runner.start();
       return runner;
     }

@@ -82,7 +82,7 @@ type Closers = Array<() => Promise<void>>;
 
 /** The composition root: everything is wired here and nowhere else. */
 export async function startSystem(env: Env, options: SystemOptions): Promise<System> {
-  const storage = await openStorage(env, options.database ? { database: options.database } : {});
+  const storage = await openStorage(env, { logger: options.logger, ...(options.database ? { database: options.database } : {}) });
   const closers: Closers = [() => storage.close()];
   try {
     const roles = options.roles ?? parseRoles(env.LEDGER_ROLE);

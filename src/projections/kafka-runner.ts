@@ -2,6 +2,7 @@ import { type Consumer, type EachBatchPayload, Kafka, logLevel as KafkaLogLevel 
 import type { Db } from '../db/client.ts';
 import type { EventLog } from '../log/event-log.ts';
 import { decodeEvent } from '../log/kafka-event-log.ts';
+import { type KafkaLogSink, kafkaLogCreator } from '../log/kafka/logs.ts';
 import { applyOnce, readCheckpoint } from './checkpoints.ts';
 import type { Projection, Projector } from './projection.ts';
 
@@ -17,6 +18,8 @@ export interface KafkaRunnerOptions {
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
   logLevel?: KafkaLogLevel;
+  /** Where kafkajs's own lines go (default: kafkajs's console lines). */
+  logger?: KafkaLogSink;
   onError?: (err: unknown, projection: string) => void;
   /** Called after each committed batch (metrics, tests). */
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
@@ -57,6 +60,7 @@ export class KafkaProjectionRunner implements Projector {
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
       logLevel: options.logLevel ?? KafkaLogLevel.ERROR,
+      ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
     });
     this.consumer = kafka.consumer({
       groupId: this.groupId,

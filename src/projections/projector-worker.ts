@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // The main thread's configuration, as it parsed it.
   const env = (workerData as { env: Env }).env;
   const logger = createLogger(env.LOG_LEVEL);
-  const storage = await openStorage(env);
+  const storage = await openStorage(env, { logger });
   const models = readModels(storage.database.db, {
     partitions: storage.log.partitions,
     fraud: loadFraudConfig(env.LEDGER_FRAUD_RULES),

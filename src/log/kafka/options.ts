@@ -1,4 +1,5 @@
 import { Kafka, logLevel as KafkaLogLevel, type RetryOptions } from 'kafkajs';
+import { type KafkaLogSink, kafkaLogCreator } from './logs.ts';
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -30,6 +31,8 @@ export interface KafkaEventLogOptions {
   /** Bytes per partition per fetch when reading. */
   fetchMaxBytes?: number;
   logLevel?: KafkaLogLevel;
+  /** Where kafkajs's own lines go (null: kafkajs's console lines). */
+  logger?: KafkaLogSink | null;
 }
 
 export const FAST_TRANSACTION_RETRY: RetryOptions = { initialRetryTime: 5, maxRetryTime: 50, retries: 20 };
@@ -55,6 +58,7 @@ export function resolveKafkaOptions(options: KafkaEventLogOptions): ResolvedKafk
     maxChunkBytes: options.maxChunkBytes ?? 512 * 1024,
     fetchMaxBytes: options.fetchMaxBytes ?? 4 * 1024 * 1024,
     logLevel: options.logLevel ?? KafkaLogLevel.ERROR,
+    logger: options.logger ?? null,
   };
 }
 
@@ -69,5 +73,6 @@ export function kafkaClient(o: ResolvedKafkaOptions): Kafka {
     // Admin and reads: a couple of quick retries, then LogUnavailableError.
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: o.logLevel,
+    ...(o.logger ? { logCreator: kafkaLogCreator(o.logger) } : {}),
   });
 }
