@@ -30,6 +30,13 @@ export interface ProjectorOptions {
   batchSize?: number;
   onError?: (err: unknown, projection: string) => void;
   onBatch?: (projection: string, partition: number, position: number, count: number) => void;
+  /**
+   * Kafka, startProjectors: read the log through one SharedReads (each page fetched and decoded once for
+   * all the projections, each applied at its own pace) instead of a consumer group per projection, which
+   * fetches and decodes every record once per projection. For a process that runs the writer too, where
+   * the groups' one gain, sharing partitions among projector processes, has nobody to share with.
+   */
+  shareReads?: boolean;
 }
 
 /** The database (migrated) and the event log, opened the same way by every entry point. */
@@ -38,11 +45,12 @@ export interface Storage {
   readonly log: EventLog;
   /** Set when the log is Kafka; null for the embedded PostgreSQL log. */
   readonly kafka: KafkaSetup | null;
-  /** Starts a projector fed by this log: a polling runner on the embedded log, a consumer group on Kafka. */
+  /** Starts a projector fed by this log: a polling runner on the embedded log, a consumer group member on Kafka. */
   startProjector(projection: Projection, options?: ProjectorOptions): Promise<Projector>;
   /**
-   * Starts one projector per projection, as startProjector does; on the embedded log they read through
-   * one SharedReads, so each page of events is read and parsed once for all of them, not once each.
+   * Starts one projector per projection, as startProjector does; on the embedded log (and on Kafka with
+   * `shareReads`) they read through one SharedReads, so each page of events is read and parsed once for
+   * all of them, not once each.
    */
   startProjectors(projections: readonly Projection[], options?: ProjectorOptions): Promise<Projector[]>;
   /** Brings projections up to the log's current end from this process, one after the other (tools, rebuild). */
@@ -111,19 +119,23 @@ function kafkaSetup(options: KafkaEventLogOptions, logger: KafkaLogSink | undefi
 export const SERVER_BATCH = 5000;
 
 function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, close: () => Promise<void>): Storage {
-  /** A projector on Kafka (its consumer group), or a polling runner reading the embedded log through `reads`. */
-  async function startProjector(projection: Projection, reads: EventLog, options: ProjectorOptions): Promise<Projector> {
-    if (kafka) {
-      const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
-      const runner = new KafkaProjectionRunner(database.db, projection, { brokers: kafka.brokers, topic: kafka.topic, groupId: `${kafka.prefix}.projector.${projection.name}`, log, ...(kafka.logger ? { logger: kafka.logger } : {}), ...options });
-      await runner.start();
-      return runner;
-    }
+  /** A projector on Kafka as a member of its consumer group (one per projection). */
+  async function groupMember(projection: Projection, setup: KafkaSetup, options: ProjectorOptions): Promise<Projector> {
+    const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
+    const { shareReads: _, ...rest } = options;
+    const groupId = `${setup.prefix}.projector.${projection.name}`;
+    const runner = new KafkaProjectionRunner(database.db, projection, { brokers: setup.brokers, topic: setup.topic, groupId, log, ...(setup.logger ? { logger: setup.logger } : {}), ...rest });
+    await runner.start();
+    return runner;
+  }
+  /** A projector that polls `reads` (the embedded log, or one SharedReads over it or over Kafka). */
+  function pollingRunner(projection: Projection, reads: EventLog, options: ProjectorOptions): Projector {
     // PGlite shares one thread with the API: fewer, larger batches there, each short enough not to
     // stall it. A server takes up to 5,000 events per batch when behind (bulk): ~30% faster catch-up
     // than 1,000 (bench/projectors.ts --batch, BENCHMARKS.md).
     const pglite = database.kind === 'pglite';
-    const runner = new ProjectionRunner(database.db, reads, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...options });
+    const { shareReads: _, ...rest } = options;
+    const runner = new ProjectionRunner(database.db, reads, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...rest });
     runner.start();
     return runner;
   }
@@ -131,11 +143,16 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
     database,
     log,
     kafka,
-    startProjector: (projection, options = {}) => startProjector(projection, log, options),
+    startProjector: async (projection, options = {}) => (kafka ? groupMember(projection, kafka, options) : pollingRunner(projection, log, options)),
     async startProjectors(projections, options = {}) {
-      const reads = kafka ? log : new SharedReads(log, { appends: database.kind === 'postgres' });
       const started: Projector[] = [];
-      for (const projection of projections) started.push(await startProjector(projection, reads, options));
+      if (kafka && !options.shareReads) {
+        for (const projection of projections) started.push(await groupMember(projection, kafka, options));
+        return started;
+      }
+      // On Kafka the writer's appends are not handed over (the Kafka log has no onAppended): one reader fetches and decodes for all.
+      const reads = new SharedReads(log, { appends: database.kind === 'postgres' && !kafka });
+      for (const projection of projections) started.push(pollingRunner(projection, reads, options));
       return started;
     },
     async catchUp(projections, onDone) {

@@ -98,7 +98,9 @@ export async function startSystem(env: Env, options: SystemOptions): Promise<Sys
     const engine = roles.has('engine') ? await startEngine(storage, log, { memory: env.LEDGER_IDEMPOTENCY_MEMORY, table: models.idempotency.queries }, options, closers) : null;
     if (roles.has('projector')) {
       const threaded = options.projectorThread && !options.database && storage.database.kind === 'postgres';
-      projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, closers) : await startProjectors(storage, models, options.logger, closers)));
+      // Beside the writer, projectors on Kafka share one reader rather than a consumer group each (ProjectorOptions.shareReads).
+      const shareReads = roles.has('engine');
+      projectors.push(...(threaded ? await startProjectorThread(env, models, metrics, options.logger, shareReads, closers) : await startProjectors(storage, models, options.logger, shareReads, closers)));
     }
     metrics.setProjectorLagSource(projectorLagSource(log, projectors));
     const commands = instrumentBus(await commandBus(engine, storage, roles, forwardTimeouts(env), closers), metrics);
@@ -223,18 +225,18 @@ async function serveCommandsWhileWriter(engine: LedgerEngine, start: () => Promi
 }
 
 /** One projector per read model, fed by this storage's log. */
-async function startProjectors(storage: Storage, models: ReadModels, logger: Logger, closers: Closers): Promise<Projector[]> {
+async function startProjectors(storage: Storage, models: ReadModels, logger: Logger, shareReads: boolean, closers: Closers): Promise<Projector[]> {
   const onError = (err: unknown, name: string) => logger.error({ err: (err as Error).message, projection: name }, 'projection batch failed; retrying');
-  const started = await storage.startProjectors(projections(models), { onError });
+  const started = await storage.startProjectors(projections(models), { onError, shareReads });
   closers.push(async () => void (await Promise.all(started.map((p) => p.stop()))));
   return started;
 }
 
 /** The same projectors in a worker thread: its own event loop and database connections. */
-async function startProjectorThread(env: Env, models: ReadModels, metrics: Metrics, logger: Logger, closers: Closers): Promise<Projector[]> {
+async function startProjectorThread(env: Env, models: ReadModels, metrics: Metrics, logger: Logger, shareReads: boolean, closers: Closers): Promise<Projector[]> {
   const { WorkerProjectors } = await import('../projections/worker-projectors.ts');
   const onAlerts = (raised: ReadonlyArray<{ rule: string; severity: string }>) => raised.forEach((a) => metrics.alertsRaised.inc({ rule: a.rule, severity: a.severity }));
-  const thread = await new WorkerProjectors({ env, names: projections(models).map((p) => p.name), logger, onAlerts }).start();
+  const thread = await new WorkerProjectors({ env, names: projections(models).map((p) => p.name), logger, onAlerts, shareReads }).start();
   closers.push(() => thread.stop());
   return thread.projectors;
 }

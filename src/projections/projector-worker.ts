@@ -18,7 +18,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 
 async function main(): Promise<void> {
   // The main thread's configuration, as it parsed it.
-  const env = (workerData as { env: Env }).env;
+  const { env, shareReads } = workerData as { env: Env; shareReads: boolean };
   const logger = createLogger(env.LOG_LEVEL);
   const storage = await openStorage(env, { logger });
   const models = readModels(storage.database.db, {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   };
   const onBatch = (name: string, partition: number, position: number) => post({ kind: 'batch', name, partition, position });
   // Off the HTTP thread, a batch may gather for longer: fewer transactions, lag still well under 1 s.
-  const started = await storage.startProjectors(all, { onError, onBatch, coalesceMs: COALESCE_MS, batchSize: SERVER_BATCH });
+  const started = await storage.startProjectors(all, { onError, onBatch, coalesceMs: COALESCE_MS, batchSize: SERVER_BATCH, shareReads });
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'catchUp') {
       const projector = started.find((p) => p.name === message.name);

@@ -12,6 +12,8 @@ export interface WorkerProjectorsOptions {
   names: readonly string[];
   logger: Logger;
   onAlerts?: (raised: ReadonlyArray<{ rule: string; severity: string }>) => void;
+  /** On Kafka: one reader for all the projections instead of a consumer group each (ProjectorOptions.shareReads). */
+  shareReads?: boolean;
 }
 
 const WORKER = workerEntry(import.meta.url, 'projector-worker');
@@ -45,7 +47,7 @@ export class WorkerProjectors {
   }
 
   private spawn(onReady: () => void, onFailed: (err: Error) => void): void {
-    const worker = new Worker(WORKER.url, { workerData: { env: this.options.env }, ...WORKER.options });
+    const worker = new Worker(WORKER.url, { workerData: { env: this.options.env, shareReads: this.options.shareReads ?? false }, ...WORKER.options });
     this.worker = worker;
     let ready = false;
     worker.on('message', (message: FromWorker) => {
