@@ -82,7 +82,7 @@ export async function openStorage(env: Env, options: StorageOptions = {}): Promi
     const log = kafkaOptions
       ? await openKafkaLog(kafkaOptions, new WriterLease(database, { ...lease, id: kafkaLeaseId(kafkaOptions.topic ?? 'ledger.events') }))
       : await new PostgresEventLog(database, lease).start();
-    return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions, options.logger) : null, async () => {
+    return storageOf(database, log, kafkaOptions ? kafkaSetup(kafkaOptions) : null, async () => {
       await log.close();
       if (!options.database) await database!.close();
       releaseLock?.();
@@ -109,10 +109,10 @@ function kafkaLeaseId(topic: string): number {
 }
 
 /** `<prefix>.events` → `<prefix>.commands` / `<prefix>.replies`, and consumer groups named after the prefix. */
-function kafkaSetup(options: KafkaEventLogOptions, logger: KafkaLogSink | undefined): KafkaSetup {
+function kafkaSetup(options: KafkaEventLogOptions): KafkaSetup {
   const topic = options.topic ?? 'ledger.events';
   const prefix = topic.replace(/\.events$/, '');
-  return { brokers: options.brokers, topic, prefix, replicationFactor: options.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies`, logger };
+  return { brokers: options.brokers, topic, prefix, replicationFactor: options.replicationFactor, commandsTopic: `${prefix}.commands`, repliesTopic: `${prefix}.replies`, logger: options.logger ?? undefined };
 }
 
 /** Events per projector batch on a PostgreSQL server. */
@@ -122,9 +122,8 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
   /** A projector on Kafka as a member of its consumer group (one per projection). */
   async function groupMember(projection: Projection, setup: KafkaSetup, options: ProjectorOptions): Promise<Projector> {
     const { KafkaProjectionRunner } = await import('../projections/kafka-runner.ts');
-    const { shareReads: _, ...rest } = options;
     const groupId = `${setup.prefix}.projector.${projection.name}`;
-    const runner = new KafkaProjectionRunner(database.db, projection, { brokers: setup.brokers, topic: setup.topic, groupId, log, ...(setup.logger ? { logger: setup.logger } : {}), ...rest });
+    const runner = new KafkaProjectionRunner(database.db, projection, { brokers: setup.brokers, topic: setup.topic, groupId, log, ...(setup.logger ? { logger: setup.logger } : {}), ...options });
     await runner.start();
     return runner;
   }
@@ -134,8 +133,7 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
     // stall it. A server takes up to 5,000 events per batch when behind (bulk): ~30% faster catch-up
     // than 1,000 (bench/projectors.ts --batch, BENCHMARKS.md).
     const pglite = database.kind === 'pglite';
-    const { shareReads: _, ...rest } = options;
-    const runner = new ProjectionRunner(database.db, reads, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...rest });
+    const runner = new ProjectionRunner(database.db, reads, projection, { coalesceMs: pglite ? 20 : 2, batchSize: pglite ? 1000 : SERVER_BATCH, ...options });
     runner.start();
     return runner;
   }
