@@ -186,6 +186,24 @@ export class FraudConfig {
   }
 }
 
+/** Amount parameters parsed so far: the config's decimal strings, a few dozen. */
+const parsedParams = new Map<string, Dec>();
+
+/**
+ * A rule's amount parameter (a decimal string of the config) as a Dec, parsed once: the rules compare
+ * against their thresholds on every movement, and parsing the string each time was a measurable part
+ * of the anomaly projector (BENCHMARKS.md). For config values only, never amounts from events.
+ */
+export function param(text: string): Dec {
+  let value = parsedParams.get(text);
+  if (value === undefined) {
+    if (parsedParams.size >= 1024) parsedParams.clear();
+    value = new Dec(text);
+    parsedParams.set(text, value);
+  }
+  return value;
+}
+
 export const hours = (h: number): number => h * 3_600_000;
 export const days = (d: number): number => d * 86_400_000;
 

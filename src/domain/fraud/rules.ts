@@ -1,7 +1,7 @@
 import { type Dec, Dec as D, formatAmount } from '../money.ts';
 import { type Activity, type Detection, type Evidence, type FlowTag, type RuleInput, evidenceOf } from './activity.ts';
 import { outflowPercentile } from './baseline.ts';
-import { type RuleId, type RuleParams, days, hours } from './config.ts';
+import { type RuleId, type RuleParams, days, hours, param } from './config.ts';
 import { accountTakeover, balanceDrain, fanIn, muleCashOut } from './takeover.ts';
 import { indexOf } from './window.ts';
 
@@ -17,10 +17,12 @@ const isIn = (a: Activity): boolean => a.kind === 'deposit' || a.kind === 'trans
 const fmtOf = (currency: string) => (d: Dec) => formatAmount(d, currency);
 const evidence = (xs: readonly Activity[]): Evidence[] => xs.map((a) => evidenceOf(a, fmtOf(a.currency)));
 
+const ONE = new D(1);
+const FIFTY = new D(50);
+
 /** 50 at the threshold, growing with how far past it, capped at 100. */
 export function scoreOf(ratio: Dec): number {
-  const r = D.max(ratio, 1);
-  return Math.min(100, Math.round(new D(50).times(r).toNumber()));
+  return Math.min(100, Math.round(FIFTY.times(D.max(ratio, ONE)).toNumber()));
 }
 
 const within = (xs: readonly Activity[], fromMs: number): Activity[] => xs.filter((a) => ms(a.occurredAt) >= fromMs);
@@ -32,7 +34,7 @@ const recentSince = (input: RuleInput, fromMs: number): Activity[] => {
 
 /** The larger of a floor and what the population (and the account, past its warm-up) make of "large". */
 function adaptive(floor: string, ...others: Array<Dec | null>): Dec {
-  return others.reduce<Dec>((max, x) => (x !== null && x.gt(max) ? x : max), new D(floor));
+  return others.reduce<Dec>((max, x) => (x !== null && x.gt(max) ? x : max), param(floor));
 }
 
 export function largeTransaction(input: RuleInput, p: RuleParams['large_transaction']): Detection | null {
@@ -57,8 +59,8 @@ export function largeTransaction(input: RuleInput, p: RuleParams['large_transact
 export function structuring(input: RuleInput, p: RuleParams['structuring']): Detection | null {
   const m = input.movement;
   if ((m.kind !== 'deposit' && m.kind !== 'withdrawal') || m.channel === null || !p.channels.includes(m.channel)) return null;
-  const threshold = new D(p.reportingThreshold);
-  const floor = threshold.times(new D(100).minus(p.marginPercent)).div(100);
+  const threshold = param(p.reportingThreshold);
+  const floor = threshold.times(new D(100).minus(param(p.marginPercent))).div(100);
   const inBand = (a: Activity) => a.kind === m.kind && a.channel !== null && p.channels.includes(a.channel) && a.amount.gte(floor) && a.amount.lt(threshold);
   if (!inBand(m)) return null;
   const from = ms(m.occurredAt) - hours(p.windowHours);
@@ -88,7 +90,7 @@ export function velocity(input: RuleInput, p: RuleParams['velocity']): Detection
   if (!isOut(m)) return null;
   const outs = [...recentSince(input, ms(m.occurredAt) - p.windowMinutes * 60_000).filter(isOut), m];
   const total = sum(outs);
-  const max = new D(p.maxOutAmount);
+  const max = param(p.maxOutAmount);
   const byCount = outs.length > p.maxCount;
   const byAmount = outs.length >= 2 && total.gt(max);
   if (!byCount && !byAmount) return null;
@@ -109,7 +111,7 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
   if (!isOut(m)) return null;
   const t = ms(m.occurredAt);
   const window = hours(p.windowHours);
-  const min = new D(p.minIncoming);
+  const min = param(p.minIncoming);
   // Warm-up: the deposit that funds a new account, spent, is not money passing through.
   const funding = input.profile.baseline.firstAt;
   const qualifies = (a: Activity) => isIn(a) && a.amount.gte(min) && !(a.kind === 'deposit' && a.occurredAt === funding);
@@ -118,7 +120,7 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
     for (const inc of within(input.recent, t - window).filter(qualifies)) {
       const outs = [...input.recent.filter((a) => isOut(a) && a.position > inc.position), m];
       const total = sum(outs);
-      if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, outs, total, p);
+      if (total.gte(inc.amount.times(param(p.outRatio)))) return passedThrough(m, inc, outs, total, p);
     }
     return null;
   }
@@ -127,7 +129,7 @@ export function rapidPassThrough(input: RuleInput, p: RuleParams['rapid_pass_thr
     const inc = ix.at(i);
     if (!qualifies(inc)) continue;
     const total = ix.outTotal(i + 1).plus(m.amount);
-    if (total.gte(inc.amount.times(p.outRatio))) return passedThrough(m, inc, [...ix.slice(i + 1).filter(isOut), m], total, p);
+    if (total.gte(inc.amount.times(param(p.outRatio)))) return passedThrough(m, inc, [...ix.slice(i + 1).filter(isOut), m], total, p);
   }
   return null;
 }
@@ -136,7 +138,7 @@ function passedThrough(m: Activity, inc: Activity, outs: Activity[], total: Dec,
   return {
     rule: 'rapid_pass_through',
     severity: p.severity,
-    score: scoreOf(total.div(inc.amount.times(p.outRatio))),
+    score: scoreOf(total.div(inc.amount.times(param(p.outRatio)))),
     accountIds: [m.accountId, ...new Set([inc.counterpartyId, ...outs.map((o) => o.counterpartyId)].filter((x): x is string => x !== null && x !== m.accountId))],
     amount: total,
     evidence: evidence([inc, ...outs]),
@@ -169,7 +171,7 @@ export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowR
   const live = input.tags.filter((tag) => ms(tag.startedAt) >= from).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.tagId < b.tagId ? -1 : 1));
   const mine = evidence([m])[0]!;
   for (const tag of live) {
-    if (m.amount.lt(tag.amount.times(p.minCarriedRatio))) continue;
+    if (m.amount.lt(tag.amount.times(param(p.minCarriedRatio)))) continue;
     if (tag.originId === to) {
       if (detection === null) {
         const path = [...tag.path, to];
@@ -199,7 +201,7 @@ export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowR
     });
   }
   const forward = [...onward.values()].slice(-MAX_TAGS_FORWARDED);
-  if (m.amount.gte(p.minAmount)) {
+  if (m.amount.gte(param(p.minAmount))) {
     forward.push({ tagId: m.eventId, originId: m.accountId, path: [m.accountId, to], amount: m.amount, startedAt: m.occurredAt, evidence: [mine] });
   }
   return { detection, forward };
@@ -208,14 +210,14 @@ export function followFlow(input: RuleInput, p: RuleParams['round_trip']): FlowR
 export function dormantReactivation(input: RuleInput, p: RuleParams['dormant_reactivation']): Detection | null {
   const m = input.movement;
   const last = input.profile.lastActivityAt ?? input.profile.openedAt;
-  if (last === null || m.amount.lt(p.minAmount)) return null;
+  if (last === null || m.amount.lt(param(p.minAmount))) return null;
   const quiet = ms(m.occurredAt) - ms(last);
   if (quiet < days(p.dormantDays)) return null;
   const quietDays = Math.floor(quiet / days(1));
   return {
     rule: 'dormant_reactivation',
     severity: p.severity,
-    score: scoreOf(new D(quietDays).div(p.dormantDays).times(m.amount.div(p.minAmount)).sqrt()),
+    score: scoreOf(new D(quietDays).div(p.dormantDays).times(m.amount.div(param(p.minAmount))).sqrt()),
     accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
     amount: m.amount,
     evidence: evidence([m]),
@@ -232,7 +234,7 @@ export function newAccountHighValue(input: RuleInput, p: RuleParams['new_account
   return {
     rule: 'new_account_high_value',
     severity: p.severity,
-    score: scoreOf(m.amount.div(p.minAmount)),
+    score: scoreOf(m.amount.div(param(p.minAmount))),
     accountIds: m.counterpartyId ? [m.accountId, m.counterpartyId] : [m.accountId],
     amount: m.amount,
     evidence: evidence([m]),

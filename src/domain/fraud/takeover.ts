@@ -2,7 +2,7 @@ import { Dec as D, type Dec, formatAmount } from '../money.ts';
 import type { Activity, Detection, Evidence, RuleInput } from './activity.ts';
 import { evidenceOf } from './activity.ts';
 import { usuallyDrains } from './baseline.ts';
-import { type RuleParams, days, hours } from './config.ts';
+import { type RuleParams, days, hours, param } from './config.ts';
 import { indexOf } from './window.ts';
 
 /**
@@ -95,13 +95,13 @@ export function balanceDrain(input: RuleInput, p: RuleParams['balance_drain']): 
   const drained = runOf(m, input.recent, p.windowMinutes);
   if (m.kind === 'transfer_out' && input.paidBefore && !drained.paysEarlier(m.counterpartyId!)) return null;
   const { before, taken } = drained;
-  if (before.lt(p.minBalanceBefore) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  if (before.lt(param(p.minBalanceBefore)) || m.balanceAfter.gt(before.times(param(p.maxRemainingRatio)))) return null;
   const run = drained.items();
   const how = m.kind === 'withdrawal' ? 'withdrawn' : m.counterpartyId ? `sent to ${m.counterpartyId}, never paid before,` : 'sent';
   return {
     rule: 'balance_drain',
     severity: p.severity,
-    score: scoreOfRatio(before.div(p.minBalanceBefore).toNumber() ** 0.25),
+    score: scoreOfRatio(before.div(param(p.minBalanceBefore)).toNumber() ** 0.25),
     accountIds: [m.accountId, ...others(m, run)],
     amount: taken,
     evidence: evidence(run),
@@ -119,19 +119,19 @@ export function muleCashOut(input: RuleInput, p: RuleParams['mule_cash_out']): D
   const firstIn = recent ? recent.findIndex((a) => a.kind === 'transfer_in') : ix.firstTransferIn(start);
   if (firstIn < 0) return null;
   const received = recent ? sum(recent.filter((a) => a.kind === 'transfer_in')) : ix.transferInTotal(start);
-  if (received.lt(p.minIncoming)) return null;
+  if (received.lt(param(p.minIncoming))) return null;
   const outsOf = (): Activity[] => [...(recent ? recent.slice(firstIn) : ix.slice(firstIn)).filter(isOut), m];
   const sent = recent ? sum(outsOf()) : ix.outTotal(firstIn).plus(m.amount);
   const first = recent ? recent[firstIn]! : ix.at(firstIn);
   const before = first.balanceAfter.minus(first.amount).plus(received);
   // What left had mostly just arrived, and the account is left nearly empty: a till that sweeps a day's takings is not.
-  if (sent.lt(received.times(p.outRatio)) || received.lt(before.times('0.5')) || m.balanceAfter.gt(before.times(p.maxRemainingRatio))) return null;
+  if (sent.lt(received.times(param(p.outRatio))) || received.lt(before.times('0.5')) || m.balanceAfter.gt(before.times(param(p.maxRemainingRatio)))) return null;
   const outs = outsOf();
   const ins = (recent ?? ix.slice(start)).filter((a) => a.kind === 'transfer_in');
   return {
     rule: 'mule_cash_out',
     severity: p.severity,
-    score: scoreOfRatio(sent.div(received.times(p.outRatio)).toNumber() * Math.max(1, ins.length)),
+    score: scoreOfRatio(sent.div(received.times(param(p.outRatio))).toNumber() * Math.max(1, ins.length)),
     accountIds: [m.accountId, ...others(m, [...ins, ...outs])],
     amount: sent,
     evidence: evidence([...ins, ...outs]),
@@ -146,7 +146,7 @@ export function fanIn(input: RuleInput, p: RuleParams['fan_in']): Detection | nu
   const from = ms(m.occurredAt) - hours(p.windowHours);
   // A new shop gets many small payments; a collecting mule gets whole balances: only transfers above the
   // population's upper quartile (and a share of minAmount) count.
-  const min = D.max(new D(p.minAmount).div(p.minSenders), input.population.quantile('transfer_in', 0.75) ?? 0);
+  const min = D.max(param(p.minAmount).div(p.minSenders), input.population.quantile('transfer_in', 0.75) ?? 0);
   if (m.amount.lt(min)) return null;
   // Fewer senders in the window than it takes, whatever their amounts: no need to look at them.
   const ix = indexOf(input.recent);
@@ -154,7 +154,7 @@ export function fanIn(input: RuleInput, p: RuleParams['fan_in']): Detection | nu
   const ins = [...input.recent.filter((a) => a.kind === 'transfer_in' && ms(a.occurredAt) >= from && a.amount.gte(min)), m];
   const senders = others(m, ins);
   const total = sum(ins);
-  if (senders.length < p.minSenders || total.lt(p.minAmount)) return null;
+  if (senders.length < p.minSenders || total.lt(param(p.minAmount))) return null;
   return {
     rule: 'fan_in',
     severity: p.severity,
@@ -180,7 +180,7 @@ export function drainBehind(credit: Activity, input: RuleInput, p: RuleParams['a
   if (i < 0) return null;
   const debit = acts[i]!;
   const run = runOf(debit, acts, p.drainWindowMinutes, i);
-  if (run.before.lt(p.minBalanceBefore) || debit.balanceAfter.gt(run.before.times(p.maxRemainingRatio))) return null;
+  if (run.before.lt(param(p.minBalanceBefore)) || debit.balanceAfter.gt(run.before.times(param(p.maxRemainingRatio)))) return null;
   const first = input.firstContact.get(payer);
   return first !== undefined && first >= run.first.occurredAt ? run.items() : null;
 }
@@ -229,7 +229,7 @@ export function accountTakeover(input: RuleInput, p: RuleParams['account_takeove
   const outsOf = (): Activity[] => [...(recent ? recent.slice(recent.indexOf(first)) : ix.slice(creditsAt[0]!)).filter(isOut), m];
   const sent = recent ? sum(outsOf()) : ix.outTotal(creditsAt[0]!).plus(m.amount);
   // Most of what the drained payers sent left again, and it was a large part of what the account then held.
-  if (sent.lt(stolen.times(p.outRatio)) || stolen.times(2).lt(held)) return null;
+  if (sent.lt(stolen.times(param(p.outRatio))) || stolen.times(2).lt(held)) return null;
   const outs = outsOf();
   const victims = [...runs.keys()];
   const how = m.kind === 'withdrawal' ? 'cashed out' : 'sent on';
