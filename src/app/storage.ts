@@ -33,8 +33,9 @@ export interface ProjectorOptions {
   /**
    * Kafka, startProjectors: read the log through one SharedReads (each page fetched and decoded once for
    * all the projections, each applied at its own pace) instead of a consumer group per projection, which
-   * fetches and decodes every record once per projection. For a process that runs the writer too, where
-   * the groups' one gain, sharing partitions among projector processes, has nobody to share with.
+   * fetches and decodes every record once per projection; what this process's writer appends reaches
+   * them from memory. For a process that runs the writer too, where the groups' one gain, sharing
+   * partitions among projector processes, has nobody to share with.
    */
   shareReads?: boolean;
 }
@@ -148,8 +149,8 @@ function storageOf(database: Database, log: EventLog, kafka: KafkaSetup | null, 
         for (const projection of projections) started.push(await groupMember(projection, kafka, options));
         return started;
       }
-      // On Kafka the writer's appends are not handed over (the Kafka log has no onAppended): one reader fetches and decodes for all.
-      const reads = new SharedReads(log, { appends: database.kind === 'postgres' && !kafka });
+      // What this process's writer appends is handed over from memory where the read models are on a server (on PGlite it was slower).
+      const reads = new SharedReads(log, { appends: database.kind === 'postgres' });
       for (const projection of projections) started.push(pollingRunner(projection, reads, options));
       return started;
     },

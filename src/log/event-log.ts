@@ -52,10 +52,10 @@ export interface EventLog {
 
   /**
    * Calls `listener` with the events of each append this instance made, once they are durable, as
-   * append returns them (logs that can: the PostgreSQL log). In-process readers take them from
-   * memory instead of reading back what was written milliseconds before. Returns the unsubscribe.
+   * append returns them, one run per partition written. In-process readers take them from memory
+   * instead of reading back what was written milliseconds before. Returns the unsubscribe.
    */
-  onAppended?(listener: (events: readonly StoredEvent[]) => void): () => void;
+  onAppended?(listener: (runs: readonly AppendedRun[]) => void): () => void;
 
   close(): Promise<void>;
 }
@@ -66,6 +66,18 @@ export class LogUnavailableError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
     super('log_unavailable', message, undefined, options);
   }
+}
+
+/**
+ * What one append stored in one partition: `events` are every event of the partition with a
+ * position in (after, the last one's position], so a reader that holds the partition up to `after`
+ * holds it up to the last of them (on Kafka the offsets between hold only transaction markers or
+ * aborted records).
+ */
+export interface AppendedRun {
+  partition: number;
+  after: number;
+  events: readonly StoredEvent[];
 }
 
 export interface AppendOptions {

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { NewEvent, StoredEvent } from './envelope.ts';
-import type { AppendOptions, EventLog } from './event-log.ts';
+import type { AppendOptions, AppendedRun, EventLog } from './event-log.ts';
 import { checkKafkajsInternals } from './kafkajs-internals.ts';
 import { type KafkaEventLogOptions, type ResolvedKafkaOptions, kafkaClient, resolveKafkaOptions } from './kafka/options.ts';
 import { KafkaReader } from './kafka/reader.ts';
@@ -34,6 +34,7 @@ export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly writer: KafkaWriter;
   private readonly reader: KafkaReader;
+  private readonly listeners = new Set<(runs: readonly AppendedRun[]) => void>();
 
   readonly leaseMs?: number;
   tryAcquireWriter?: () => Promise<boolean>;
@@ -52,7 +53,7 @@ export class KafkaEventLog implements EventLog {
     this.transactionalId = this.o.transactionalId;
     this.kafka = kafkaClient(this.o);
     this.reader = new KafkaReader(this.kafka, this.o, (p) => this.writer.written(p));
-    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (ps) => this.reader.wake(ps), lease ? () => lease.renew() : null);
+    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (runs) => this.stored(runs), lease ? () => lease.renew() : null);
     if (lease) {
       this.leaseMs = lease.leaseMs;
       this.tryAcquireWriter = async () => {
@@ -92,6 +93,23 @@ export class KafkaEventLog implements EventLog {
 
   waitFor(partition: number, after: number, timeoutMs: number): Promise<void> {
     return this.reader.waitFor(partition, after, timeoutMs);
+  }
+
+  onAppended(listener: (runs: readonly AppendedRun[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A committed append: wake this process's waiters on its partitions, hand its events to the listeners (whose faults never fail the append). */
+  private stored(runs: readonly AppendedRun[]): void {
+    this.reader.wake(runs.map((r) => r.partition));
+    for (const listener of this.listeners) {
+      try {
+        listener(runs);
+      } catch {
+        // The append is durable whatever a listener does.
+      }
+    }
   }
 
   async close(): Promise<void> {

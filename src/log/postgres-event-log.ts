@@ -4,7 +4,7 @@ import { type Database, rowsOf } from '../db/client.ts';
 import { events } from '../db/schema.ts';
 import { type NewEvent, type StoredEvent, contentJson, storedEvent } from './envelope.ts';
 import { assert } from '../assert.ts';
-import { AppendNotWrittenError, type AppendOptions, type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
+import { AppendNotWrittenError, type AppendOptions, type AppendedRun, type EventLog, LogRejectedError, LogUnavailableError, WriterFencedError } from './event-log.ts';
 import { WriterLease, type WriterLeaseOptions } from './writer-lease.ts';
 
 const NOTIFY_CHANNEL = 'ledger_events';
@@ -158,7 +158,7 @@ export class PostgresEventLog implements EventLog {
       const stored = batch.map((e, i) => ({ ...e, partition: 0, position: first + i }));
       this.stored = Math.max(this.stored, sent.position);
       try {
-        this.appended.emit('stored', stored);
+        this.appended.emit('stored', [{ partition: 0, after: after.position, events: stored }] satisfies AppendedRun[]);
       } catch {
         // The append is durable whatever a listener does; a listener's fault must not fail it.
       }
@@ -237,7 +237,7 @@ export class PostgresEventLog implements EventLog {
     }
   }
 
-  onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {
+  onAppended(listener: (runs: readonly AppendedRun[]) => void): () => void {
     this.appended.on('stored', listener);
     return () => this.appended.off('stored', listener);
   }

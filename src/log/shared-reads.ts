@@ -1,5 +1,5 @@
 import type { NewEvent, StoredEvent } from './envelope.ts';
-import type { EventLog } from './event-log.ts';
+import type { AppendedRun, EventLog } from './event-log.ts';
 
 /** Events kept per partition: a few batches of every projector, a few MB. */
 const KEEP = 20_000;
@@ -8,22 +8,34 @@ const KEEP = 20_000;
 const FRESH_KEEP = 10_000;
 
 /**
- * A read-only view of a gap-free log (the embedded PostgreSQL log) for several projectors that read
- * the same stretch one after the other: the first to ask reads a page from the database, the others
- * get the same (immutable) events from memory, and a read already under way is shared. Only a
- * contiguous tail is kept, so a projector far behind reads from the database as before. Appending
- * is refused: this is a reader's view.
+ * Every event of one partition with a position in (after, last event's position], in order. The
+ * positions may have gaps (Kafka offsets skip transaction markers): what makes a run servable is
+ * that nothing in its range is missing, not that its positions follow one another.
+ */
+interface Run {
+  after: number;
+  events: StoredEvent[];
+}
+
+/**
+ * A read-only view of the log for several projectors that read the same stretch one after the
+ * other: the first to ask reads a page from the log, the others get the same (immutable) events
+ * from memory, and a read already under way is shared. Only an unbroken tail is kept, so a
+ * projector far behind reads from the log as before. Appending is refused: this is a reader's view.
  *
- * When the writer appends through the same log in this process (`onAppended`; on a PostgreSQL
- * server, see the constructor), what it stored extends the tail too, so projectors that keep up
- * read nothing back from the database. While the tail is behind them (projectors catching up),
- * those events wait in a short `fresh` run of their own and join the tail once the pages read from
- * the log reach them.
+ * A page read after position `a` holds every event after `a` up to its last one, so it extends the
+ * tail when `a` lies inside the tail's range, on the PostgreSQL log (positions without gaps) and on
+ * Kafka (offsets with gaps) alike.
+ *
+ * When the writer appends through the same log in this process (`onAppended`; see the constructor),
+ * what it stored extends the tail too, so projectors that keep up read nothing back. While the tail
+ * is behind them (projectors catching up), those events wait in a short `fresh` run of their own
+ * and join the tail once the pages read from the log reach them.
  */
 export class SharedReads implements EventLog {
-  readonly kind = 'postgres' as const;
-  private readonly tails = new Map<number, StoredEvent[]>();
-  private readonly fresh = new Map<number, StoredEvent[]>();
+  readonly kind: EventLog['kind'];
+  private readonly tails = new Map<number, Run>();
+  private readonly fresh = new Map<number, Run>();
   private readonly pending = new Map<string, Promise<StoredEvent[]>>();
   private readonly unsubscribe: (() => void) | undefined;
 
@@ -35,7 +47,8 @@ export class SharedReads implements EventLog {
     private readonly log: EventLog,
     options: { appends?: boolean } = {},
   ) {
-    this.unsubscribe = options.appends === false ? undefined : log.onAppended?.((events) => this.appended(events));
+    this.kind = log.kind;
+    this.unsubscribe = options.appends === false ? undefined : log.onAppended?.((runs) => this.appended(runs));
   }
 
   get partitions(): number {
@@ -51,28 +64,29 @@ export class SharedReads implements EventLog {
   }
 
   async read(partition: number, after: number, limit: number): Promise<StoredEvent[]> {
-    const kept = slice(this.tails.get(partition), after, limit);
+    const kept = slice(this.tails.get(partition), after, limit) ?? slice(this.fresh.get(partition), after, limit);
     if (kept) return kept;
-    const fresh = slice(this.fresh.get(partition), after, limit);
-    if (fresh) return fresh;
     const key = `${partition}:${after}:${limit}`;
     let page = this.pending.get(key);
     if (!page) {
       page = this.log.read(partition, after, limit).finally(() => this.pending.delete(key));
       this.pending.set(key, page);
-      this.keep(partition, await page);
+      this.keep(partition, { after, events: await page });
     }
     return page;
   }
 
-  /** Adds a page read from the log to the kept tail if it continues it (else the page starts a new tail), then joins the fresh run to it when it reaches it. */
-  private keep(partition: number, page: readonly StoredEvent[]): void {
-    if (page.length === 0 || !contiguous(page)) return;
+  /** Adds a page read from the log to the kept tail if it reaches it (else the page starts a new tail), then joins the fresh run to it when it reaches it. */
+  private keep(partition: number, page: Run): void {
+    if (page.events.length === 0 || !ascending(page)) return;
     const tail = this.tails.get(partition);
-    const last = lastPosition(tail);
-    if (tail?.length && page[0]!.position <= last) return; // already kept (a shared read landed twice)
-    if (!tail?.length || page[0]!.position !== last + 1) this.tails.set(partition, page.slice(-KEEP));
-    else extend(tail, page, 2 * KEEP, KEEP);
+    if (tail && extend(tail, page, 2 * KEEP, KEEP)) {
+      this.join(partition);
+      return;
+    }
+    // Behind the tail, or past it with a hole between: the newer stretch is the one projectors come to.
+    if (tail && lastPosition(page) <= lastPosition(tail)) return;
+    this.tails.set(partition, trimmed({ after: page.after, events: page.events.slice() }, KEEP));
     this.join(partition);
   }
 
@@ -80,19 +94,19 @@ export class SharedReads implements EventLog {
   private join(partition: number): void {
     const tail = this.tails.get(partition);
     const fresh = this.fresh.get(partition);
-    if (tail?.length && fresh?.length && extend(tail, fresh, 2 * KEEP, KEEP)) this.fresh.delete(partition);
+    if (tail && fresh && extend(tail, fresh, 2 * KEEP, KEEP)) this.fresh.delete(partition);
   }
 
   /** What an append of this process stored: onto the tail where it continues it, else into the fresh run. Never throws into the writer. */
-  private appended(events: readonly StoredEvent[]): void {
+  private appended(runs: readonly AppendedRun[]): void {
     try {
-      for (let p = 0; p < this.partitions; p++) {
-        const page = events.filter((e) => e.partition === p);
-        if (page.length === 0 || !contiguous(page)) continue;
-        const tail = this.tails.get(p);
-        if (tail?.length && extend(tail, page, 2 * KEEP, KEEP)) continue;
-        const fresh = this.fresh.get(p);
-        if (!fresh?.length || !extend(fresh, page, 2 * FRESH_KEEP, FRESH_KEEP)) this.fresh.set(p, page.slice(-FRESH_KEEP));
+      for (const run of runs) {
+        const page = { after: run.after, events: run.events as StoredEvent[] };
+        if (page.events.length === 0 || !ascending(page)) continue;
+        const tail = this.tails.get(run.partition);
+        if (tail && extend(tail, page, 2 * KEEP, KEEP)) continue;
+        const fresh = this.fresh.get(run.partition);
+        if (!fresh || !extend(fresh, page, 2 * FRESH_KEEP, FRESH_KEEP)) this.fresh.set(run.partition, trimmed({ after: page.after, events: page.events.slice() }, FRESH_KEEP));
       }
     } catch {
       // Never serve memory this failed half-way through: the log is read instead.
@@ -119,33 +133,55 @@ export class SharedReads implements EventLog {
   }
 }
 
-/** The events after `after` from a contiguous run, when it holds the next one; null when it does not. */
-function slice(run: readonly StoredEvent[] | undefined, after: number, limit: number): StoredEvent[] | null {
-  if (!run?.length) return null;
-  const first = run[0]!.position;
-  if (after < first - 1 || after >= run[run.length - 1]!.position) return null;
-  const start = after + 1 - first;
-  return run.slice(start, start + limit);
+/** The events after `after` from a run whose range holds the next one; null when it does not. */
+function slice(run: Run | undefined, after: number, limit: number): StoredEvent[] | null {
+  if (!run || after < run.after || after >= lastPosition(run)) return null;
+  const start = firstAfter(run.events, after);
+  return run.events.slice(start, start + limit);
+}
+
+/** The index of the first event with a position above `after` (binary search: positions ascend). */
+function firstAfter(events: readonly StoredEvent[], after: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (events[mid]!.position > after) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /**
- * Pushes onto `run` the events of `page` past its end, when `page` reaches it (starts at or before
- * the position after it); false, and nothing pushed, when there is a gap. Past `max` events, the
+ * Pushes onto `run` the events of `page` past its end, when `page`'s range reaches it (starts at or
+ * before its last position); false, and nothing pushed, when there is a hole. Past `max` events, the
  * oldest go until `keep` stay.
  */
-function extend(run: StoredEvent[], page: readonly StoredEvent[], max: number, keep: number): boolean {
-  const from = lastPosition(run) + 1 - page[0]!.position;
-  if (from < 0) return false;
-  for (let i = from; i < page.length; i++) run.push(page[i]!);
-  if (run.length > max) run.splice(0, run.length - keep);
+function extend(run: Run, page: Run, max: number, keep: number): boolean {
+  const end = lastPosition(run);
+  if (page.after > end) return false;
+  for (let i = firstAfter(page.events, end); i < page.events.length; i++) run.events.push(page.events[i]!);
+  if (run.events.length > max) trimmed(run, keep);
   return true;
 }
 
-function lastPosition(run: readonly StoredEvent[] | undefined): number {
-  return run?.length ? run[run.length - 1]!.position : -1;
+/** Drops the oldest events until at most `keep` stay; the run's range starts after the last one dropped. */
+function trimmed(run: Run, keep: number): Run {
+  const drop = run.events.length - keep;
+  if (drop > 0) {
+    run.after = run.events[drop - 1]!.position;
+    run.events.splice(0, drop);
+  }
+  return run;
 }
 
-function contiguous(page: readonly StoredEvent[]): boolean {
-  for (let i = 1; i < page.length; i++) if (page[i]!.position !== page[i - 1]!.position + 1) return false;
+function lastPosition(run: Run | undefined): number {
+  if (!run) return -1;
+  return run.events.length ? run.events[run.events.length - 1]!.position : run.after;
+}
+
+function ascending(page: Run): boolean {
+  if (page.events[0]!.position <= page.after) return false;
+  for (let i = 1; i < page.events.length; i++) if (page.events[i]!.position <= page.events[i - 1]!.position) return false;
   return true;
 }

@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import type { StoredEvent } from '../../src/log/envelope.ts';
 import type { EventLog } from '../../src/log/event-log.ts';
+import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
 import { SharedReads } from '../../src/log/shared-reads.ts';
-import { commandContext, depositCommand, openAccountCommand } from '../support/commands.ts';
+import { commandContext, depositCommand, openAccountCommand, transferCommand } from '../support/commands.ts';
+import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
+
+const brokers = await ensureKafka();
 
 /** The real log, counting the reads that reach the database. */
 function counting(log: EventLog): { log: EventLog; reads: () => number } {
@@ -99,6 +106,75 @@ describe.each(BACKENDS)('shared reads of the embedded log on %s', (backend) => {
       await log.close();
     } finally {
       await cleanup();
+    }
+  });
+});
+
+/** Deposits and transfers among `accounts`, many at once, so the engine appends them as many transactions. */
+async function movements(engine: LedgerEngine, accounts: readonly string[], rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    await Promise.all(
+      accounts.flatMap((accountId, i) => [
+        engine.execute(depositCommand(accountId, `${(i % 5) + 1}.25`), commandContext()),
+        engine.execute(transferCommand(accountId, accounts[(i + r + 1) % accounts.length]!, '0.50'), commandContext()),
+      ]),
+    );
+  }
+}
+
+/** Reads a partition from `after` to `end` in pages of `limit`, two readers one after the other (the second should find the page in memory). */
+async function readTwice(shared: EventLog, partition: number, after: number, end: number, limit: number): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  let position = after;
+  while (position < end) {
+    const page = await shared.read(partition, position, limit);
+    expect(page.length).toBeGreaterThan(0);
+    expect(await shared.read(partition, position, limit)).toEqual(page);
+    out.push(...page);
+    position = page[page.length - 1]!.position;
+  }
+  return out;
+}
+
+describe.skipIf(!brokers)('shared reads of the Kafka log (offsets with gaps: transaction markers)', () => {
+  it('keep pages across transactions, serve the appends of this process from memory equal to the records, and read each page once', async () => {
+    const partitions = 3;
+    const log = await new KafkaEventLog({ brokers: brokers!, topic: uniqueTopic('shared-reads'), partitions, logLevel: logLevel.NOTHING }).start();
+    try {
+      const engine = new LedgerEngine(log);
+      await engine.start();
+      const accounts = Array.from({ length: 12 }, (_, i) => `sr-${i}-${randomUUID().slice(0, 6)}`);
+      await Promise.all(accounts.map((accountId) => engine.execute(openAccountCommand(accountId), commandContext())));
+      await movements(engine, accounts, 4);
+
+      // Behind: what was written before the reader came is read from Kafka, each page once for two readers.
+      const { log: inner, reads } = counting(log);
+      const shared = new SharedReads(inner);
+      const ends: number[] = [];
+      for (let p = 0; p < partitions; p++) {
+        ends.push((await log.last(p))?.position ?? -1);
+        const all = await log.read(p, -1, 100_000);
+        const positions = all.map((e) => e.position);
+        // The log has gaps (one marker per transaction), which the kept pages must span.
+        expect(positions.at(-1)! + 1).toBeGreaterThan(positions.length);
+        const before = reads();
+        expect(await readTwice(shared, p, -1, ends[p]!, 7)).toEqual(all);
+        expect(reads() - before).toBe(Math.ceil(all.length / 7));
+      }
+
+      // Caught up: the next appends are served from memory, field for field what Kafka holds.
+      const readsCaughtUp = reads();
+      await movements(engine, accounts, 3);
+      for (let p = 0; p < partitions; p++) {
+        const end = (await log.last(p))!.position;
+        expect(end).toBeGreaterThan(ends[p]!);
+        await shared.waitFor(p, ends[p]!, 30_000);
+        expect(await readTwice(shared, p, ends[p]!, end, 10)).toEqual(await log.read(p, ends[p]!, 100_000));
+      }
+      expect(reads()).toBe(readsCaughtUp);
+      await shared.close();
+    } finally {
+      await log.close();
     }
   });
 });

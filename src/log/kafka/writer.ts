@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import type { NewEvent, StoredEvent } from '../envelope.ts';
-import { AppendNotWrittenError, type AppendOptions, LogUnavailableError, WriterFencedError, partitionOf } from '../event-log.ts';
+import { AppendNotWrittenError, type AppendOptions, type AppendedRun, LogUnavailableError, WriterFencedError, partitionOf } from '../event-log.ts';
 import { encodeEvent } from './codec.ts';
 import { DeadlineError, isFencing, settleWithin, unavailable, withProgressTimeout, withTimeout } from './errors.ts';
 import type { ResolvedKafkaOptions } from './options.ts';
@@ -52,15 +52,15 @@ export class KafkaWriter {
   private readonly idle: Array<Promise<unknown>>;
 
   /**
-   * `tail(p)` reads the last committed event of partition p; `appended(ps)` is told which partitions
-   * an append wrote; `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
+   * `tail(p)` reads the last committed event of partition p; `appended(runs)` is told what each
+   * committed append stored, per partition; `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
    * instance took the role over.
    */
   constructor(
     private readonly kafka: Kafka,
     private readonly o: ResolvedKafkaOptions,
     private readonly tail: (partition: number) => Promise<StoredEvent | null>,
-    private readonly appended: (partitions: Iterable<number>) => void,
+    private readonly appended: (runs: readonly AppendedRun[]) => void,
     private readonly stillWriter: (() => Promise<void>) | null = null,
   ) {
     this.slots = Array.from({ length: PRODUCERS }, (_, k) => ({ transactionalId: k === 0 ? o.transactionalId : `${o.transactionalId}#${k}`, producer: null }));
@@ -256,9 +256,18 @@ export class KafkaWriter {
       throw err;
     }
     const stored = batch.map((e, i) => ({ ...e, position: sent.positions[i]! }));
+    const runs = this.runsOf(stored, sent.partitions);
     for (const e of stored) this.known.set(e.partition, Math.max(this.written(e.partition), e.position));
-    this.appended(sent.partitions);
+    this.appended(runs);
     return stored;
+  }
+
+  /**
+   * Per partition, the committed events with the position this writer knew before them: it is the
+   * only writer, so what lies between is its own earlier appends, markers and aborted records.
+   */
+  private runsOf(stored: readonly StoredEvent[], partitions: readonly number[]): AppendedRun[] {
+    return partitions.map((partition) => ({ partition, after: this.written(partition), events: stored.filter((e) => e.partition === partition) }));
   }
 
   /**
