@@ -53,7 +53,7 @@ export class KafkaEventLog implements EventLog {
     this.transactionalId = this.o.transactionalId;
     this.kafka = kafkaClient(this.o);
     this.reader = new KafkaReader(this.kafka, this.o, (p) => this.writer.written(p));
-    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (runs) => this.stored(runs), lease ? () => lease.renew() : null);
+    this.writer = new KafkaWriter(this.kafka, this.o, (p) => this.reader.last(p), (partitions, runs) => this.stored(partitions, runs), lease ? () => lease.renew() : null);
     if (lease) {
       this.leaseMs = lease.leaseMs;
       this.tryAcquireWriter = async () => {
@@ -100,9 +100,10 @@ export class KafkaEventLog implements EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** A committed append: wake this process's waiters on its partitions, hand its events to the listeners (whose faults never fail the append). */
-  private stored(runs: readonly AppendedRun[]): void {
-    this.reader.wake(runs.map((r) => r.partition));
+  /** A committed append: wake this process's waiters on its partitions, hand its runs to the listeners (whose faults never fail the append). */
+  private stored(partitions: readonly number[], runs: readonly AppendedRun[]): void {
+    this.reader.wake(partitions);
+    if (runs.length === 0) return;
     for (const listener of this.listeners) {
       try {
         listener(runs);

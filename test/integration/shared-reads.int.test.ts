@@ -3,11 +3,11 @@ import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { LedgerEngine } from '../../src/engine/ledger-engine.ts';
 import type { StoredEvent } from '../../src/log/envelope.ts';
-import type { EventLog } from '../../src/log/event-log.ts';
+import { type AppendedRun, type EventLog, partitionOf } from '../../src/log/event-log.ts';
 import { KafkaEventLog } from '../../src/log/kafka-event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
 import { SharedReads } from '../../src/log/shared-reads.ts';
-import { commandContext, depositCommand, openAccountCommand, transferCommand } from '../support/commands.ts';
+import { commandContext, depositCommand, depositEvent, openAccountCommand, transferCommand } from '../support/commands.ts';
 import { ensureKafka, uniqueTopic } from '../support/kafka.ts';
 import { BACKENDS, openTestDatabase } from '../support/pg.ts';
 
@@ -173,6 +173,49 @@ describe.skipIf(!brokers)('shared reads of the Kafka log (offsets with gaps: tra
       }
       expect(reads()).toBe(readsCaughtUp);
       await shared.close();
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('hand over only an append that follows the last one of the same writer: not the first after taking the role, nor after a failure', async () => {
+    const log = await new KafkaEventLog({ brokers: brokers!, topic: uniqueTopic('shared-reads-chain'), partitions: 1, logLevel: logLevel.NOTHING }).start();
+    try {
+      const told: AppendedRun[][] = [];
+      log.onAppended((runs) => told.push([...runs]));
+      const streamId = `chain-${randomUUID().slice(0, 8)}`;
+      expect(partitionOf(streamId, 1)).toBe(0);
+      let prevHash: string | undefined;
+      let version = 0;
+      const appendOne = async (): Promise<StoredEvent[]> => {
+        const stored = await log.append([depositEvent({ streamId, streamVersion: ++version, ...(prevHash ? { prevHash } : {}) })]);
+        prevHash = stored[0]!.hash;
+        return stored;
+      };
+
+      await log.acquireWriter();
+      const first = await appendOne();
+      const second = await appendOne();
+      const third = await appendOne();
+      // The first append after taking the role is not told (what lies before it is the log's business); the next ones are, each after the last.
+      expect(told).toEqual([[{ partition: 0, after: first[0]!.position, events: second }], [{ partition: 0, after: second[0]!.position, events: third }]]);
+      expect(second[0]!.position).toBeGreaterThan(first[0]!.position + 1); // a commit marker between
+
+      // Taking the role again (as a writer back from a takeover would) starts over.
+      await log.acquireWriter();
+      await appendOne();
+      expect(told).toHaveLength(2);
+      await appendOne();
+      expect(told).toHaveLength(3);
+
+      // A failed append (a record over the broker's 1 MB limit): whether it landed is the log's to say, so the next is not told either.
+      const poison = depositEvent({ streamId, streamVersion: version + 1, ...(prevHash ? { prevHash } : {}) });
+      await expect(log.append([{ ...poison, metadata: { ...poison.metadata, actor: 'x'.repeat(1_200_000) } }])).rejects.toThrow();
+      await appendOne();
+      expect(told).toHaveLength(3);
+      const last = await appendOne();
+      expect(told).toHaveLength(4);
+      expect(told[3]![0]!.events).toEqual(last);
     } finally {
       await log.close();
     }

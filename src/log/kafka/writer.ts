@@ -45,6 +45,12 @@ export class KafkaWriter {
   private uncertain = false;
   /** Last position this writer knows of in each partition (from acquire, then from its own committed appends). */
   private readonly known = new Map<number, number>();
+  /**
+   * Per partition, the last offset of this writer's last committed append, while every append since
+   * the role was taken (or since a failure, whose append may have landed unseen) committed: what it
+   * commits next follows that offset with nothing committed between.
+   */
+  private readonly chained = new Map<number, number>();
   /** The last append: the next one sends after its records and commits after its commit. */
   private previous: Previous = { sent: Promise.resolve(true), committed: Promise.resolve(true) };
   private turn = 0;
@@ -52,15 +58,16 @@ export class KafkaWriter {
   private readonly idle: Array<Promise<unknown>>;
 
   /**
-   * `tail(p)` reads the last committed event of partition p; `appended(runs)` is told what each
-   * committed append stored, per partition; `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
+   * `tail(p)` reads the last committed event of partition p; `appended(partitions, runs)` is told
+   * which partitions each committed append wrote, and the runs of it that follow this writer's own
+   * previous append there (runsOf); `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
    * instance took the role over.
    */
   constructor(
     private readonly kafka: Kafka,
     private readonly o: ResolvedKafkaOptions,
     private readonly tail: (partition: number) => Promise<StoredEvent | null>,
-    private readonly appended: (runs: readonly AppendedRun[]) => void,
+    private readonly appended: (partitions: readonly number[], runs: readonly AppendedRun[]) => void,
     private readonly stillWriter: (() => Promise<void>) | null = null,
   ) {
     this.slots = Array.from({ length: PRODUCERS }, (_, k) => ({ transactionalId: k === 0 ? o.transactionalId : `${o.transactionalId}#${k}`, producer: null }));
@@ -75,6 +82,7 @@ export class KafkaWriter {
   /** Takes the role now: new producers' InitProducerId fences whoever held the transactionalIds (even this writer's past self). */
   async acquire(): Promise<void> {
     this.fenced = null;
+    this.chained.clear();
     await this.resetProducers();
     try {
       await this.withDeadline(this.readyProducers(), 'acquiring the writer role');
@@ -216,6 +224,7 @@ export class KafkaWriter {
 
   /** The append failed: unknown outcome unless fenced; new producers for the next append (their InitProducerId settles what was left open). */
   private async failed(err: unknown): Promise<Error> {
+    this.chained.clear();
     const mapped = this.classify(err, 'append failed');
     if (!(mapped instanceof WriterFencedError)) this.uncertain = true;
     await this.resetProducers();
@@ -258,16 +267,19 @@ export class KafkaWriter {
     const stored = batch.map((e, i) => ({ ...e, position: sent.positions[i]! }));
     const runs = this.runsOf(stored, sent.partitions);
     for (const e of stored) this.known.set(e.partition, Math.max(this.written(e.partition), e.position));
-    this.appended(runs);
+    for (const run of runs) this.chained.set(run.partition, run.events[run.events.length - 1]!.position);
+    this.appended(sent.partitions, runs.filter((run): run is AppendedRun => run.after !== null));
     return stored;
   }
 
   /**
-   * Per partition, the committed events with the position this writer knew before them: it is the
-   * only writer, so what lies between is its own earlier appends, markers and aborted records.
+   * Per partition, the committed events and the end of this writer's previous append there (null for
+   * the first since the role was taken or an append failed: who knows what lies before it). Between
+   * two commits of one writer nobody else commits (another would have fenced it), so what lies
+   * between is markers and aborted records.
    */
-  private runsOf(stored: readonly StoredEvent[], partitions: readonly number[]): AppendedRun[] {
-    return partitions.map((partition) => ({ partition, after: this.written(partition), events: stored.filter((e) => e.partition === partition) }));
+  private runsOf(stored: readonly StoredEvent[], partitions: readonly number[]): Array<Omit<AppendedRun, 'after'> & { after: number | null }> {
+    return partitions.map((partition) => ({ partition, after: this.chained.get(partition) ?? null, events: stored.filter((e) => e.partition === partition) }));
   }
 
   /**
