@@ -95,12 +95,32 @@ describe.each(BACKENDS)('pipelined appends on the PostgreSQL log on %s: two batc
     const failed = results.filter((r) => !r.ok);
     expect(failed.length).toBeGreaterThan(0);
     for (const f of failed) expect(f.ok === false && f.error).toBeInstanceOf(LogUnavailableError);
-    const counts = checkAnswers(keys, results, await readAll(log));
+    const counts = checkAnswers(keys, results, await onceReconnected(() => readAll(log)));
     console.log(`connection cut with two batches in flight: ${counts.acked} acknowledged, ${counts.unknown} failed but landed (outcome unknown), ${counts.notWritten} failed and not written`);
     await settleAll(engine, keys.filter((_, i) => !results[i]!.ok), ['warm', ...keys], openLog);
     expect((await verifyChain(log)).ok).toBe(true);
   }, 120_000);
 });
+
+/**
+ * The first query after the cut may wait out postgres.js's connect_timeout (30 s) and fail with
+ * CONNECT_TIMEOUT: a pool connection that was starting up when its backend was terminated is
+ * retried only then (what porsager/postgres#1193 describes, we think; seen once in CI, 2026-12-08). The log
+ * is not what failed: read again.
+ */
+async function onceReconnected<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!connectTimedOut(err)) throw err;
+    return read();
+  }
+}
+
+function connectTimedOut(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as Error & { code?: unknown }).code === 'CONNECT_TIMEOUT') return true;
+  return false;
+}
 
 /**
  * Holds the writer lease's row (appends take it FOR SHARE, so the next ones wait on the server with
