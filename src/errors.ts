@@ -21,3 +21,18 @@ export class AppError extends Error {
 export function idempotencyConflict(): AppError {
   return new AppError('idempotency_conflict', 'this Idempotency-Key was already used with a different request', 'Idempotency-Key');
 }
+
+/**
+ * An error and its causes, each once: `cause`, or kafkajs's `originalError` / `retriableError` (it
+ * wraps retried errors); a cycle ends the walk.
+ */
+export function* causes(err: unknown): Generator<Record<string, unknown>> {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (((typeof e === 'object' && e !== null && !Array.isArray(e)) || e instanceof Error) && !seen.has(e)) {
+    seen.add(e);
+    const r = e as Record<string, unknown>;
+    yield r;
+    e = r.cause ?? r.originalError ?? r.retriableError;
+  }
+}

@@ -12,8 +12,13 @@ const FRESH_KEEP = 10_000;
  * positions may have gaps (Kafka offsets skip transaction markers): what makes a run servable is
  * that nothing in its range is missing, not that its positions follow one another.
  */
-interface Run {
+interface Range {
   after: number;
+  events: readonly StoredEvent[];
+}
+
+/** A range this view keeps and grows. */
+interface Run extends Range {
   events: StoredEvent[];
 }
 
@@ -77,7 +82,7 @@ export class SharedReads implements EventLog {
   }
 
   /** Adds a page read from the log to the kept tail if it reaches it (else the page starts a new tail), then joins the fresh run to it when it reaches it. */
-  private keep(partition: number, page: Run): void {
+  private keep(partition: number, page: Range): void {
     if (page.events.length === 0 || !ascending(page)) return;
     const tail = this.tails.get(partition);
     if (tail && extend(tail, page, 2 * KEEP, KEEP)) {
@@ -86,7 +91,7 @@ export class SharedReads implements EventLog {
     }
     // Behind the tail, or past it with a hole between: the newer stretch is the one projectors come to.
     if (tail && lastPosition(page) <= lastPosition(tail)) return;
-    this.tails.set(partition, trimmed({ after: page.after, events: page.events.slice() }, KEEP));
+    this.tails.set(partition, runOf(page, KEEP));
     this.join(partition);
   }
 
@@ -101,12 +106,11 @@ export class SharedReads implements EventLog {
   private appended(runs: readonly AppendedRun[]): void {
     try {
       for (const run of runs) {
-        const page = { after: run.after, events: run.events as StoredEvent[] };
-        if (page.events.length === 0 || !ascending(page)) continue;
+        if (run.events.length === 0 || !ascending(run)) continue;
         const tail = this.tails.get(run.partition);
-        if (tail && extend(tail, page, 2 * KEEP, KEEP)) continue;
+        if (tail && extend(tail, run, 2 * KEEP, KEEP)) continue;
         const fresh = this.fresh.get(run.partition);
-        if (!fresh || !extend(fresh, page, 2 * FRESH_KEEP, FRESH_KEEP)) this.fresh.set(run.partition, trimmed({ after: page.after, events: page.events.slice() }, FRESH_KEEP));
+        if (!fresh || !extend(fresh, run, 2 * FRESH_KEEP, FRESH_KEEP)) this.fresh.set(run.partition, runOf(run, FRESH_KEEP));
       }
     } catch {
       // Never serve memory this failed half-way through: the log is read instead.
@@ -157,12 +161,17 @@ function firstAfter(events: readonly StoredEvent[], after: number): number {
  * before its last position); false, and nothing pushed, when there is a hole. Past `max` events, the
  * oldest go until `keep` stay.
  */
-function extend(run: Run, page: Run, max: number, keep: number): boolean {
+function extend(run: Run, page: Range, max: number, keep: number): boolean {
   const end = lastPosition(run);
   if (page.after > end) return false;
   for (let i = firstAfter(page.events, end); i < page.events.length; i++) run.events.push(page.events[i]!);
   if (run.events.length > max) trimmed(run, keep);
   return true;
+}
+
+/** A run of its own holding the newest `keep` events of `page`. */
+function runOf(page: Range, keep: number): Run {
+  return trimmed({ after: page.after, events: page.events.slice() }, keep);
 }
 
 /** Drops the oldest events until at most `keep` stay; the run's range starts after the last one dropped. */
@@ -175,12 +184,12 @@ function trimmed(run: Run, keep: number): Run {
   return run;
 }
 
-function lastPosition(run: Run | undefined): number {
+function lastPosition(run: Range | undefined): number {
   if (!run) return -1;
   return run.events.length ? run.events[run.events.length - 1]!.position : run.after;
 }
 
-function ascending(page: Run): boolean {
+function ascending(page: Range): boolean {
   if (page.events[0]!.position <= page.after) return false;
   for (let i = 1; i < page.events.length; i++) if (page.events[i]!.position <= page.events[i - 1]!.position) return false;
   return true;

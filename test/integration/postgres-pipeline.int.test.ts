@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import type { EngineCommand, LedgerEngine } from '../../src/engine/ledger-engine.ts';
+import { causes } from '../../src/errors.ts';
 import { LogUnavailableError } from '../../src/log/event-log.ts';
 import { PostgresEventLog } from '../../src/log/postgres-event-log.ts';
 import { verifyChain } from '../../src/verify/verify-ledger.ts';
@@ -118,7 +119,7 @@ async function onceReconnected<T>(read: () => Promise<T>): Promise<T> {
 }
 
 function connectTimedOut(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as Error & { code?: unknown }).code === 'CONNECT_TIMEOUT') return true;
+  for (const e of causes(err)) if (e.code === 'CONNECT_TIMEOUT') return true;
   return false;
 }
 

@@ -1,21 +1,9 @@
 import { LogUnavailableError } from '../event-log.ts';
-import { isRecord } from './codec.ts';
+import { causes } from '../../errors.ts';
 
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 /** 47 INVALID_PRODUCER_EPOCH, 90 PRODUCER_FENCED (newer brokers; kafkajs 2.2 does not name it). */
 const FENCING_CODES = new Set([47, 90]);
-
-/** An error and its causes, each once (kafkajs wraps retried errors; a cycle ends the walk). */
-function* causes(err: unknown): Generator<Record<string, unknown>> {
-  const seen = new Set<unknown>();
-  let e: unknown = err;
-  while ((isRecord(e) || e instanceof Error) && !seen.has(e)) {
-    seen.add(e);
-    const r = e as unknown as Record<string, unknown>;
-    yield r;
-    e = r.cause ?? r.originalError ?? r.retriableError;
-  }
-}
 
 /** Whether the error or one of its causes says another writer took the transactionalId. */
 export function isFencing(err: unknown): boolean {

@@ -60,7 +60,7 @@ export class KafkaWriter {
   /**
    * `tail(p)` reads the last committed event of partition p; `appended(partitions, runs)` is told
    * which partitions each committed append wrote, and the runs of it that follow this writer's own
-   * previous append there (runsOf); `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
+   * previous append there (chain); `stillWriter()` (with a writer lease) rejects with WriterFencedError when another
    * instance took the role over.
    */
   constructor(
@@ -265,21 +265,26 @@ export class KafkaWriter {
       throw err;
     }
     const stored = batch.map((e, i) => ({ ...e, position: sent.positions[i]! }));
-    const runs = this.runsOf(stored, sent.partitions);
     for (const e of stored) this.known.set(e.partition, Math.max(this.written(e.partition), e.position));
-    for (const run of runs) this.chained.set(run.partition, run.events[run.events.length - 1]!.position);
-    this.appended(sent.partitions, runs.filter((run): run is AppendedRun => run.after !== null));
+    this.appended(sent.partitions, this.chain(stored, sent.partitions));
     return stored;
   }
 
   /**
-   * Per partition, the committed events and the end of this writer's previous append there (null for
-   * the first since the role was taken or an append failed: who knows what lies before it). Between
-   * two commits of one writer nobody else commits (another would have fenced it), so what lies
-   * between is markers and aborted records.
+   * Per partition written, the committed events after the end of this writer's previous append
+   * there, which becomes their last; none for the first since the role was taken or an append
+   * failed (who knows what lies before it). Between two commits of one writer nobody else commits
+   * (another would have fenced it), so what lies between is markers and aborted records.
    */
-  private runsOf(stored: readonly StoredEvent[], partitions: readonly number[]): Array<Omit<AppendedRun, 'after'> & { after: number | null }> {
-    return partitions.map((partition) => ({ partition, after: this.chained.get(partition) ?? null, events: stored.filter((e) => e.partition === partition) }));
+  private chain(stored: readonly StoredEvent[], partitions: readonly number[]): AppendedRun[] {
+    const runs: AppendedRun[] = [];
+    for (const partition of partitions) {
+      const events = stored.filter((e) => e.partition === partition);
+      const after = this.chained.get(partition);
+      if (after !== undefined) runs.push({ partition, after, events });
+      this.chained.set(partition, events[events.length - 1]!.position);
+    }
+    return runs;
   }
 
   /**
