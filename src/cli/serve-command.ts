@@ -6,6 +6,7 @@ import type { Env } from '../config/env.ts';
 import { assertCanListen, startHttpServer } from '../http/server.ts';
 import { resetProjection } from '../projections/checkpoints.ts';
 import { projections } from '../read-models/registry.ts';
+import { releaseStartupMemory } from '../release-startup-memory.ts';
 import { catchUpWithProgress, toolReadModels, withStorage } from './tool-storage.ts';
 
 /** `ledger rebuild`: empty every read model's tables and replay the log into them. */
@@ -82,6 +83,7 @@ export async function serve(env: Env, role: string | undefined): Promise<number>
     await system.close(); // releases the data-dir lock before the error is printed
     throw err;
   });
+  releaseStartupMemory();
   onShutdownSignal(logger, async () => {
     server.close();
     server.closeIdleConnections();

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromPglite, PgliteReady, PgliteWorkerData, RowMode, ToPglite } from './pglite-protocol.ts';
 import { toWire } from './pglite-protocol.ts';
 import { privateTree } from './private-files.ts';
+import { releaseStartupMemory } from '../release-startup-memory.ts';
 
 const port = parentPort!;
 const reply = (message: FromPglite) => port.postMessage(message);
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   }
   port.on('message', (m: ToPglite) => handle(pg, m));
   port.postMessage({ ready: true } satisfies PgliteReady);
+  releaseStartupMemory();
 }
 
 void main();

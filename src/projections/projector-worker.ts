@@ -9,6 +9,7 @@ import { createLogger } from '../app/logger.ts';
 import { SERVER_BATCH, openStorage } from '../app/storage.ts';
 import type { Env } from '../config/env.ts';
 import { projections, readModels } from '../read-models/registry.ts';
+import { releaseStartupMemory } from '../release-startup-memory.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     }
   });
   post({ kind: 'ready', positions });
+  releaseStartupMemory();
 }
 
 // A failure to start ends the worker with the error: the main thread reports it (and, once the
