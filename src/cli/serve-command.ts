@@ -69,7 +69,7 @@ export async function serve(env: Env, role: string | undefined): Promise<number>
   const system = await startSystem(env, {
     logger,
     roles,
-    projectorThread: env.LEDGER_PROJECTOR_THREAD === 'auto' ? availableParallelism() > 2 : env.LEDGER_PROJECTOR_THREAD === 'true',
+    projectorThread: env.LEDGER_PROJECTOR_THREAD === 'auto' ? availableParallelism() > 1 : env.LEDGER_PROJECTOR_THREAD === 'true',
     // Shown once on the terminal (stderr), never in the structured log.
     announceBootstrapToken: (token, file) => {
       process.stderr.write(`\nBootstrap admin token (shown once; also in ${file}, mode 0600):\n\n  ${token}\n\nUse it to create named keys:\n  curl -H "Authorization: Bearer $(cat ${file})" -H 'content-type: application/json' -d '{"name":"teller 1","role":"teller"}' http://localhost:${env.PORT}/v1/keys\n\n`);
