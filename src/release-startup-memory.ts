@@ -8,19 +8,22 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
  * graph (drizzle alone is hundreds of modules) leaves V8 on Node 24 holding some hundred MiB of free
  * heap pages in its pool (fully resident 256 KiB pages that no heap statistic counts) that it does not
  * return while the service is idle; Node 20 returns them by itself. One full, memory-reducing
- * ("last resort") collection returns them: idle RSS of `npm start` on PostgreSQL 144 → ~70 MiB per
- * thread (BENCHMARKS.md, "Idle memory on Node 24"). It runs once per thread, right after the start,
- * and pauses that thread for some tens of ms.
+ * ("last resort") collection returns them: idle RSS of `npm start` on PostgreSQL 144 → ~93 MiB
+ * (BENCHMARKS.md, "Idle memory on Node 24"). It runs once per thread, right after the start, and pauses
+ * that thread for some tens of ms.
  *
- * Node offers the collector only behind --expose-gc; set for a moment, the flag makes a new context
- * carry `gc`, and it is cleared again so that later contexts and threads do not.
+ * Node offers the collector only behind --expose-gc. The flag is process-wide: it is set only while one
+ * new context is made (which then carries `gc`) and cleared before collecting, so later contexts and
+ * threads do not see it. Another thread clearing it in that moment leaves this one without `gc`: it
+ * then skips the collection (memory, not correctness).
  */
 export function releaseStartupMemory(): void {
   setFlagsFromString('--expose-gc');
+  let gc: Gc | undefined;
   try {
-    const gc = runInNewContext('gc') as Gc;
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    gc = runInNewContext('typeof gc === "function" ? gc : undefined') as Gc | undefined;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
+  gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
