@@ -1,7 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'last-resort' };
+type Gc = (options: GcOptions) => void;
+
+const LAST_RESORT: GcOptions = { type: 'major', execution: 'sync', flavor: 'last-resort' };
 
 /**
  * Gives back to the system the memory this thread's start took and no longer uses. Loading the module
@@ -18,6 +21,9 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
  * then skips the collection (memory, not correctness).
  */
 export function releaseStartupMemory(): void {
+  const exposed = (globalThis as { gc?: Gc }).gc;
+  // Started with --expose-gc (debugging): use it, and leave the flag as it was.
+  if (typeof exposed === 'function') return exposed(LAST_RESORT);
   setFlagsFromString('--expose-gc');
   let gc: Gc | undefined;
   try {
@@ -25,5 +31,5 @@ export function releaseStartupMemory(): void {
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
-  gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  gc?.(LAST_RESORT);
 }
