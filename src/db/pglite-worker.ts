@@ -6,10 +6,10 @@
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { releaseStartupMemory } from '../release-startup-memory.ts';
 import type { FromPglite, PgliteReady, PgliteWorkerData, RowMode, ToPglite } from './pglite-protocol.ts';
 import { toWire } from './pglite-protocol.ts';
 import { privateTree } from './private-files.ts';
-import { releaseStartupMemory } from '../release-startup-memory.ts';
 
 const port = parentPort!;
 const reply = (message: FromPglite) => port.postMessage(message);

@@ -13,8 +13,7 @@ describe('releaseStartupMemory', () => {
   });
 
   it('uses the collector a process started with --expose-gc already has, and leaves the flag set', () => {
-    const script = `import { execFileSync } from 'node:child_process';
-import { runInNewContext } from 'node:vm';
+    const script = `import { runInNewContext } from 'node:vm';
       const { releaseStartupMemory } = await import(${JSON.stringify(new URL('../../src/release-startup-memory.ts', import.meta.url).href)});
       releaseStartupMemory();
       console.log(typeof gc, runInNewContext('typeof gc'));`;
